@@ -1,0 +1,1 @@
+"""The model: graph, node API, parameters, project files. No Qt, no torch."""

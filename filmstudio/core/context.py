@@ -1,0 +1,98 @@
+"""What a node sees while it evaluates: parameter values, inputs, frame, cancel token.
+
+Contexts are built by the engine, on the thread that runs the node, and are not shared between
+threads. A :class:`CancelToken` is the one object meant to cross threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from filmstudio.core.errors import Cancelled
+from filmstudio.core.timebase import Format
+
+
+class CancelToken:
+    """Set from any thread to ask running work to stop; checked by the engine and by long nodes."""
+
+    __slots__ = ("_event", "reason")
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.reason = ""
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        self.reason = reason
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise Cancelled(self.reason)
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``, waking at once on cancel; returns whether it was cancelled."""
+        return self._event.wait(seconds)
+
+
+class Values(dict):
+    """Parameter values at one frame, readable as ``ctx.params.gain`` or ``ctx.params["gain"]``."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass
+class EvalContext:
+    """Everything one evaluation of one node at one frame may read.
+
+    ``inputs`` maps (input name, frame) to the upstream value; it is empty while the node's
+    :meth:`Node.requests` runs. ``device`` is where a node that makes tensors should put them
+    ("cpu" or "cuda:N"). ``state`` is the node's saved state (analysis results, takes): read only.
+    """
+
+    node_name: str
+    frame: int
+    params: Values
+    scale: float = 1.0
+    format: Format = field(default_factory=Format)
+    fps: Fraction = Fraction(24)
+    connected: frozenset[str] = frozenset()
+    inputs: dict[tuple[str, int], Any] = field(default_factory=dict)
+    state: Mapping[str, Any] = field(default_factory=dict)
+    take: Mapping[str, Any] | None = None
+    device: str = "cpu"
+    cancel: CancelToken = field(default_factory=CancelToken)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Output width and height in pixels at this request's proxy scale."""
+        return self.format.scaled(self.scale)
+
+    def is_connected(self, name: str) -> bool:
+        return name in self.connected
+
+    def input(self, name: str, frame: int | None = None) -> Any:
+        """The value of input ``name`` at ``frame`` (default: this frame); None when unconnected."""
+        key = (name, self.frame if frame is None else frame)
+        if key in self.inputs:
+            return self.inputs[key]
+        if name not in self.connected:
+            return None
+        raise KeyError(f"input {name!r} at frame {key[1]} was not requested by {self.node_name}")
+
+    def check_cancelled(self) -> None:
+        """Raise :class:`Cancelled` if this request was cancelled; call between tiles/batches."""
+        self.cancel.raise_if_cancelled()

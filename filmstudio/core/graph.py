@@ -1,0 +1,487 @@
+"""The node graph: node instances with stable UUIDs, typed links and one link checker.
+
+Low-level edits (``insert_node``, ``add_link``, ``set_param``, ...) change the model at once and
+emit a :class:`GraphEvent`; they are what commands and the project loader call. Scripts and the
+editor edit through :meth:`Graph.perform` (or the :class:`NodeInstance` helpers), which records an
+undoable command.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid as uuid_module
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from filmstudio.core import commands as cmd
+from filmstudio.core.context import Values
+from filmstudio.core.errors import (
+    CycleError,
+    DuplicateLinkError,
+    FilmStudioError,
+    InputAlreadyConnectedError,
+    LinkError,
+    ParameterError,
+    SelfLinkError,
+    TypeMismatchError,
+    UnknownNodeError,
+    UnknownPortError,
+    WrongDirectionError,
+)
+from filmstudio.core.node import Node
+from filmstudio.core.params import AnimCurve, Interp, Keyframe, evaluate_value
+from filmstudio.core.registry import NodeRegistry, default_registry
+from filmstudio.core.types import PortType, can_link
+
+
+@dataclass(frozen=True, order=True)
+class Link:
+    """A link from ``source``'s output ``source_port`` to ``target``'s input ``target_port``."""
+
+    source: str
+    source_port: str
+    target: str
+    target_port: str
+
+
+@dataclass(frozen=True)
+class GraphEvent:
+    """What changed: kind is one of node_added, node_removed, link_added, link_removed,
+    param_changed, state_changed, node_changed; ``detail`` names the parameter or attribute."""
+
+    kind: str
+    node: str
+    detail: Any = None
+
+
+class NodeInstance:
+    """One node in a graph: its type, identity, parameter values, state and editor attributes.
+
+    Also the scripting handle: ``node.set(gain=2)``, ``node.set_keyframe("gain", 10, 2.0)`` record
+    undoable commands in the owning graph.
+    """
+
+    def __init__(self, node_type: type[Node], name: str, uuid: str | None = None) -> None:
+        self.type = node_type
+        self.uuid = uuid or str(uuid_module.uuid4())
+        self.name = name
+        self.params: dict[str, Any] = {p.name: p.default for p in node_type.params}
+        self.state: Mapping[str, Any] = {}
+        self.disabled = False
+        self.position: tuple[float, float] = (0.0, 0.0)
+        self.graph: Graph | None = None
+        self._state_digest: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<{self.type.id} node {self.name!r} {self.uuid[:8]}>"
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def value_at(self, name: str, frame: float) -> Any:
+        return evaluate_value(self._param(name), self.params[name], frame)
+
+    def values_at(self, frame: float) -> Values:
+        """All parameter values at ``frame`` (what ``evaluate`` sees as ``ctx.params``)."""
+        values = Values()
+        for param in self.type.params:
+            stored = self.params[param.name]
+            values[param.name] = (
+                stored if not isinstance(stored, AnimCurve) else evaluate_value(param, stored, frame)
+            )
+        return values
+
+    def __getitem__(self, name: str) -> Any:
+        """The stored value: a constant, or the AnimCurve of an animated parameter."""
+        self._param(name)
+        return self.params[name]
+
+    def animation(self, name: str) -> AnimCurve | None:
+        stored = self[name]
+        return stored if isinstance(stored, AnimCurve) else None
+
+    def state_digest(self) -> str:
+        """A hash of the state a render depends on: everything but the inactive takes. Cached
+        until the state is replaced (states are replaced whole, never edited in place)."""
+        if self._state_digest is None:
+            state = dict(self.state)
+            if "takes" in state:
+                state["takes"] = active_take(self.state)
+            self._state_digest = digest_json(state)
+        return self._state_digest
+
+    # --- editing (undoable) ----------------------------------------------------------------------
+
+    def set(
+        self, name: str | None = None, value: Any = None, /, *, merge: bool = False, **values: Any
+    ) -> None:
+        """Set constant values: ``node.set("gain", 2)`` or ``node.set(gain=2, offset=0.1)``.
+        Setting a constant replaces any animation of that parameter."""
+        if name is not None:
+            values = {name: value, **values}
+        changes = [
+            cmd.SetParam(self.uuid, k, self._param(k).coerce(v), merge=merge) for k, v in values.items()
+        ]
+        self._perform(changes[0] if len(changes) == 1 else cmd.CompoundCommand(f"Set {self.name}", changes))
+
+    def set_keyframe(self, name: str, frame: float, value: Any, interp: str | Interp = "linear") -> None:
+        """Key ``name`` at ``frame``; the first key turns a constant into an animation."""
+        param = self._param(name)
+        if not param.animatable:
+            raise ParameterError(f"{self.name}.{name} cannot be animated")
+        key = Keyframe(float(frame), param.coerce(value), Interp(interp))
+        curve = self.animation(name) or AnimCurve()
+        self._perform(cmd.SetParam(self.uuid, name, curve.with_key(key)))
+
+    def remove_keyframe(self, name: str, frame: float) -> None:
+        """Delete the key at ``frame``; removing the last key leaves that key's value as a constant."""
+        curve = self.animation(name)
+        key = curve.key_at(float(frame)) if curve else None
+        if curve is None or key is None:
+            raise ParameterError(f"{self.name}.{name} has no keyframe at frame {frame}")
+        remaining = curve.without_key(float(frame))
+        self._perform(cmd.SetParam(self.uuid, name, remaining if remaining.keys else key.value))
+
+    @property
+    def takes(self) -> list[str]:
+        """Ids of the node's generative takes, oldest first."""
+        return [t["id"] for t in self.state.get("takes", ()) if isinstance(t, dict) and "id" in t]
+
+    def set_active_take(self, take_id: str) -> None:
+        """Make an earlier take the one that renders (undoable)."""
+        if take_id not in self.takes:
+            raise ParameterError(
+                f"{self.name} has no take {take_id!r} (takes: {', '.join(self.takes) or 'none'})"
+            )
+        self._perform(cmd.SetState(self.uuid, {**self.state, "active_take": take_id}))
+
+    def set_disabled(self, disabled: bool = True) -> None:
+        self._perform(cmd.SetDisabled(self.uuid, bool(disabled)))
+
+    def rename(self, name: str) -> None:
+        self._perform(cmd.Rename(self.uuid, name))
+
+    def _param(self, name: str) -> Any:
+        try:
+            return self.type.param(name)
+        except KeyError:
+            known = ", ".join(p.name for p in self.type.params) or "none"
+            raise ParameterError(f"{self.type.id} has no parameter {name!r} (it has: {known})") from None
+
+    def _perform(self, command: cmd.Command) -> None:
+        if self.graph is None:
+            raise FilmStudioError(f"{self.name} is not in a graph")
+        self.graph.perform(command)
+
+
+def active_take(state: Mapping[str, Any]) -> Any:
+    """The data of the active generative take in a node state, or None."""
+    active = state.get("active_take")
+    for take in state.get("takes", ()):
+        if isinstance(take, dict) and take.get("id") == active:
+            return take.get("data")
+    return None
+
+
+def digest_json(value: Any) -> str:
+    """A stable hash of JSON-like data (keys sorted), for cache keys and state digests."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=_jsonable)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple | frozenset):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
+class Graph:
+    """Nodes (in creation order) and links. Not thread-safe: edit from one thread (the GUI's or
+    the script's); the engine reads a graph only between edits."""
+
+    def __init__(self, registry: NodeRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else default_registry()
+        self.nodes: dict[str, NodeInstance] = {}
+        self._links: dict[tuple[str, str], Link] = {}
+        self._consumers: dict[str, set[str]] = {}  # node -> nodes its outputs feed (cycle checks)
+        self.history = cmd.UndoStack(self)
+        self.revision = 0
+        self._listeners: list[Callable[[GraphEvent], None]] = []
+
+    # --- queries ---------------------------------------------------------------------------------
+
+    def node(self, ref: str | NodeInstance) -> NodeInstance:
+        """A node by instance, UUID or name."""
+        if isinstance(ref, NodeInstance):
+            if self.nodes.get(ref.uuid) is not ref:
+                raise UnknownNodeError(f"{ref.name} is not in this graph")
+            return ref
+        found = self.nodes.get(ref) or next((n for n in self.nodes.values() if n.name == ref), None)
+        if found is None:
+            raise UnknownNodeError(f"there is no node {ref!r} in this graph")
+        return found
+
+    @property
+    def links(self) -> list[Link]:
+        return sorted(self._links.values())
+
+    def input_link(self, node: str, port: str) -> Link | None:
+        return self._links.get((node, port))
+
+    def connected_inputs(self, node: str) -> frozenset[str]:
+        return frozenset(port for (target, port) in self._links if target == node)
+
+    def output_links(self, node: str) -> list[Link]:
+        return [link for link in self._links.values() if link.source == node]
+
+    def upstream(self, node: str) -> set[str]:
+        """Every node whose output reaches ``node`` (not including it)."""
+        feeds: dict[str, list[str]] = {}
+        for (target, _port), link in self._links.items():
+            feeds.setdefault(target, []).append(link.source)
+        found: set[str] = set()
+        stack = [node]
+        while stack:
+            for source in feeds.get(stack.pop(), ()):
+                if source not in found:
+                    found.add(source)
+                    stack.append(source)
+        return found
+
+    def _feeds_into(self, start: str, goal: str) -> bool:
+        """Whether ``start``'s output reaches ``goal`` (a walk downstream; new links are usually
+        made at the end of a branch, where this walk is short)."""
+        seen = {start}
+        stack = [start]
+        while stack:
+            for consumer in self._consumers.get(stack.pop(), ()):
+                if consumer == goal:
+                    return True
+                if consumer not in seen:
+                    seen.add(consumer)
+                    stack.append(consumer)
+        return start == goal
+
+    def output_type(self, node: str, port: str) -> PortType:
+        """The type an output carries; an Any output (Dot, Switch) carries its input's type."""
+        seen: set[str] = set()
+        while True:
+            instance = self.nodes[node]
+            declared = next(o.type for o in instance.type.outputs if o.name == port)
+            if declared is not PortType.ANY or node in seen:
+                return declared
+            seen.add(node)
+            feeding = [self._links[(node, i.name)] for i in instance.type.inputs
+                       if i.type is PortType.ANY and (node, i.name) in self._links]  # fmt: skip
+            if not feeding:
+                return PortType.ANY
+            node, port = feeding[0].source, feeding[0].source_port
+
+    def unique_name(self, base: str) -> str:
+        """``base`` followed by the first free number: Grade1, Grade2, ..."""
+        stem = re.sub(r"\d+$", "", base) or "Node"
+        taken = {n.name for n in self.nodes.values()}
+        number = 1
+        while f"{stem}{number}" in taken:
+            number += 1
+        return f"{stem}{number}"
+
+    # --- the link checker: one rule, one error -------------------------------------------------
+
+    def check_link(self, source: str, source_port: str, target: str, target_port: str) -> Link:
+        """Return the link if it may be added, else raise the :class:`LinkError` of the first rule
+        it breaks: 1 unknown node, 2 unknown port, 3 wrong direction, 4 self link, 5 type mismatch,
+        6 input already connected, 7 duplicate link, 8 cycle."""
+        for ref in (source, target):
+            if ref not in self.nodes:
+                raise UnknownNodeError(f"there is no node {ref!r} in this graph")
+        src, dst = self.nodes[source], self.nodes[target]
+        outputs = {o.name: o for o in src.type.outputs}
+        inputs = {i.name: i for i in dst.type.inputs}
+        src_inputs = {i.name for i in src.type.inputs}
+        dst_outputs = {o.name for o in dst.type.outputs}
+        if source_port not in outputs:
+            if source_port in src_inputs or target_port in dst_outputs:
+                raise WrongDirectionError(
+                    f"links go from an output to an input: {src.name}.{source_port} is an input; "
+                    "drag from the other node's output"
+                )
+            raise UnknownPortError(
+                f"{src.name} has no output {source_port!r} (outputs: {', '.join(outputs)})"
+            )
+        if target_port not in inputs:
+            if target_port in dst_outputs:
+                raise WrongDirectionError(
+                    f"links go from an output to an input: {dst.name}.{target_port} is an output"
+                )
+            known = ", ".join(inputs) or "none"
+            raise UnknownPortError(f"{dst.name} has no input {target_port!r} (inputs: {known})")
+        if source == target:
+            raise SelfLinkError(f"{src.name} cannot feed itself")
+        carried = self.output_type(source, source_port)
+        wanted = inputs[target_port].type
+        if not can_link(carried, wanted):
+            raise TypeMismatchError(
+                f"{src.name}.{source_port} carries {carried}, but {dst.name}.{target_port} takes {wanted}"
+            )
+        link = Link(source, source_port, target, target_port)
+        existing = self._links.get((target, target_port))
+        if existing == link:
+            raise DuplicateLinkError(
+                f"{src.name}.{source_port} is already linked to {dst.name}.{target_port}"
+            )
+        if existing is not None:
+            raise InputAlreadyConnectedError(
+                f"{dst.name}.{target_port} is already fed by {self.nodes[existing.source].name}; "
+                "disconnect it first or connect with replace"
+            )
+        if self._feeds_into(target, source):
+            raise CycleError(
+                f"linking {src.name} into {dst.name} would make a loop: {dst.name} feeds {src.name}"
+            )
+        return link
+
+    def link_problem(self, source: str, source_port: str, target: str, target_port: str) -> str | None:
+        """Why this link would be refused, or None: for highlighting ports while dragging."""
+        try:
+            self.check_link(source, source_port, target, target_port)
+        except LinkError as error:
+            return str(error)
+        return None
+
+    # --- low-level edits (no undo; emit events) ------------------------------------------------
+
+    def insert_node(self, instance: NodeInstance, index: int | None = None) -> None:
+        if instance.uuid in self.nodes:
+            raise FilmStudioError(f"a node with id {instance.uuid} is already in the graph")
+        if any(n.name == instance.name for n in self.nodes.values()):
+            raise FilmStudioError(f"a node named {instance.name!r} is already in the graph")
+        instance.graph = self
+        if index is None or index >= len(self.nodes):
+            self.nodes[instance.uuid] = instance
+        else:
+            items = list(self.nodes.items())
+            items.insert(index, (instance.uuid, instance))
+            self.nodes = dict(items)
+        self._changed(GraphEvent("node_added", instance.uuid))
+
+    def remove_node(self, uuid: str) -> NodeInstance:
+        if any(uuid in (link.source, link.target) for link in self._links.values()):
+            raise FilmStudioError("remove a node's links before the node")
+        instance = self.nodes.pop(uuid)
+        instance.graph = None
+        self._changed(GraphEvent("node_removed", uuid))
+        return instance
+
+    def add_link(self, link: Link) -> None:
+        self._links[(link.target, link.target_port)] = self.check_link(*_fields(link))
+        self._consumers.setdefault(link.source, set()).add(link.target)
+        self._changed(GraphEvent("link_added", link.target, link))
+
+    def remove_link(self, link: Link) -> None:
+        if self._links.get((link.target, link.target_port)) != link:
+            raise FilmStudioError("that link is not in the graph")
+        del self._links[(link.target, link.target_port)]
+        if not any(k.source == link.source and k.target == link.target for k in self._links.values()):
+            self._consumers[link.source].discard(link.target)
+        self._changed(GraphEvent("link_removed", link.target, link))
+
+    def set_param(self, uuid: str, name: str, stored: Any) -> None:
+        self.nodes[uuid].params[name] = stored
+        self._changed(GraphEvent("param_changed", uuid, name))
+
+    def set_state(self, uuid: str, state: Mapping[str, Any]) -> None:
+        instance = self.nodes[uuid]
+        instance.state = state
+        instance._state_digest = None
+        self._changed(GraphEvent("state_changed", uuid))
+
+    def set_disabled(self, uuid: str, disabled: bool) -> None:
+        self.nodes[uuid].disabled = disabled
+        self._changed(GraphEvent("node_changed", uuid, "disabled"))
+
+    def rename(self, uuid: str, name: str) -> None:
+        if not name or any(n.name == name and n.uuid != uuid for n in self.nodes.values()):
+            raise FilmStudioError(f"the name {name!r} is empty or already used")
+        self.nodes[uuid].name = name
+        self._changed(GraphEvent("node_changed", uuid, "name"))
+
+    def move(self, uuid: str, position: tuple[float, float]) -> None:
+        self.nodes[uuid].position = (float(position[0]), float(position[1]))
+        self._changed(GraphEvent("node_changed", uuid, "position"))
+
+    # --- undoable edits --------------------------------------------------------------------------
+
+    def perform(self, command: cmd.Command) -> None:
+        """Do ``command`` and record it in :attr:`history`."""
+        self.history.push(command)
+
+    def create(self, type_id: str | type[Node], name: str | None = None, **params: Any) -> NodeInstance:
+        """Add a node of ``type_id`` with parameter values (undoable); returns the new node."""
+        node_type = self.registry.get(type_id) if isinstance(type_id, str) else type_id
+        instance = NodeInstance(node_type, name or self.unique_name(node_type.display_name()))
+        for key, value in params.items():
+            instance.params[key] = instance._param(key).coerce(value)
+        self.perform(cmd.AddNode(instance))
+        return instance
+
+    def connect(
+        self,
+        source: str | NodeInstance,
+        target: str | NodeInstance,
+        source_port: str | None = None,
+        target_port: str | None = None,
+        replace: bool = False,
+    ) -> Link:
+        """Link ``source`` to ``target`` (undoable). Ports default to the source's first output and
+        the target's first free input that accepts it."""
+        src, dst = self.node(source), self.node(target)
+        source_port = source_port or src.type.outputs[0].name
+        if target_port is None:
+            target_port = self._default_input(src, source_port, dst, replace)
+        link = Link(src.uuid, source_port, dst.uuid, target_port)
+        self.perform(cmd.Connect(link, replace=replace))  # checked as it is added: nothing changes if refused
+        return link
+
+    def disconnect(self, target: str | NodeInstance, target_port: str) -> None:
+        dst = self.node(target)
+        link = self.input_link(dst.uuid, target_port)
+        if link is None:
+            raise FilmStudioError(f"{dst.name}.{target_port} is not connected")
+        self.perform(cmd.Disconnect(link))
+
+    def delete(self, nodes: Iterable[str | NodeInstance]) -> None:
+        self.perform(cmd.RemoveNodes([self.node(n).uuid for n in nodes]))
+
+    def _default_input(self, src: NodeInstance, port: str, dst: NodeInstance, replace: bool) -> str:
+        carried = self.output_type(src.uuid, port)
+        candidates = [i for i in dst.type.inputs if can_link(carried, i.type)]
+        free = [i for i in candidates if (dst.uuid, i.name) not in self._links]
+        chosen = free or (candidates if replace else [])
+        if not chosen:
+            if not dst.type.inputs:
+                raise UnknownPortError(f"{dst.name} has no inputs")
+            if candidates:
+                raise InputAlreadyConnectedError(
+                    f"every input of {dst.name} that takes {carried} is connected"
+                )
+            raise TypeMismatchError(f"{dst.name} has no input that takes {carried}")
+        return chosen[0].name
+
+    # --- events ----------------------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[GraphEvent], None]) -> Callable[[], None]:
+        """Call ``listener`` after every change; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _changed(self, event: GraphEvent) -> None:
+        self.revision += 1
+        for listener in list(self._listeners):
+            listener(event)
+
+
+def _fields(link: Link) -> tuple[str, str, str, str]:
+    return link.source, link.source_port, link.target, link.target_port

@@ -1,0 +1,148 @@
+"""A project: settings (rate, range, format) plus the node graph — what a .fsproj file holds.
+
+This is the entry point of the scripting API::
+
+    import filmstudio as fs
+    project = fs.Project(fps=24, frame_range="1-48", width=640, height=360)
+    ramp = project.add_node("Ramp")
+    grade = project.connect(ramp, project.add_node("Grade", gain=1.5))
+    project.save("shot.fsproj")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from filmstudio.core.graph import Graph, Link, NodeInstance
+from filmstudio.core.node import Node
+from filmstudio.core.registry import NodeRegistry
+from filmstudio.core.timebase import Format, FrameRange, parse_fps
+
+DEFAULT_WORKING_SPACE = "scene_linear"
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """Project-wide values every node sees. ``current_frame`` is saved so a project reopens where
+    the artist left it."""
+
+    fps: Fraction = Fraction(24)
+    frame_range: FrameRange = field(default_factory=lambda: FrameRange(1, 100))
+    format: Format = field(default_factory=Format)
+    working_space: str = DEFAULT_WORKING_SPACE
+    current_frame: int = 1
+
+
+class Project:
+    """Settings and graph, plus where the project was loaded from (for relative media paths)."""
+
+    def __init__(
+        self,
+        fps: Any = 24,
+        frame_range: str | tuple[int, int] | FrameRange = (1, 100),
+        width: int = 1920,
+        height: int = 1080,
+        pixel_aspect: float = 1.0,
+        *,
+        registry: NodeRegistry | None = None,
+        settings: ProjectSettings | None = None,
+    ) -> None:
+        if settings is None:
+            if isinstance(frame_range, str):
+                frame_range = FrameRange.parse(frame_range)
+            elif not isinstance(frame_range, FrameRange):
+                frame_range = FrameRange(*frame_range)
+            settings = ProjectSettings(
+                fps=parse_fps(fps),
+                frame_range=frame_range,
+                format=Format(width, height, pixel_aspect),
+                current_frame=frame_range.first,
+            )
+        self.settings = settings
+        self.graph = Graph(registry)
+        self.path: Path | None = None
+        self.load_warnings: list[str] = []
+
+    def __repr__(self) -> str:
+        name = self.path.name if self.path else "untitled"
+        return f"<Project {name}: {len(self.graph.nodes)} nodes>"
+
+    # --- scripting conveniences (all undoable through graph.history) ---------------------------
+
+    def add_node(self, type_id: str | type[Node], name: str | None = None, **params: Any) -> NodeInstance:
+        """Add a node by type id with parameter values; returns it."""
+        return self.graph.create(type_id, name, **params)
+
+    def connect(
+        self,
+        source: str | NodeInstance,
+        target: str | NodeInstance,
+        source_port: str | None = None,
+        target_port: str | None = None,
+        replace: bool = False,
+    ) -> NodeInstance:
+        """Link ``source`` into ``target`` and return ``target`` (so chains read left to right)."""
+        self.graph.connect(source, target, source_port, target_port, replace=replace)
+        return self.graph.node(target)
+
+    def link(self, *args: Any, **kwargs: Any) -> Link:
+        """Like :meth:`connect` but returns the link."""
+        return self.graph.connect(*args, **kwargs)
+
+    def __getitem__(self, name: str) -> NodeInstance:
+        return self.graph.node(name)
+
+    @property
+    def nodes(self) -> list[NodeInstance]:
+        return list(self.graph.nodes.values())
+
+    def undo(self) -> bool:
+        return self.graph.history.undo()
+
+    def redo(self) -> bool:
+        return self.graph.history.redo()
+
+    def update_settings(self, **changes: Any) -> None:
+        """Change settings, e.g. ``update_settings(frame_range=FrameRange(1, 48))``."""
+        self.settings = replace(self.settings, **changes)
+
+    @property
+    def modified(self) -> bool:
+        return not self.graph.history.is_clean
+
+    # --- files -----------------------------------------------------------------------------------
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the project atomically (temp file + rename) and mark it unmodified."""
+        from filmstudio.core.project_file import write_project
+
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise ValueError("this project has never been saved: give a path")
+        write_project(self, target)
+        self.path = target
+        self.graph.history.set_clean()
+        return target
+
+    def to_json(self) -> str:
+        from filmstudio.core.project_file import dump_project
+
+        return dump_project(self)
+
+    @classmethod
+    def load(cls, path: str | Path, registry: NodeRegistry | None = None) -> Project:
+        """Read a project file; any problem raises :class:`ProjectError` naming file and place."""
+        from filmstudio.core.project_file import read_project
+
+        return read_project(Path(path), registry)
+
+    @classmethod
+    def from_json(
+        cls, text: str | bytes, registry: NodeRegistry | None = None, path: Path | None = None
+    ) -> Project:
+        from filmstudio.core.project_file import parse_project
+
+        return parse_project(text, registry, path)

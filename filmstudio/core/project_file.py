@@ -1,0 +1,379 @@
+"""Reading and writing .fsproj files: versioned, diff-friendly JSON; never pickle.
+
+Layout (schema 1)::
+
+    {
+      "filmstudio": {"schema": 1, "app": "0.1.0"},
+      "settings": {"fps": "24", "frame_range": "1-100", "current_frame": 1,
+                   "format": {"width": 1920, "height": 1080, "pixel_aspect": 1.0},
+                   "working_space": "scene_linear"},
+      "nodes": [{"uuid": "...", "type": "Grade", "version": 1, "name": "Grade1",
+                 "position": [0.0, 0.0], "disabled": false, "state": {},
+                 "params": {"gain": 1.5, "offset": {"keys": [[1, 0.0, "linear"], [24, 0.2, "smooth"]]}}}],
+      "links": [{"source": "...", "source_port": "image", "target": "...", "target_port": "source"}]
+    }
+
+Keys are sorted and nodes keep their creation order, so saving an unchanged project is
+byte-identical and a diff shows only what changed. Older files are brought up to date by the
+:data:`MIGRATIONS` table (one function per schema step) and by each node type's ``upgrade``.
+Every problem raises :class:`ProjectError` with the file, the place in it (``nodes[2].params.gain``)
+and what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from filmstudio import __version__
+from filmstudio.core.errors import FilmStudioError, ProjectError
+from filmstudio.core.graph import Link, NodeInstance
+from filmstudio.core.params import AnimCurve, Interp, Keyframe, Param
+from filmstudio.core.project import Project, ProjectSettings
+from filmstudio.core.registry import NodeRegistry
+from filmstudio.core.timebase import Format, FrameRange, format_fps, parse_fps
+
+SCHEMA = 1
+
+# schema N -> function that turns a schema-N document into schema N+1 (JSON in, JSON out).
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def project_document(project: Project) -> dict[str, Any]:
+    settings = project.settings
+    return {
+        "filmstudio": {"schema": SCHEMA, "app": __version__},
+        "settings": {
+            "fps": format_fps(settings.fps),
+            "frame_range": str(settings.frame_range),
+            "current_frame": settings.current_frame,
+            "format": {
+                "width": settings.format.width,
+                "height": settings.format.height,
+                "pixel_aspect": settings.format.pixel_aspect,
+                **({"name": settings.format.name} if settings.format.name else {}),
+            },
+            "working_space": settings.working_space,
+        },
+        "nodes": [_node_document(n) for n in project.graph.nodes.values()],
+        "links": [
+            {
+                "source": k.source,
+                "source_port": k.source_port,
+                "target": k.target,
+                "target_port": k.target_port,
+            }
+            for k in project.graph.links
+        ],
+    }
+
+
+def _node_document(node: NodeInstance) -> dict[str, Any]:
+    return {
+        "uuid": node.uuid,
+        "type": node.type.id,
+        "version": node.type.version,
+        "name": node.name,
+        "position": list(node.position),
+        "disabled": node.disabled,
+        "params": {name: _stored_to_json(value) for name, value in node.params.items()},
+        "state": node.state,
+    }
+
+
+def _stored_to_json(value: Any) -> Any:
+    if isinstance(value, AnimCurve):
+        return {"keys": [[_number(k.frame), _plain(k.value), k.interp.value] for k in value.keys]}
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _number(frame: float) -> int | float:
+    return int(frame) if float(frame).is_integer() else frame
+
+
+def dump_project(project: Project) -> str:
+    try:
+        return _format(project_document(project), "") + "\n"
+    except (TypeError, ValueError) as error:
+        raise ProjectError(project.path, f"the project holds data that cannot be saved: {error}") from None
+
+
+def _format(value: Any, indent: str) -> str:
+    """JSON with sorted keys, one field per line, and short lists of plain values (colours,
+    positions, keyframes) kept on one line: stable and easy to diff."""
+    inner = indent + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        for key in value:
+            if not isinstance(key, str):
+                raise TypeError(f"object keys must be text, not {key!r}")
+        fields = [f"{inner}{_scalar(key)}: {_format(value[key], inner)}" for key in sorted(value)]
+        return "{\n" + ",\n".join(fields) + "\n" + indent + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        if all(not isinstance(v, dict) for v in value) and all(
+            not isinstance(v, list | tuple) or all(not isinstance(w, dict | list | tuple) for w in v)
+            for v in value
+        ):
+            line = "[" + ", ".join(_format(v, inner) for v in value) + "]"
+            if len(line) <= 100:
+                return line
+        return "[\n" + ",\n".join(inner + _format(v, inner) for v in value) + "\n" + indent + "]"
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def write_project(project: Project, path: Path) -> None:
+    """Atomic save: write a temp file beside ``path``, flush it to disk, then rename over ``path``.
+    A crash or a full disk leaves the previous file untouched."""
+    text = dump_project(project).encode("utf-8")
+    path = Path(path)
+    temp_name = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        ) as handle:
+            temp_name = handle.name
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+        temp_name = None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ProjectError(path, f"could not save ({reason}); the previous file is unchanged") from None
+    finally:
+        if temp_name is not None:
+            Path(temp_name).unlink(missing_ok=True)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def read_project(path: Path, registry: NodeRegistry | None = None) -> Project:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ProjectError(path, "the file does not exist") from None
+    except OSError as error:
+        raise ProjectError(path, f"cannot read the file ({error.strerror or error})") from None
+    project = parse_project(data, registry, path)
+    project.path = path
+    return project
+
+
+def parse_project(
+    text: str | bytes, registry: NodeRegistry | None = None, path: Path | None = None
+) -> Project:
+    reader = _Reader(path)
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as error:
+            reader.fail(f"not a FilmStudio project: not UTF-8 text (byte {error.start})")
+    try:
+        document = json.loads(text, object_pairs_hook=reader.unique_keys, parse_constant=reader.no_constants)
+    except json.JSONDecodeError as error:
+        reader.fail(f"not valid JSON: {error.msg}", f"line {error.lineno} column {error.colno}")
+    except RecursionError:
+        reader.fail("not a FilmStudio project: nested too deeply")
+    return reader.project(document, registry)
+
+
+class _Reader:
+    """Validates a parsed document field by field, failing with the path of the bad field."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    def fail(self, problem: str, location: str = "") -> Any:
+        raise ProjectError(self.path, problem, location)
+
+    def unique_keys(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                self.fail(f"the key {key!r} appears twice in one object")
+            result[key] = value
+        return result
+
+    def no_constants(self, name: str) -> Any:
+        self.fail(f"{name} is not a valid number in a project file")
+
+    def get(
+        self, obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any = ...
+    ) -> Any:
+        if key not in obj:
+            if default is ...:
+                self.fail(f"the field {key!r} is missing", where)
+            return default
+        value = obj[key]
+        ok = isinstance(value, kind) and not (isinstance(value, bool) and bool not in _as_tuple(kind))
+        if not ok:
+            names = " or ".join(_json_type_name(k) for k in _as_tuple(kind))
+            self.fail(f"expected {names}, found {_json_type_name(type(value))}", _join(where, key))
+        return value
+
+    # --- document ------------------------------------------------------------------------------
+
+    def project(self, document: Any, registry: NodeRegistry | None) -> Project:
+        if not isinstance(document, dict) or not isinstance(document.get("filmstudio"), dict):
+            self.fail("not a FilmStudio project (no 'filmstudio' header); open a .fsproj file")
+        header = document["filmstudio"]
+        schema = self.get(header, "schema", int, "filmstudio")
+        if schema > SCHEMA:
+            self.fail(
+                f"saved by a newer FilmStudio (file schema {schema}, this version reads up to {SCHEMA}); "
+                "update FilmStudio to open it"
+            )
+        if schema < 0:
+            self.fail(f"schema {schema} is not a valid schema number", "filmstudio.schema")
+        for version in range(schema, SCHEMA):
+            if version not in MIGRATIONS:
+                self.fail(f"no migration from schema {version} to {version + 1}", "filmstudio.schema")
+            document = MIGRATIONS[version](document)
+        project = Project(settings=self.settings(self.get(document, "settings", dict, "")), registry=registry)
+        graph = project.graph
+        for index, node_doc in enumerate(self.get(document, "nodes", list, "")):
+            graph.insert_node(self.node(node_doc, f"nodes[{index}]", project))
+        for index, link_doc in enumerate(self.get(document, "links", list, "")):
+            self.link(link_doc, f"links[{index}]", project)
+        graph.history = type(graph.history)(graph)
+        return project
+
+    def settings(self, doc: dict[str, Any]) -> ProjectSettings:
+        try:
+            fps = parse_fps(self.get(doc, "fps", (str, int, float), "settings"))
+        except ValueError as error:
+            fps = self.fail(str(error), "settings.fps")
+        try:
+            frame_range = FrameRange.parse(self.get(doc, "frame_range", str, "settings"))
+        except ValueError as error:
+            frame_range = self.fail(str(error), "settings.frame_range")
+        fmt = self.get(doc, "format", dict, "settings")
+        try:
+            image_format = Format(
+                self.get(fmt, "width", int, "settings.format"),
+                self.get(fmt, "height", int, "settings.format"),
+                float(self.get(fmt, "pixel_aspect", (int, float), "settings.format", 1.0)),
+                self.get(fmt, "name", str, "settings.format", ""),
+            )
+        except ValueError as error:
+            image_format = self.fail(str(error), "settings.format")
+        return ProjectSettings(
+            fps=fps,
+            frame_range=frame_range,
+            format=image_format,
+            working_space=self.get(doc, "working_space", str, "settings", "scene_linear"),
+            current_frame=self.get(doc, "current_frame", int, "settings", frame_range.first),
+        )
+
+    def node(self, doc: Any, where: str, project: Project) -> NodeInstance:
+        if not isinstance(doc, dict):
+            self.fail(f"expected an object, found {_json_type_name(type(doc))}", where)
+        type_id = self.get(doc, "type", str, where)
+        try:
+            node_type = project.graph.registry.get(type_id)
+        except FilmStudioError as error:
+            self.fail(str(error), _join(where, "type"))
+        version = self.get(doc, "version", int, where, node_type.version)
+        uuid = self.get(doc, "uuid", str, where)
+        name = self.get(doc, "name", str, where)
+        if not uuid or uuid in project.graph.nodes:
+            self.fail(f"node id {uuid!r} is empty or used twice", _join(where, "uuid"))
+        if not name or any(n.name == name for n in project.graph.nodes.values()):
+            self.fail(f"node name {name!r} is empty or used twice", _join(where, "name"))
+        instance = NodeInstance(node_type, name, uuid)
+        params = self.get(doc, "params", dict, where, {})
+        if version > node_type.version:
+            self.fail(f"{type_id} version {version} was saved by a newer plugin (installed: version "
+                      f"{node_type.version}); update the plugin", _join(where, "version"))  # fmt: skip
+        if version < node_type.version:
+            try:
+                params = node_type.upgrade(version, dict(params))
+            except Exception as error:  # a plugin's upgrade code is outside our control
+                self.fail(f"{type_id} could not upgrade its version {version} parameters: {error}", where)
+        for key, stored in params.items():
+            param = node_type._param_index.get(key)
+            if param is None:
+                project.load_warnings.append(f"{where}: {name} ({type_id}) has no parameter {key!r}; ignored")
+                continue
+            instance.params[key] = self.param_value(param, stored, _join(where, f"params.{key}"))
+        instance.state = self.get(doc, "state", dict, where, {})
+        instance.disabled = self.get(doc, "disabled", bool, where, False)
+        position = self.get(doc, "position", list, where, [0.0, 0.0])
+        if len(position) != 2 or not all(_finite_number(v) for v in position):
+            self.fail("a position is two numbers [x, y]", _join(where, "position"))
+        instance.position = (float(position[0]), float(position[1]))
+        return instance
+
+    def param_value(self, param: Param, stored: Any, where: str) -> Any:
+        try:
+            if isinstance(stored, dict):
+                if not param.animatable:
+                    self.fail(f"{param.name} cannot be animated", where)
+                keys = self.get(stored, "keys", list, where)
+                frames: list[Keyframe] = []
+                for index, key in enumerate(keys):
+                    at = f"{where}.keys[{index}]"
+                    if not isinstance(key, list) or len(key) not in (2, 3) or not _finite_number(key[0]):
+                        self.fail("a keyframe is [frame, value] or [frame, value, interpolation]", at)
+                    interp = key[2] if len(key) == 3 else "linear"
+                    if not isinstance(interp, str) or interp not in {i.value for i in Interp}:
+                        self.fail(f"unknown interpolation {interp!r} (linear, smooth or hold)", at)
+                    frames.append(Keyframe(float(key[0]), param.coerce(key[1]), Interp(interp)))
+                if not frames:
+                    self.fail("an animation needs at least one keyframe", where)
+                return AnimCurve(tuple(frames))
+            return param.coerce(stored)
+        except FilmStudioError as error:
+            if isinstance(error, ProjectError):
+                raise
+            return self.fail(str(error), where)
+
+    def link(self, doc: Any, where: str, project: Project) -> None:
+        if not isinstance(doc, dict):
+            self.fail(f"expected an object, found {_json_type_name(type(doc))}", where)
+        fields = [
+            self.get(doc, key, str, where) for key in ("source", "source_port", "target", "target_port")
+        ]
+        try:
+            project.graph.add_link(Link(*fields))
+        except FilmStudioError as error:
+            self.fail(f"bad link: {error}", where)
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _json_type_name(kind: type) -> str:
+    names = {dict: "an object", list: "a list", str: "text", int: "a whole number", float: "a number",
+             bool: "true/false", type(None): "null", Fraction: "a number"}  # fmt: skip
+    return names.get(kind, kind.__name__)

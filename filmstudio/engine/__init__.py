@@ -1,0 +1,1 @@
+"""Evaluation: the pull scheduler, the frame cache, executors and jobs. No Qt."""

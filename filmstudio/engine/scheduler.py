@@ -1,0 +1,419 @@
+"""The pull scheduler: evaluate (node, frame, scale) by resolving inputs, through the frame cache.
+
+A request runs in two passes on the calling thread:
+
+1. *Plan*: from the requested node, walk the inputs each node asks for (its ``requests``) and
+   give every (node, frame) a cache key = hash(type id + version, parameter values at that frame,
+   the state it depends on, its inputs' keys, the frame only if time-dependent, scale). Keys depend
+   on values, not on edits: changing a keyframe changes only the frames whose interpolated value
+   changed; a still image has one key for all frames; undo brings back keys that are cached.
+2. *Run*: steps whose key is cached are done; the rest run in dependency order. ``Device.ANY``
+   nodes run inline when nothing else is ready (no thread hop on a chain); ``Device.CPU`` nodes run
+   on the CPU pool and ``Device.GPU`` nodes on the device's model worker, in parallel when
+   independent. Identical work requested twice at once (two viewers, playback + export) runs once.
+
+Every request carries a :class:`CancelToken`: the scheduler checks it between nodes and while
+waiting, long nodes check it between tiles/batches, so a cancelled request returns promptly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from filmstudio.core.context import CancelToken, EvalContext
+from filmstudio.core.errors import Cancelled, EvaluationError, FilmStudioError
+from filmstudio.core.graph import Graph, Link, NodeInstance, active_take, digest_json
+from filmstudio.core.node import Device
+from filmstudio.core.project import Project
+from filmstudio.engine.cache import MISSING, FrameCache
+from filmstudio.engine.convert import converter
+from filmstudio.engine.executors import Executors
+
+_POLL_SECONDS = 0.01  # how often a waiting request looks at its cancel token
+
+
+@dataclass(eq=False)
+class _Step:
+    """One (node, frame) of a request's plan."""
+
+    node: NodeInstance
+    frame: int
+    ctx: EvalContext | None = None
+    # ((input name, input frame), (source node uuid, source frame), source port) per requested input
+    wanted: list[tuple[tuple[str, int], tuple[str, int], str]] = field(default_factory=list)
+    alias: tuple[str, int] | None = None  # a disabled node: the (node, frame) it passes through
+    alias_port: str = ""
+    convert: dict[str, Callable[[Any], Any]] | None = None  # input name -> type conversion
+    key: str | None = None
+    value: Any = MISSING
+
+
+class Scheduler:
+    """Evaluates nodes of one project through a shared :class:`FrameCache`. Thread-safe: any
+    number of threads may call :meth:`evaluate` while the graph is not being edited."""
+
+    def __init__(self, project: Project, cache: FrameCache, executors: Executors) -> None:
+        self.project = project
+        self.cache = cache
+        self.executors = executors
+        self.evaluations: Counter[str] = Counter()  # node uuid -> evaluations run (for tests, stats)
+        self._inflight: dict[str, Future[Any]] = {}
+        self._lock = threading.Lock()
+        self._topology: tuple[int, dict[str, dict[str, Link]], dict[str, dict[str, Callable[[Any], Any]]]] = (
+            -1,
+            {},
+            {},
+        )
+
+    # --- public ----------------------------------------------------------------------------------
+
+    def evaluate(
+        self,
+        node: str | NodeInstance,
+        frame: int,
+        output: str | None = None,
+        scale: float = 1.0,
+        cancel: CancelToken | None = None,
+    ) -> Any:
+        """The value of ``node``'s ``output`` (default: its first) at ``frame``. Raises
+        :class:`Cancelled` when ``cancel`` fires, :class:`EvaluationError` when a node fails."""
+        cancel = cancel or CancelToken()
+        instance = self.project.graph.node(node)
+        port = output or instance.type.outputs[0].name
+        memo: dict[tuple[str, int], _Step] = {}
+        target = self._plan(instance.uuid, int(frame), scale, cancel, memo)
+        self._run(target, memo, cancel)
+        return self._output(target, port, memo)
+
+    def key(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> str:
+        """The cache key of ``node`` at ``frame`` (for the cache bar and for tests)."""
+        memo: dict[tuple[str, int], _Step] = {}
+        step = self._plan(self.project.graph.node(node).uuid, int(frame), scale, CancelToken(), memo)
+        while step.alias is not None:
+            step = memo[step.alias]
+        return step.key or ""
+
+    def is_cached(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> bool:
+        return self.key(node, frame, scale) in self.cache
+
+    def context_with_inputs(
+        self, node: str | NodeInstance, frame: int, scale: float = 1.0, cancel: CancelToken | None = None
+    ) -> EvalContext:
+        """The context ``node`` would evaluate with at ``frame``, its inputs computed — for analysis
+        passes and take generation, which call other node methods than ``evaluate``."""
+        cancel = cancel or CancelToken()
+        instance = self.project.graph.node(node)
+        memo: dict[tuple[str, int], _Step] = {}
+        step = self._plan(instance.uuid, int(frame), scale, cancel, memo, force=True)
+        assert step.ctx is not None
+        for _input, source, _port in step.wanted:
+            self._run(memo[source], memo, cancel)
+        step.ctx.inputs = self._inputs(step, memo)
+        return step.ctx
+
+    # --- planning --------------------------------------------------------------------------------
+
+    def _incoming(self, graph: Graph) -> dict[str, dict[str, Link]]:
+        """Links by target node and input, and the type conversions they need (recomputed after
+        each edit of the graph, which is cheap next to any evaluation)."""
+        revision, incoming, conversions = self._topology
+        if revision != graph.revision:
+            incoming, conversions = {}, {}
+            for link in graph.links:
+                incoming.setdefault(link.target, {})[link.target_port] = link
+                wanted = next(
+                    i.type for i in graph.nodes[link.target].type.inputs if i.name == link.target_port
+                )
+                function = converter(graph.output_type(link.source, link.source_port), wanted)
+                if function is not None:
+                    conversions.setdefault(link.target, {})[link.target_port] = function
+            self._topology = (graph.revision, incoming, conversions)
+        return incoming
+
+    def _plan(
+        self,
+        uuid: str,
+        frame: int,
+        scale: float,
+        cancel: CancelToken,
+        memo: dict[tuple[str, int], _Step],
+        force: bool = False,
+    ) -> _Step:
+        """Give (uuid, frame) and everything it needs a step with a key (iterative: deep graphs
+        do not hit Python's recursion limit)."""
+        graph = self.project.graph
+        incoming = self._incoming(graph)
+        stack = [(uuid, frame)]
+        while stack:
+            item = stack[-1]
+            step = memo.get(item)
+            if step is None:
+                step = memo[item] = self._new_step(
+                    graph.nodes[item[0]], item[1], scale, cancel, incoming, force
+                )
+            if step.key is not None:
+                stack.pop()
+                continue
+            todo = [
+                source
+                for _input, source, _port in step.wanted
+                if memo.get(source) is None or memo[source].key is None
+            ]
+            if todo:
+                stack.extend(todo)
+                continue
+            step.key = self._key(step, scale, memo)
+            stack.pop()
+        return memo[(uuid, frame)]
+
+    def _new_step(
+        self,
+        instance: NodeInstance,
+        frame: int,
+        scale: float,
+        cancel: CancelToken,
+        incoming: dict[str, dict[str, Link]],
+        force: bool,
+    ) -> _Step:
+        links = incoming.get(instance.uuid, {})
+        step = _Step(instance, frame)
+        node_type = instance.type
+        if instance.disabled and not force:
+            link = links.get(node_type.passthrough or "")
+            if link is not None:
+                step.alias, step.alias_port = (link.source, frame), link.source_port
+                step.wanted = [((link.target_port, frame), step.alias, link.source_port)]
+            return step
+        settings = self.project.settings
+        state = instance.state
+        ctx = EvalContext(
+            node_name=instance.name,
+            frame=frame,
+            params=instance.values_at(frame),
+            scale=scale,
+            format=settings.format,
+            fps=settings.fps,
+            connected=frozenset(links),
+            state=state,
+            take=active_take(state) if state else None,
+            device=self.executors.compute_device if node_type.device is Device.GPU else "cpu",
+            cancel=cancel,
+        )
+        step.ctx = ctx
+        step.convert = self._topology[2].get(instance.uuid)
+        for name, frames in node_type.shared().requests(ctx).items():
+            link = links.get(name)
+            if link is not None:
+                step.wanted.extend(((name, int(f)), (link.source, int(f)), link.source_port) for f in frames)
+        return step
+
+    def _key(self, step: _Step, scale: float, memo: dict[tuple[str, int], _Step]) -> str:
+        if step.alias is not None:
+            return "alias:" + self._output_key(memo[step.alias], step.alias_port, memo)
+        if step.ctx is None:
+            return "nothing"
+        node = step.node
+        node_type = node.type
+        if node_type._slices_state:
+            state = digest_json(node_type.shared().state_for_frame(step.ctx))
+        else:
+            state = node.state_digest() if node.state else ""
+        inputs = tuple(
+            (name, self._output_key(memo[src], port, memo)) for (name, _f), src, port in step.wanted
+        )
+        parts = (
+            node_type.id,
+            node_type.version,
+            tuple(step.ctx.params.values()),
+            state,
+            inputs,
+            step.frame if node_type.time_dependent else None,
+            scale,
+        )
+        return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+    def _output_key(self, step: _Step, port: str, memo: dict[tuple[str, int], _Step]) -> str:
+        while step.alias is not None:
+            step, port = memo[step.alias], step.alias_port
+        return f"{step.key}:{port}"
+
+    # --- running ---------------------------------------------------------------------------------
+
+    def _output(self, step: _Step, port: str, memo: dict[tuple[str, int], _Step]) -> Any:
+        while step.alias is not None:
+            step, port = memo[step.alias], step.alias_port
+        if step.key == "nothing":
+            return None
+        value = step.value
+        return value[port] if len(step.node.type.outputs) > 1 else value
+
+    def _inputs(self, step: _Step, memo: dict[tuple[str, int], _Step]) -> dict[tuple[str, int], Any]:
+        """The values a step asked for, converted to its input types (Image -> Mask, ...)."""
+        inputs = {name: self._output(memo[src], port, memo) for name, src, port in step.wanted}
+        if step.convert:
+            for name in inputs:
+                function = step.convert.get(name[0])
+                if function is not None:
+                    inputs[name] = function(inputs[name])
+        return inputs
+
+    def _run(self, target: _Step, memo: dict[tuple[str, int], _Step], cancel: CancelToken) -> None:
+        order = self._collect(target, memo)
+        if not order:
+            return
+        waiting_on: dict[int, int] = {}
+        dependents: dict[int, list[_Step]] = {}
+        scheduled = {id(s) for s in order}
+        for step in order:
+            sources = {id(memo[src]) for _i, src, _p in step.wanted if id(memo[src]) in scheduled}
+            sources |= {id(s) for s in self._alias_targets(step, memo) if id(s) in scheduled}
+            waiting_on[id(step)] = len(sources)
+            for source_id in sources:
+                dependents.setdefault(source_id, []).append(step)
+        ready = [s for s in order if waiting_on[id(s)] == 0]
+        running: dict[Future[Any], _Step] = {}
+        try:
+            while ready or running:
+                cancel.raise_if_cancelled()
+                while ready:
+                    step = ready.pop()
+                    inline = not running and not ready and step.node.type.device is Device.ANY
+                    running[self._start(step, memo, cancel, inline)] = step
+                done = [future for future in running if future.done()]  # inline work: no waiting
+                if not done:
+                    done = list(wait(running, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED).done)
+                for future in done:
+                    step = running.pop(future)
+                    try:
+                        step.value = future.result()
+                    except Cancelled:
+                        if cancel.cancelled:
+                            raise
+                        ready.append(step)  # another request computing this key was cancelled
+                        continue
+                    for dependent in dependents.get(id(step), ()):
+                        waiting_on[id(dependent)] -= 1
+                        if waiting_on[id(dependent)] == 0:
+                            ready.append(dependent)
+        except BaseException:
+            for future in running:
+                future.cancel()
+            raise
+
+    def _alias_targets(self, step: _Step, memo: dict[tuple[str, int], _Step]) -> list[_Step]:
+        targets = []
+        for _input, source, _port in step.wanted:
+            source_step = memo[source]
+            while source_step.alias is not None:
+                source_step = memo[source_step.alias]
+            targets.append(source_step)
+        return targets
+
+    def _collect(self, target: _Step, memo: dict[tuple[str, int], _Step]) -> list[_Step]:
+        """The steps to compute, inputs first; cached steps get their value and stop the walk."""
+        order: list[_Step] = []
+        seen: set[int] = set()
+        stack: list[tuple[_Step, bool]] = [(target, False)]
+        while stack:
+            step, expanded = stack.pop()
+            while step.alias is not None:
+                step = memo[step.alias]
+            if expanded:
+                order.append(step)
+                continue
+            if id(step) in seen:
+                continue
+            seen.add(id(step))
+            if step.value is not MISSING or step.key == "nothing":
+                continue
+            cached = self.cache.get(step.key)
+            if cached is not MISSING:
+                step.value = cached
+                continue
+            stack.append((step, True))
+            stack.extend((memo[src], False) for _i, src, _p in step.wanted)
+        return order
+
+    def _start(
+        self, step: _Step, memo: dict[tuple[str, int], _Step], cancel: CancelToken, inline: bool
+    ) -> Future[Any]:
+        key = step.key or ""
+        with self._lock:
+            future = self._inflight.get(key)
+            if future is not None:
+                return future
+            future = Future()
+            self._inflight[key] = future
+        if inline:
+            self._compute_into(future, step, memo, cancel)
+            return future
+        device = step.node.type.device
+        executor = self.executors.model_worker() if device is Device.GPU else self.executors.cpu
+        try:
+            executor.submit(self._compute_into, future, step, memo, cancel)
+        except RuntimeError as error:  # the engine is shutting down
+            self._finish(key, future, error=Cancelled(str(error)))
+        return future
+
+    def _compute_into(
+        self, future: Future[Any], step: _Step, memo: dict[tuple[str, int], _Step], cancel: CancelToken
+    ) -> None:
+        if not future.set_running_or_notify_cancel():
+            self._finish(step.key or "", future)
+            return
+        try:
+            result = self._compute(step, memo, cancel)
+        except BaseException as error:
+            self._finish(step.key or "", future, error=error)
+        else:
+            self._finish(step.key or "", future, result=result)
+
+    def _finish(
+        self, key: str, future: Future[Any], result: Any = None, error: BaseException | None = None
+    ) -> None:
+        with self._lock:
+            if self._inflight.get(key) is future:
+                del self._inflight[key]
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def _compute(self, step: _Step, memo: dict[tuple[str, int], _Step], cancel: CancelToken) -> Any:
+        cancel.raise_if_cancelled()
+        ctx = step.ctx
+        assert ctx is not None and step.key is not None
+        inputs = ctx.inputs = self._inputs(step, memo)
+        node = step.node
+        started = time.perf_counter()
+        try:
+            result = node.type.shared().evaluate(ctx)
+        except Cancelled:
+            raise
+        except FilmStudioError as error:
+            raise EvaluationError(node.name, step.frame, str(error)) from error
+        except Exception as error:
+            raise EvaluationError(node.name, step.frame, f"{type(error).__name__}: {error}") from error
+        finally:
+            ctx.inputs = {}  # do not keep upstream frames alive through the plan
+        outputs = node.type.outputs
+        if len(outputs) > 1 and not (isinstance(result, dict) and all(o.name in result for o in outputs)):
+            raise EvaluationError(
+                node.name, step.frame, "a node with several outputs must return a dict of them"
+            )
+        # A node that hands on one of its inputs unchanged (Dot, Switch, a no-op) costs nothing to
+        # redo; caching it again would count the same frame's memory twice.
+        if not any(result is value for value in inputs.values()):
+            self.cache.put(step.key, result, time.perf_counter() - started)
+        with self._lock:
+            self.evaluations[node.uuid] += 1
+        return result

@@ -1,0 +1,1 @@
+"""Headless export and the farm driver. No Qt."""
