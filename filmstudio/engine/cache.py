@@ -55,10 +55,9 @@ class _Entry:
 
 def value_nbytes(value: Any) -> int:
     """Bytes held by a node result: tensors and arrays by their data, containers summed."""
-    if hasattr(value, "element_size") and hasattr(value, "nelement"):
-        return int(value.element_size() * value.nelement())
-    if hasattr(value, "nbytes") and isinstance(getattr(value, "nbytes", None), int):
-        return int(value.nbytes)
+    nbytes = getattr(value, "nbytes", None)  # torch tensors and numpy arrays
+    if isinstance(nbytes, int):
+        return nbytes
     if isinstance(value, dict):
         return sum(value_nbytes(v) for v in value.values()) + sys.getsizeof(value)
     if isinstance(value, list | tuple):

@@ -20,6 +20,7 @@ from filmstudio.core.project import Project
 from filmstudio.engine.cache import FrameCache
 from filmstudio.engine.executors import Executors
 from filmstudio.engine.jobs import AnalysisJob, generate_take, run_analysis
+from filmstudio.engine.memory import tune_allocator
 from filmstudio.engine.scheduler import Scheduler
 
 
@@ -52,6 +53,7 @@ class Engine:
         cpu_workers: int | None = None,
         device: str | None = None,
     ) -> None:
+        tune_allocator()
         self.project = project
         self.cache = FrameCache(cache_bytes, vram_cache_bytes)
         self.executors = Executors(cpu_workers, device=device)

@@ -126,7 +126,7 @@ class Scheduler:
         revision, incoming, conversions = self._topology
         if revision != graph.revision:
             incoming, conversions = {}, {}
-            for link in graph.links:
+            for link in graph._links.values():
                 incoming.setdefault(link.target, {})[link.target_port] = link
                 wanted = next(
                     i.type for i in graph.nodes[link.target].type.inputs if i.name == link.target_port
@@ -271,25 +271,53 @@ class Scheduler:
         waiting_on: dict[int, int] = {}
         dependents: dict[int, list[_Step]] = {}
         scheduled = {id(s) for s in order}
+        reads: dict[int, list[_Step]] = {}  # step -> the distinct steps it reads
         for step in order:
-            sources = {id(memo[src]) for _i, src, _p in step.wanted if id(memo[src]) in scheduled}
-            sources |= {id(s) for s in self._alias_targets(step, memo) if id(s) in scheduled}
-            waiting_on[id(step)] = len(sources)
-            for source_id in sources:
+            sources = {id(s): s for s in self._resolved_sources(step, memo)}
+            reads[id(step)] = list(sources.values())
+            waiting = [source_id for source_id in sources if source_id in scheduled]
+            waiting_on[id(step)] = len(waiting)
+            for source_id in waiting:
                 dependents.setdefault(source_id, []).append(step)
         ready = [s for s in order if waiting_on[id(s)] == 0]
         running: dict[Future[Any], _Step] = {}
+        # Drop each intermediate frame as soon as its last reader has run: a long chain at 4K must
+        # not hold every frame until the request ends (the cache keeps what its budget allows).
+        readers = {id(s): len(dependents.get(id(s), ())) for s in order}
+
+        while target.alias is not None:
+            target = memo[target.alias]
+
+        def finished(step: _Step) -> None:
+            for source in reads[id(step)]:
+                if id(source) in readers and source is not target:
+                    readers[id(source)] -= 1
+                    if readers[id(source)] == 0:
+                        source.value = MISSING
+            for dependent in dependents.get(id(step), ()):
+                waiting_on[id(dependent)] -= 1
+                if waiting_on[id(dependent)] == 0:
+                    ready.append(dependent)
+
         try:
             while ready or running:
                 cancel.raise_if_cancelled()
                 while ready:
                     step = ready.pop()
-                    inline = not running and not ready and step.node.type.device is Device.ANY
-                    running[self._start(step, memo, cancel, inline)] = step
-                done = [future for future in running if future.done()]  # inline work: no waiting
-                if not done:
-                    done = list(wait(running, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED).done)
-                for future in done:
+                    if (
+                        not running
+                        and not ready
+                        and step.node.type.device is Device.ANY
+                        and step.key not in self._inflight
+                    ):
+                        # Cheap tensor maths with nothing to overlap: run here, no thread hop.
+                        step.value = self._compute(step, memo, cancel)
+                        finished(step)
+                    else:
+                        running[self._start(step, memo, cancel)] = step
+                if not running:
+                    break
+                for future in wait(running, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED).done:
                     step = running.pop(future)
                     try:
                         step.value = future.result()
@@ -298,16 +326,14 @@ class Scheduler:
                             raise
                         ready.append(step)  # another request computing this key was cancelled
                         continue
-                    for dependent in dependents.get(id(step), ()):
-                        waiting_on[id(dependent)] -= 1
-                        if waiting_on[id(dependent)] == 0:
-                            ready.append(dependent)
+                    finished(step)
         except BaseException:
             for future in running:
                 future.cancel()
             raise
 
-    def _alias_targets(self, step: _Step, memo: dict[tuple[str, int], _Step]) -> list[_Step]:
+    def _resolved_sources(self, step: _Step, memo: dict[tuple[str, int], _Step]) -> list[_Step]:
+        """The steps whose values ``step`` reads, looking through disabled (aliased) nodes."""
         targets = []
         for _input, source, _port in step.wanted:
             source_step = memo[source]
@@ -341,9 +367,8 @@ class Scheduler:
             stack.extend((memo[src], False) for _i, src, _p in step.wanted)
         return order
 
-    def _start(
-        self, step: _Step, memo: dict[tuple[str, int], _Step], cancel: CancelToken, inline: bool
-    ) -> Future[Any]:
+    def _start(self, step: _Step, memo: dict[tuple[str, int], _Step], cancel: CancelToken) -> Future[Any]:
+        """Run ``step`` on its executor, or join the same key already running for another request."""
         key = step.key or ""
         with self._lock:
             future = self._inflight.get(key)
@@ -351,9 +376,6 @@ class Scheduler:
                 return future
             future = Future()
             self._inflight[key] = future
-        if inline:
-            self._compute_into(future, step, memo, cancel)
-            return future
         device = step.node.type.device
         executor = self.executors.model_worker() if device is Device.GPU else self.executors.cpu
         try:
