@@ -1,47 +1,156 @@
 """The ``filmstudio`` command: the editor, headless renders, project and media information.
 
-Exit codes: 0 success, 1 a FilmStudio error (message on stderr), 2 bad command line, 130 interrupted.
+Exit codes a script can rely on: 0 success, 1 a problem FilmStudio explains on stderr (bad project,
+missing media, unwritable output), 2 a bad command line, 130 interrupted (Ctrl+C; no partial output
+is left behind).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from filmstudio import __version__
-from filmstudio.core.errors import FilmStudioError
+from filmstudio.core.errors import Cancelled, FilmStudioError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="filmstudio", description="Node-based editor for AI-assisted film making."
+        prog="filmstudio",
+        description="Node-based editor for AI-assisted film making. "
+        "`filmstudio [PROJECT]` opens the editor; the commands below work headless.",
     )
     parser.add_argument("--version", action="version", version=f"filmstudio {__version__}")
-    commands = parser.add_subparsers(dest="command")
-    commands.add_parser("nodes", help="list the installed node types")
-    info = commands.add_parser("info", help="describe a project file")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    render = commands.add_parser("render", help="render a project's Write node to a file, headless")
+    render.add_argument("project", help="the .fsproj file")
+    render.add_argument("-o", "--output", help="output file (default: the Write node's file)")
+    render.add_argument(
+        "--range", dest="frames", help="frames to render: 1-100 or 1-100x2 (default: the project's)"
+    )
+    render.add_argument("--write", help="name of the Write node (needed when there are several)")
+    render.add_argument("--scale", type=float, default=1.0, help="proxy scale, e.g. 0.5 for half resolution")
+    render.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    info = commands.add_parser("info", help="describe a project or a media file")
     info.add_argument("path")
+    commands.add_parser("nodes", help="list the installed node types")
     return parser
 
 
+COMMANDS = ("render", "info", "nodes")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    editor_project = None
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        editor_project, argv = argv[0], argv[1:]  # `filmstudio shot.fsproj` opens it in the editor
     args = build_parser().parse_args(argv)
+    del editor_project  # used once the editor exists
     try:
-        if args.command == "nodes":
-            return _list_nodes()
+        if args.command == "render":
+            return _render(args)
         if args.command == "info":
             return _info(args.path)
-        print(
-            "The FilmStudio editor is not built yet; use `filmstudio --help` for what works.", file=sys.stderr
-        )
-        return 1
+        if args.command == "nodes":
+            return _list_nodes()
+        message = "the editor is not available yet; use `filmstudio render PROJECT` (see `filmstudio --help`)"
+        print(f"filmstudio: {message}", file=sys.stderr)
+        return EXIT_ERROR
+    except (KeyboardInterrupt, Cancelled):
+        print("\nfilmstudio: interrupted; no output was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except FilmStudioError as error:
         print(f"filmstudio: error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("filmstudio: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_ERROR
+
+
+def _render(args: argparse.Namespace) -> int:
+    from filmstudio.core.project import Project
+    from filmstudio.core.timebase import FrameRange
+    from filmstudio.render.export import render
+
+    if not args.scale > 0:
+        print("filmstudio: error: --scale must be positive", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        frames = FrameRange.parse(args.frames) if args.frames else None
+    except ValueError as error:
+        print(f"filmstudio: error: --range: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    project = Project.load(args.project)
+    bar = None if args.quiet or not sys.stderr.isatty() else ProgressBar()
+    result = render(project, args.write, args.output, frames, args.scale, progress=bar)
+    if bar is not None:
+        bar.done()
+    print(f"wrote {result.path} ({result.frames} frames in {result.seconds:.1f} s, {result.fps:.1f} fps)")
+    return EXIT_OK
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr: frames, speed, time left."""
+
+    def __init__(self, width: int = 30) -> None:
+        self.width = width
+        self.started = time.perf_counter()
+
+    def __call__(self, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - self.started
+        fps = done / elapsed if elapsed > 0 else 0.0
+        left = (total - done) / fps if fps > 0 else 0.0
+        filled = round(self.width * done / total)
+        bar = "#" * filled + "." * (self.width - filled)
+        sys.stderr.write(f"\r[{bar}] {done}/{total} frames  {fps:5.1f} fps  {left:4.0f} s left ")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\n")
+
+
+def _info(path: str) -> int:
+    if Path(path).suffix == ".fsproj":
+        return _project_info(path)
+    from filmstudio.media import probe
+
+    info = probe(path)
+    print(
+        f"{info.path}: {info.kind}, {info.codec}, {info.width}x{info.height}"
+        f"{f' (pixel aspect {info.pixel_aspect})' if info.pixel_aspect != 1 else ''}"
+    )
+    if info.fps is not None:
+        rate = "variable" if info.variable_frame_rate else "constant"
+        print(f"  {info.frame_count} frames at {float(info.fps):.3f} fps ({rate}), {info.duration_s:.3f} s")
+    alpha = ", alpha" if info.has_alpha else ""
+    rotated = f", rotated {info.rotation}" if info.rotation else ""
+    print(f"  {info.pix_fmt}, {info.bit_depth}-bit{alpha}, colour {info.colour_space}{rotated}")
+    for audio in info.audio:
+        sound = f"{audio.codec}, {audio.sample_rate} Hz, {audio.channels} ch, {audio.duration_s:.3f} s"
+        print(f"  audio #{audio.index}: {sound}")
+    if info.missing_frames:
+        print(f"  missing frames: {', '.join(map(str, info.missing_frames[:20]))}")
+    return EXIT_OK
+
+
+def _project_info(path: str) -> int:
+    from filmstudio.core.project import Project
+
+    project = Project.load(path)
+    s = project.settings
+    print(f"{path}: {len(project.graph.nodes)} nodes, {len(project.graph.links)} links")
+    print(f"  fps {s.fps}  range {s.frame_range}  format {s.format.width}x{s.format.height}")
+    for node in project.graph.nodes.values():
+        flag = " (disabled)" if node.disabled else ""
+        print(f"  {node.name:<16} {node.type.id}{flag}")
+    for warning in project.load_warnings:
+        print(f"  warning: {warning}")
+    return EXIT_OK
 
 
 def _list_nodes() -> int:
@@ -53,25 +162,7 @@ def _list_nodes() -> int:
         print(
             f"{node_type.category:<8} {node_type.id:<12} v{node_type.version}  in[{inputs}]  out[{outputs}]"
         )
-    return 0
-
-
-def _info(path: str) -> int:
-    from filmstudio.core.project import Project
-
-    project = Project.load(path)
-    s = project.settings
-    print(f"{path}: {len(project.graph.nodes)} nodes, {len(project.graph.links)} links")
-    print(
-        f"  fps {s.fps}  range {s.frame_range}  "
-        f"format {s.format.width}x{s.format.height} (pixel aspect {s.format.pixel_aspect})"
-    )
-    for node in project.graph.nodes.values():
-        flag = " (disabled)" if node.disabled else ""
-        print(f"  {node.name:<16} {node.type.id}{flag}")
-    for warning in project.load_warnings:
-        print(f"  warning: {warning}")
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -4,9 +4,10 @@ third-party plugin is. Node modules never import Qt, and import torch only insid
 from filmstudio_nodes.analysis import Deflicker
 from filmstudio_nodes.filters import Blur, Grade
 from filmstudio_nodes.generators import Constant, Noise, Ramp
+from filmstudio_nodes.io import Read, Write
 from filmstudio_nodes.routing import Dot, Switch
 from filmstudio_nodes.time import FrameHold, TimeOffset
 
-NODES = (Constant, Ramp, Noise, Grade, Blur, TimeOffset, FrameHold, Switch, Dot, Deflicker)
+NODES = (Read, Write, Constant, Ramp, Noise, Grade, Blur, TimeOffset, FrameHold, Switch, Dot, Deflicker)
 
 __all__ = ["NODES", *(node.__name__ for node in NODES)]

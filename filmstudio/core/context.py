@@ -6,6 +6,7 @@ threads. A :class:`CancelToken` is the one object meant to cross threads.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -75,6 +76,14 @@ class EvalContext:
     take: Mapping[str, Any] | None = None
     device: str = "cpu"
     cancel: CancelToken = field(default_factory=CancelToken)
+    project_dir: str | None = None
+
+    def resolve_path(self, path: str) -> str:
+        """A path parameter as a usable path: relative paths are relative to the project file."""
+        expanded = os.path.expanduser(path)
+        if os.path.isabs(expanded) or self.project_dir is None:
+            return expanded
+        return os.path.join(self.project_dir, expanded)
 
     @property
     def size(self) -> tuple[int, int]:

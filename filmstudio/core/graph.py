@@ -273,8 +273,11 @@ class Graph:
             if declared is not PortType.ANY or node in seen:
                 return declared
             seen.add(node)
-            feeding = [self._links[(node, i.name)] for i in instance.type.inputs
-                       if i.type is PortType.ANY and (node, i.name) in self._links]  # fmt: skip
+            feeding = [
+                self._links[(node, i.name)]
+                for i in instance.type.inputs
+                if i.type is PortType.ANY and (node, i.name) in self._links
+            ]
             if not feeding:
                 return PortType.ANY
             node, port = feeding[0].source, feeding[0].source_port

@@ -176,8 +176,11 @@ def _spec_problems(cls: type[Node]) -> list[str]:
         found.append(f"id must be a dotted identifier like 'Grade' or 'vendor.Name', not {node_id!r}")
     if not isinstance(cls.version, int) or isinstance(cls.version, bool) or cls.version < 1:
         found.append(f"version must be a positive integer, not {cls.version!r}")
-    not_tuples = [name for name in ("inputs", "outputs", "params", "legacy_ids")
-                  if not isinstance(getattr(cls, name), list | tuple)]  # fmt: skip
+    not_tuples = [
+        name
+        for name in ("inputs", "outputs", "params", "legacy_ids")
+        if not isinstance(getattr(cls, name), list | tuple)
+    ]
     if not_tuples:
         return [*found, *(f"{name} must be a tuple" for name in not_tuples)]
     if any(not isinstance(i, str) or not _ID.match(i) for i in cls.legacy_ids):

@@ -178,8 +178,13 @@ def BoolParam(name: str, default: bool = False, **options: Any) -> Param:
 
 def ChoiceParam(name: str, choices: Sequence[str], default: str | None = None, **options: Any) -> Param:
     choices = tuple(choices)
-    return Param(name, ParamKind.CHOICE, choices[0] if default is None and choices else default,
-                 choices=choices, **options)  # fmt: skip
+    return Param(
+        name,
+        ParamKind.CHOICE,
+        choices[0] if default is None and choices else default,
+        choices=choices,
+        **options,
+    )
 
 
 def ColorParam(
@@ -226,8 +231,9 @@ class AnimCurve:
     def __post_init__(self) -> None:
         frames = [k.frame for k in self.keys]
         if frames != sorted(set(frames)):
-            object.__setattr__(self, "keys", tuple(sorted({k.frame: k for k in self.keys}.values(),
-                                                          key=lambda k: k.frame)))  # fmt: skip
+            object.__setattr__(
+                self, "keys", tuple(sorted({k.frame: k for k in self.keys}.values(), key=lambda k: k.frame))
+            )
 
     @property
     def frames(self) -> tuple[float, ...]:

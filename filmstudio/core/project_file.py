@@ -304,8 +304,11 @@ class _Reader:
         instance = NodeInstance(node_type, name, uuid)
         params = self.get(doc, "params", dict, where, {})
         if version > node_type.version:
-            self.fail(f"{type_id} version {version} was saved by a newer plugin (installed: version "
-                      f"{node_type.version}); update the plugin", _join(where, "version"))  # fmt: skip
+            self.fail(
+                f"{type_id} version {version} was saved by a newer plugin (installed: version "
+                f"{node_type.version}); update the plugin",
+                _join(where, "version"),
+            )
         if version < node_type.version:
             try:
                 params = node_type.upgrade(version, dict(params))
@@ -374,6 +377,14 @@ def _join(where: str, key: str) -> str:
 
 
 def _json_type_name(kind: type) -> str:
-    names = {dict: "an object", list: "a list", str: "text", int: "a whole number", float: "a number",
-             bool: "true/false", type(None): "null", Fraction: "a number"}  # fmt: skip
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "text",
+        int: "a whole number",
+        float: "a number",
+        bool: "true/false",
+        type(None): "null",
+        Fraction: "a number",
+    }
     return names.get(kind, kind.__name__)

@@ -65,6 +65,7 @@ class Scheduler:
         self.executors = executors
         self.evaluations: Counter[str] = Counter()  # node uuid -> evaluations run (for tests, stats)
         self._inflight: dict[str, Future[Any]] = {}
+        self._project_dir: str | None = None
         self._lock = threading.Lock()
         self._topology: tuple[int, dict[str, dict[str, Link]], dict[str, dict[str, Callable[[Any], Any]]]] = (
             -1,
@@ -150,6 +151,8 @@ class Scheduler:
         do not hit Python's recursion limit)."""
         graph = self.project.graph
         incoming = self._incoming(graph)
+        path = self.project.path
+        self._project_dir = str(path.resolve().parent) if path is not None else None
         stack = [(uuid, frame)]
         while stack:
             item = stack[-1]
@@ -205,6 +208,7 @@ class Scheduler:
             take=active_take(state) if state else None,
             device=self.executors.compute_device if node_type.device is Device.GPU else "cpu",
             cancel=cancel,
+            project_dir=self._project_dir,
         )
         step.ctx = ctx
         step.convert = self._topology[2].get(instance.uuid)

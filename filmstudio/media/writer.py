@@ -1,0 +1,306 @@
+"""``VideoWriter``: encode frames to a video file or an image sequence, never leaving a half file behind.
+
+Output goes to a hidden temporary name in the destination folder (``.name.<token>.partial.mp4``, keeping
+the extension so FFmpeg picks the right muxer; a ``.partial`` folder for sequences) and is renamed into
+place by a successful :meth:`VideoWriter.close` only. :meth:`~VideoWriter.abort`, an exception inside a
+``with`` block, a failed write, or the writer being garbage-collected unfinished remove the temporary
+output; a file already under the final name is untouched until the rename.
+
+Odd sizes: encoders whose pixel format halves chroma resolution (4:2:0, 4:2:2, and prores_aw always)
+need an even width and height. An odd width or height is padded by one pixel on the right / bottom,
+repeating the last column / row (never scaled), so 853x481 is written as 854x482.
+
+Threads: a writer is used from one thread at a time (the export's encode thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import av
+import numpy as np
+
+from filmstudio.core.errors import MediaError
+from filmstudio.media.audio import AudioPassthrough
+from filmstudio.media.convert import array_to_frame, image_to_array, pad_to_even
+from filmstudio.media.failures import writing
+from filmstudio.media.settings import EncodePlan, EncodeSettings, check_output
+from filmstudio.media.stills import encode_image
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["VideoWriter"]
+
+
+class VideoWriter:
+    """Encodes frames with an :class:`EncodeSettings` preset into ``path`` (a pattern for png/exr).
+
+    ``write`` takes a float ``[4,H,W]`` / ``[3,H,W]`` tensor in 0..1 with premultiplied alpha (what the
+    engine makes; alpha is unpremultiplied for formats that store straight alpha, kept premultiplied for
+    EXR, dropped for formats without alpha) or an ``HxWxC`` numpy array of file values (uint8, uint16 or
+    float; straight alpha, like ``VideoReader.read`` gives). All frames must have the size of the first.
+    ``audio_from`` copies or re-encodes the first audio stream of that file, trimmed to ``audio_range_s``
+    (seconds from its start; None takes it all). Failures are :class:`MediaError` naming the output.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        settings: EncodeSettings | None = None,
+        audio_from: str | os.PathLike[str] | None = None,
+        audio_range_s: tuple[float, float] | None = None,
+    ) -> None:
+        self._path = Path(path)
+        self._settings = settings or EncodeSettings()
+        self._plan = check_output(self._settings, self._path)
+        self._finished = True  # until the temporary output exists
+        self._frames_written = 0
+        self._size: tuple[int, int] | None = None
+        if self._plan.sequence:
+            if audio_from is not None:
+                raise MediaError(
+                    self._path,
+                    "image sequences cannot carry audio; leave audio_from empty or export a video file",
+                )
+            self._sink: _SequenceSink | _MovieSink = _SequenceSink(self._path, self._plan, self._settings)
+        else:
+            self._sink = _MovieSink(self._path, self._plan, self._settings, audio_from, audio_range_s)
+        self._finished = False
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def frames_written(self) -> int:
+        return self._frames_written
+
+    @property
+    def settings(self) -> EncodeSettings:
+        return self._settings
+
+    def write(self, image: torch.Tensor | np.ndarray) -> None:
+        """Encode the next frame (see the class docstring for what ``image`` may be)."""
+        if self._finished:
+            raise MediaError(self._path, "the writer is already closed or aborted; start a new export")
+        plan = self._plan
+        try:
+            array = image_to_array(
+                image,
+                dtype=plan.array_dtype,
+                alpha=plan.alpha,
+                unpremultiply=not plan.premultiplied,
+                clip=not plan.premultiplied,
+            )
+        except ValueError as exc:
+            self.abort()
+            raise MediaError(self._path, f"frame {self._frames_written} cannot be written: {exc}") from exc
+        size = (array.shape[1], array.shape[0])
+        if self._size is None:
+            self._size = size
+        elif size != self._size:
+            self.abort()
+            raise MediaError(
+                self._path,
+                f"frame {self._frames_written} is {size[0]}x{size[1]} but the export "
+                f"is {self._size[0]}x{self._size[1]}; every frame must have the same size",
+            )
+        if plan.even_size:
+            array = pad_to_even(array)
+        try:
+            self._sink.write(array, self._frames_written)
+        except BaseException:
+            self.abort()
+            raise
+        self._frames_written += 1
+
+    def close(self) -> Path:
+        """Finish the file and rename it into place; returns the final path (the pattern for sequences)."""
+        if self._finished:
+            raise MediaError(self._path, "the writer is already closed or aborted")
+        if self._frames_written == 0:
+            self.abort()
+            raise MediaError(self._path, "no frames were written, so there is nothing to save")
+        try:
+            self._sink.finish()
+        except BaseException:
+            self.abort()
+            raise
+        self._finished = True
+        return self._path
+
+    def abort(self) -> None:
+        """Discard everything written so far; the final name is left as it was. Idempotent."""
+        if self._finished:
+            return
+        self._finished = True
+        self._sink.discard()
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        if exc_type is not None:
+            self.abort()
+        elif not self._finished:
+            self.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            if not getattr(self, "_finished", True):
+                self.abort()
+
+
+def _temporary_name(target: Path) -> Path:
+    return target.with_name(f".{target.stem}.{secrets.token_hex(3)}.partial{target.suffix}")
+
+
+class _MovieSink:
+    """One video file (plus optional audio) written under a temporary name."""
+
+    def __init__(
+        self,
+        path: Path,
+        plan: EncodePlan,
+        settings: EncodeSettings,
+        audio_from: str | os.PathLike[str] | None,
+        audio_range_s: tuple[float, float] | None,
+    ) -> None:
+        self._path, self._plan, self._settings = path, plan, settings
+        self._audio = (
+            AudioPassthrough(audio_from, audio_range_s, settings.audio, path) if audio_from else None
+        )
+        self._temporary = _temporary_name(path)
+        try:
+            with writing(path, "creating the output file"):
+                # PyAV opens the file only when the header is written: create it now, so an unwritable
+                # folder is reported before any rendering starts.
+                self._temporary.open("xb").close()
+                self._container = av.open(str(self._temporary), mode="w")
+        except BaseException:
+            if self._audio is not None:
+                self._audio.close()
+            with contextlib.suppress(OSError):
+                self._temporary.unlink(missing_ok=True)
+            raise
+        self._stream: av.VideoStream | None = None
+
+    def _open_streams(self, width: int, height: int) -> None:
+        plan, settings = self._plan, self._settings
+        if width < plan.min_size[0] or height < plan.min_size[1]:
+            raise MediaError(
+                self._path,
+                f"{settings.preset} needs frames of at least {plan.min_size[0]}x"
+                f"{plan.min_size[1]}, not {width}x{height}; choose another preset",
+            )
+        try:
+            stream = self._container.add_stream(plan.codec, rate=settings.fps, options=dict(plan.options))
+        except ValueError as exc:  # the muxer refuses the codec
+            raise MediaError(self._path, f"{exc}; choose another file extension") from exc
+        stream.width, stream.height, stream.pix_fmt = width, height, plan.pix_fmt
+        context = stream.codec_context
+        context.time_base = 1 / settings.fps
+        context.color_primaries, context.color_trc, context.colorspace, context.color_range = 1, 1, 1, 1
+        if plan.context_profile:
+            context.profile = plan.context_profile
+        if plan.gop:
+            context.gop_size = plan.gop
+        if plan.codec_tag and self._path.suffix.lower() in (".mp4", ".mov"):
+            context.codec_tag = plan.codec_tag  # 'hvc1' so Apple players open H.265
+        self._stream = stream
+        if self._audio is not None:
+            try:
+                self._audio.add_stream(self._container, settings.audio_bitrate)
+            except ValueError as exc:
+                raise MediaError(self._path, f"cannot add the audio: {exc}; use audio='aac'") from exc
+
+    def write(self, array: np.ndarray, number: int) -> None:
+        plan = self._plan
+        with writing(self._path, f"encoding frame {number}"):
+            if self._stream is None:
+                self._open_streams(array.shape[1], array.shape[0])
+            assert self._stream is not None
+            frame = array_to_frame(array).reformat(
+                format=plan.pix_fmt, dst_colorspace="ITU709", dst_color_range="MPEG"
+            )
+            frame.pts = number
+            try:
+                packets = self._stream.encode(frame)
+            except (av.error.ArgumentError, av.error.ExternalError) as exc:
+                if number:
+                    raise
+                raise MediaError(
+                    self._path,
+                    f"the {plan.codec} encoder refused to start for "
+                    f"{array.shape[1]}x{array.shape[0]} {plan.pix_fmt} frames ({exc.strerror}); "
+                    "try another preset or size",
+                ) from exc
+            for packet in packets:
+                self._container.mux(packet)
+            if self._audio is not None:
+                self._audio.feed_until(self._container, float((number + 1) / self._settings.fps) + 0.5)
+
+    def finish(self) -> None:
+        with writing(self._path, "finishing the file"):
+            assert self._stream is not None
+            for packet in self._stream.encode(None):
+                self._container.mux(packet)
+            if self._audio is not None:
+                self._audio.finish(self._container)
+                self._audio.close()
+            self._container.close()
+            os.replace(self._temporary, self._path)
+
+    def discard(self) -> None:
+        with contextlib.suppress(Exception):
+            self._container.close()
+        if self._audio is not None:
+            with contextlib.suppress(Exception):
+                self._audio.close()
+        with contextlib.suppress(OSError):
+            self._temporary.unlink(missing_ok=True)
+
+
+class _SequenceSink:
+    """Numbered images written into a hidden temporary folder, moved into place by ``finish``."""
+
+    def __init__(self, path: Path, plan: EncodePlan, settings: EncodeSettings) -> None:
+        from filmstudio.media.sequence import SequencePattern
+
+        self._path, self._plan, self._settings = path, plan, settings
+        self._pattern = SequencePattern.parse(path)
+        self._folder = self._pattern.folder
+        self._temporary = (
+            self._folder / f".{self._pattern.prefix.rstrip('._') or 'frames'}.{secrets.token_hex(3)}.partial"
+        )
+        with writing(path, "creating the output folder"):
+            self._temporary.mkdir()
+        self._names: list[str] = []
+
+    def write(self, array: np.ndarray, number: int) -> None:
+        name = self._pattern.path_for(self._settings.first_frame + number).name
+        settings = self._settings
+        with writing(self._folder / name, f"writing frame {number}"):
+            data = encode_image(
+                array,
+                self._plan.image_format,
+                exr_half=(settings.bit_depth or 16) == 16,
+                exr_compression=settings.exr_compression,
+            )
+            (self._temporary / name).write_bytes(data)
+        self._names.append(name)
+
+    def finish(self) -> None:
+        with writing(self._path, "moving the frames into place"):
+            for name in self._names:
+                os.replace(self._temporary / name, self._folder / name)
+            self._temporary.rmdir()
+
+    def discard(self) -> None:
+        shutil.rmtree(self._temporary, ignore_errors=True)

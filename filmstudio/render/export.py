@@ -1,0 +1,143 @@
+"""Headless export: stream a Write node's frames into a file with flat memory.
+
+decode -> evaluate -> encode, with a bounded look-ahead: up to ``look_ahead`` frames are requested
+ahead of the encoder (decode and GPU work overlap encoding), and nothing else is held, so memory
+stays flat however long the clip. The file appears under its final name only when complete; a
+cancel, a Ctrl+C or an error leaves no partial file behind. The CLI, the editor's export dialog and
+the farm's chunk renders all call :func:`render`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from filmstudio.core.context import CancelToken
+from filmstudio.core.errors import Cancelled, FilmStudioError, MediaError
+from filmstudio.core.graph import NodeInstance
+from filmstudio.core.project import Project
+from filmstudio.core.timebase import FrameRange
+from filmstudio.engine.engine import Engine, Request
+
+RENDER_CACHE_BYTES = 256 << 20  # time-invariant branches stay cached; frames stream through
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    path: Path
+    frames: int
+    seconds: float
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+def find_write(project: Project, name: str | None = None) -> NodeInstance:
+    """The Write node to render: by name, or the project's only enabled Write."""
+    if name is not None:
+        node = project.graph.node(name)
+        if node.type.id != "Write":
+            raise FilmStudioError(f"{name} is a {node.type.id} node, not a Write node")
+        return node
+    writes = [n for n in project.graph.nodes.values() if n.type.id == "Write" and not n.disabled]
+    if not writes:
+        raise FilmStudioError("the project has no enabled Write node: add one (or name it with --write)")
+    if len(writes) > 1:
+        names = ", ".join(n.name for n in writes)
+        raise FilmStudioError(f"the project has several Write nodes ({names}): choose one with --write NAME")
+    return writes[0]
+
+
+def output_path(project: Project, write: NodeInstance, override: str | Path | None) -> Path:
+    """``override`` as given (relative to the working folder), else the Write's file, relative to the
+    project's folder."""
+    if override is not None:
+        return Path(override).expanduser().resolve()
+    file = Path(str(write["file"])).expanduser()
+    if not file.is_absolute() and project.path is not None:
+        file = project.path.resolve().parent / file
+    return file.resolve()
+
+
+def render(
+    project: Project,
+    write: str | NodeInstance | None = None,
+    output: str | Path | None = None,
+    frames: FrameRange | None = None,
+    scale: float = 1.0,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: CancelToken | None = None,
+    engine: Engine | None = None,
+    look_ahead: int = 6,
+) -> RenderResult:
+    """Render ``write`` (default: the only Write) over ``frames`` (default: the project range).
+
+    Raises :class:`Cancelled` when ``cancel`` fires and :class:`FilmStudioError` subclasses for
+    everything a user can fix; in every failure the output file is left as it was.
+    """
+    from filmstudio.media.writer import VideoWriter
+    from filmstudio.render.settings import audio_source, encode_settings, to_output_space
+
+    node = write if isinstance(write, NodeInstance) else find_write(project, write)
+    frames = frames or project.settings.frame_range
+    cancel = cancel or CancelToken()
+    target = output_path(project, node, output)
+    if not target.parent.is_dir():
+        raise MediaError(target, "the output folder does not exist; create it or choose another path")
+    own_engine = engine is None
+    engine = engine or Engine(project, cache_bytes=RENDER_CACHE_BYTES)
+    started = time.perf_counter()
+    try:
+        settings = encode_settings(project, node, target, frames)
+        audio = audio_source(project, node, frames, engine)
+        writer = VideoWriter(
+            target,
+            settings,
+            audio_from=audio[0] if audio else None,
+            audio_range_s=audio[1] if audio else None,
+        )
+        pending: deque[Request] = deque()
+        upcoming = iter(frames)
+        written = 0
+        try:
+            for frame in upcoming:
+                pending.append(engine.submit(node, frame, scale=scale))
+                if len(pending) >= look_ahead:
+                    break
+            while pending:
+                cancel.raise_if_cancelled()
+                image = _wait(pending.popleft(), cancel)
+                if image is None:
+                    raise FilmStudioError(f"{node.name} has nothing connected to render")
+                next_frame = next(upcoming, None)
+                if next_frame is not None:
+                    pending.append(engine.submit(node, next_frame, scale=scale))
+                writer.write(to_output_space(image, node, target))
+                written += 1
+                if progress is not None:
+                    progress(written, len(frames))
+            path = writer.close()
+        except BaseException:
+            for request in pending:
+                request.cancel()
+            writer.abort()
+            raise
+    finally:
+        if own_engine:
+            engine.close()
+    return RenderResult(path, written, time.perf_counter() - started)
+
+
+def _wait(request: Request, cancel: CancelToken) -> object:
+    while True:
+        if cancel.cancelled:
+            request.cancel()
+            raise Cancelled(cancel.reason)
+        try:
+            return request.result(timeout=0.05)
+        except TimeoutError:
+            continue

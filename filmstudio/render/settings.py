@@ -1,0 +1,84 @@
+"""From a Write node's parameters to what the encoder needs: settings, audio, colour."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from filmstudio.core.errors import FilmStudioError
+from filmstudio.core.graph import NodeInstance
+from filmstudio.core.project import Project
+from filmstudio.core.timebase import FrameRange
+from filmstudio.engine.engine import Engine
+
+_SEQUENCE_PRESETS = ("png", "exr")
+
+
+def encode_settings(project: Project, write: NodeInstance, target: Path, frames: FrameRange) -> Any:
+    from filmstudio.media.settings import EncodeSettings
+
+    values = write.values_at(frames.first)
+    depth = None if values.bit_depth == "auto" else int(values.bit_depth)
+    fps = project.settings.fps / frames.step
+    return EncodeSettings(
+        preset=values.preset,
+        fps=fps,
+        bit_depth=depth,
+        crf=values.crf if values.preset in ("h264", "h265") else None,
+        speed=values.speed,
+        profile=None if values.profile == "auto" else values.profile,
+        alpha=values.alpha,
+        first_frame=frames.first,
+    )
+
+
+def audio_source(
+    project: Project, write: NodeInstance, frames: FrameRange, engine: Engine
+) -> tuple[str, tuple[float, float]] | None:
+    """(file, (start, end) seconds in that file) of the sound to pass through, or None.
+
+    ``auto`` takes the first Read upstream of the Write whose file has audio, trimmed to the
+    seconds of that clip the rendered frames show (step renders and sequences get none)."""
+    values = write.values_at(frames.first)
+    if values.audio == "none" or values.preset in ("png", "exr") or frames.step != 1:
+        return None
+    from filmstudio.media.pool import shared_pool
+    from filmstudio_nodes.io import clip_number
+
+    graph = project.graph
+    upstream = graph.upstream(write.uuid)
+    for node in graph.nodes.values():  # creation order: the first Read the artist added wins
+        if node.uuid not in upstream or node.type.id != "Read" or node.disabled:
+            continue
+        params = node.values_at(frames.first)
+        path = str(Path(_resolve(project, params.file)))
+        try:
+            clip = shared_pool.open(path)
+        except FilmStudioError:
+            continue
+        if not clip.info.audio or clip.info.kind != "video" or clip.info.fps is None:
+            continue
+        first = clip_number(clip.first, clip.last, params, frames.first)
+        if first is None:
+            continue
+        start = (first - clip.first) / float(clip.info.fps)
+        duration = len(frames) / float(project.settings.fps)
+        return path, (start, start + duration)
+    return None
+
+
+def _resolve(project: Project, file: str) -> str:
+    path = Path(file).expanduser()
+    if not path.is_absolute() and project.path is not None:
+        path = project.path.resolve().parent / path
+    return str(path)
+
+
+def to_output_space(image: Any, write: NodeInstance, target: Path) -> Any:
+    """Working-space pixels -> the Write's output colour space (auto: sRGB for stills, Rec.709 for
+    movies, linear for EXR)."""
+    from filmstudio.colour import from_working, resolve_space
+
+    preset = write["preset"]
+    default = "linear" if preset == "exr" else ("sRGB" if preset in _SEQUENCE_PRESETS else "Rec.709")
+    return from_working(image, resolve_space(write["colorspace"], None, default=default))

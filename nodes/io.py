@@ -1,0 +1,135 @@
+"""Read and Write: footage in, finished clips out.
+
+Read decodes a movie, an image sequence (``shot.####.exr``) or a still, frame-exact, converts it from
+its colour space to the scene-linear working space and places it on the timeline. Write marks what
+a render exports and how; in the graph it passes its input through, so the viewer shows what will be
+written. The export itself streams through :mod:`filmstudio.render`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from filmstudio.core.errors import MediaError
+from filmstudio.core.node import Device, Input, Node, Output
+from filmstudio.core.params import BoolParam, ChoiceParam, IntParam, PathParam
+from filmstudio.core.types import PortType
+
+COLOUR_CHOICES = ("auto", "sRGB", "Rec.709", "linear")
+MEDIA_FILTER = "Media (*.mp4 *.mov *.mkv *.mxf *.avi *.webm *.png *.jpg *.jpeg *.tif *.tiff *.exr *.dpx)"
+
+
+class Read(Node):
+    """Footage from disk: frame ``start_frame`` of the timeline shows the clip's first used frame.
+
+    ``trim_in``/``trim_out`` choose the clip's frames (0 = its first; ``trim_out`` -1 = to its end).
+    Outside them the Read holds the nearest frame, gives transparent black, or fails (``outside``).
+    Missing frames of a sequence follow ``missing``. ``colorspace`` auto reads the file's tags.
+    """
+
+    id = "Read"
+    category = "Image"
+    device = Device.CPU
+    time_dependent = True
+    outputs = (Output("image", PortType.IMAGE),)
+    params = (
+        PathParam("file", file_filter=MEDIA_FILTER),
+        IntParam("start_frame", 1, animatable=False),
+        IntParam("trim_in", 0, animatable=False, minimum=0),
+        IntParam("trim_out", -1, animatable=False, minimum=-1),
+        ChoiceParam("outside", ("hold", "black", "error")),
+        ChoiceParam("missing", ("error", "black", "hold"), tooltip="missing frames of an image sequence"),
+        ChoiceParam("colorspace", COLOUR_CHOICES),
+    )
+
+    def state_for_frame(self, ctx: Any) -> Any:
+        # The frame depends on the file's contents: a replaced file must not be served from cache.
+        from filmstudio.media.pool import file_identity
+
+        return file_identity(ctx.resolve_path(ctx.params.file)) if ctx.params.file else None
+
+    def evaluate(self, ctx: Any) -> Any:
+        from filmstudio.colour import resolve_space, to_working
+        from filmstudio.media.pool import shared_pool
+
+        p = ctx.params
+        if not p.file:
+            raise MediaError("(no file)", "the Read node has no file: choose one in its file parameter")
+        clip = shared_pool.open(ctx.resolve_path(p.file))
+        number = clip_number(clip.first, clip.last, p, ctx.frame)
+        if number is None:
+            return _black(clip.info.width, clip.info.height, ctx.scale)
+        ctx.check_cancelled()
+        image = clip.read_tensor(number, p.missing)
+        image = to_working(image, resolve_space(p.colorspace, clip.info.colour_space))
+        return _scaled(image, ctx.scale)
+
+
+def clip_number(first: int, last: int, params: Any, frame: int) -> int | None:
+    """The clip's frame number shown at timeline ``frame`` (None: transparent black)."""
+    start = first + params.trim_in
+    end = last if params.trim_out < 0 else min(last, first + params.trim_out)
+    if end < start:
+        raise MediaError("(trim)", f"trim_in {params.trim_in} is after trim_out {params.trim_out}")
+    number = start + (frame - params.start_frame)
+    if start <= number <= end:
+        return number
+    if params.outside == "hold":
+        return min(max(number, start), end)
+    if params.outside == "black":
+        return None
+    raise MediaError(
+        "(timeline)",
+        f"frame {frame} is outside the clip (frames {params.start_frame}-"
+        f"{params.start_frame + end - start}); set outside to hold or black",
+    )
+
+
+class Write(Node):
+    """Marks an export: file, codec preset and quality. Passes its input through in the graph;
+    ``filmstudio render`` (or Render > Export) streams frames into the file, under a temporary name
+    until it is complete. ``audio`` auto copies the sound of the first Read upstream that has some."""
+
+    id = "Write"
+    category = "Image"
+    inputs = (Input("source", PortType.IMAGE),)
+    outputs = (Output("image", PortType.IMAGE),)
+    params = (
+        PathParam("file", "render.mp4"),
+        ChoiceParam("preset", ("h264", "h265", "prores", "prores_ks", "dnxhr", "png", "exr")),
+        IntParam(
+            "crf", 18, animatable=False, minimum=0, maximum=51, tooltip="h264/h265 quality: lower is better"
+        ),
+        ChoiceParam(
+            "speed",
+            ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower"),
+            "medium",
+        ),
+        ChoiceParam("bit_depth", ("auto", "8", "10", "12", "16", "32")),
+        ChoiceParam(
+            "profile", ("auto", "proxy", "lt", "standard", "hq", "4444", "4444xq", "lq", "sq", "hqx", "444")
+        ),
+        BoolParam("alpha", False, tooltip="keep alpha (ProRes 4444, PNG, EXR)"),
+        ChoiceParam("audio", ("auto", "none")),
+        ChoiceParam("colorspace", COLOUR_CHOICES),
+    )
+
+    def evaluate(self, ctx: Any) -> Any:
+        return ctx.input("source")
+
+
+def _black(width: int, height: int, scale: float) -> Any:
+    import torch
+
+    return torch.zeros((4, max(1, round(height * scale)), max(1, round(width * scale))))
+
+
+def _scaled(image: Any, scale: float) -> Any:
+    if scale == 1.0:
+        return image
+    import torch
+
+    height, width = image.shape[1:]
+    size = (max(1, round(height * scale)), max(1, round(width * scale)))
+    mode = "area" if scale < 1.0 else "bilinear"
+    return torch.nn.functional.interpolate(image.unsqueeze(0), size=size, mode=mode)[0]

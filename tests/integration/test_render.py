@@ -1,0 +1,112 @@
+"""Headless renders end to end: real encodes, probed back; cancels and failures leave nothing."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from filmstudio.core.context import CancelToken
+from filmstudio.core.errors import Cancelled, FilmStudioError, MediaError
+from filmstudio.core.project import Project
+from filmstudio.core.timebase import FrameRange
+from filmstudio.media import VideoReader, probe
+from filmstudio.render.export import render
+from tests.media.clips import write_clip
+
+
+@pytest.fixture(scope="module")
+def source_clip(tmp_path_factory):
+    """3 s of 24 fps 192x108 H.264 with a stereo AAC track."""
+    path = tmp_path_factory.mktemp("source") / "source.mp4"
+    return write_clip(path, codec="libx264", frames=72, width=192, height=108, pix_fmt="yuv420p", audio=True)
+
+
+def graded_project(registry, clip, folder):
+    project = Project(fps=24, frame_range=(1, 72), width=192, height=108, registry=registry)
+    read = project.add_node("Read", file=str(clip))
+    grade = project.connect(read, project.add_node("Grade", gain=(1.2, 1.0, 0.8, 1.0)))
+    project.connect(grade, project.add_node("Write", file="graded.mp4", speed="ultrafast"))
+    project.save(folder / "graded.fsproj")
+    return project
+
+
+def test_render_probes_right_and_is_reproducible(registry, source_clip, tmp_path):
+    project = graded_project(registry, source_clip, tmp_path)
+    result = render(project, frames=FrameRange(13, 60))
+    info = probe(result.path)
+    assert result.path == tmp_path / "graded.mp4" and result.frames == 48
+    assert (info.frame_count, info.fps, info.width, info.height) == (48, 24, 192, 108)
+    assert len(info.audio) == 1 and info.audio[0].duration_s == pytest.approx(2.0, abs=0.05)
+    second = render(project, output=tmp_path / "again.mp4", frames=FrameRange(13, 60))
+    assert second.path.read_bytes() == result.path.read_bytes()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files left
+
+
+def test_step_range_and_proxy_scale(registry, source_clip, tmp_path):
+    project = graded_project(registry, source_clip, tmp_path)
+    result = render(project, frames=FrameRange.parse("1-72x2"), scale=0.5)
+    info = probe(result.path)
+    assert (info.frame_count, info.width, info.height, info.fps) == (36, 96, 54, 12)
+
+
+def test_cancelling_halfway_leaves_no_output(registry, source_clip, tmp_path):
+    project = graded_project(registry, source_clip, tmp_path)
+    target = tmp_path / "graded.mp4"
+    target.write_bytes(b"the previous render")
+    token = CancelToken()
+
+    def progress(done, total):
+        if done == total // 2:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        render(project, progress=progress, cancel=token)
+    assert target.read_bytes() == b"the previous render"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graded.fsproj", "graded.mp4"]
+
+
+def test_a_failing_frame_aborts_cleanly(registry, source_clip, tmp_path):
+    project = graded_project(registry, source_clip, tmp_path)
+    project["Read1"].set(outside="error")
+    with pytest.raises(FilmStudioError, match="outside the clip"):
+        render(project, frames=FrameRange(60, 80))
+    assert not (tmp_path / "graded.mp4").exists()
+
+
+def test_unwritable_output_and_missing_write_nodes(registry, source_clip, tmp_path):
+    project = graded_project(registry, source_clip, tmp_path)
+    with pytest.raises(MediaError, match="output folder does not exist"):
+        render(project, output=tmp_path / "nowhere" / "out.mp4")
+    project.add_node("Write")
+    with pytest.raises(FilmStudioError, match="several Write nodes"):
+        render(project)
+    with pytest.raises(FilmStudioError, match="no enabled Write node"):
+        render(Project(registry=registry))
+
+
+def test_render_memory_stays_bounded_by_the_look_ahead(registry, source_clip, tmp_path):
+    """The encoder never waits on more than the look-ahead window of frames."""
+    project = graded_project(registry, source_clip, tmp_path)
+    in_flight: list[int] = []
+    lock = threading.Lock()
+    original = type(project["Grade1"].type.shared()).evaluate
+    active = [0]
+
+    def counting(self, ctx):
+        with lock:
+            active[0] += 1
+            in_flight.append(active[0])
+        try:
+            return original(self, ctx)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    from unittest import mock
+
+    with mock.patch.object(type(project["Grade1"].type.shared()), "evaluate", counting):
+        render(project, look_ahead=4)
+    assert max(in_flight) <= 4
+    with VideoReader(tmp_path / "graded.mp4") as reader:
+        assert len(reader) == 72

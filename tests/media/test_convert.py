@@ -1,0 +1,109 @@
+"""Edge conversions: arrays <-> tensors <-> av frames, alpha handling, padding, rotation, import costs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from filmstudio.media.convert import (
+    array_to_frame,
+    array_to_tensor,
+    frame_to_array,
+    image_to_array,
+    layout_for,
+    pad_to_even,
+    upright,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.uint16, st.tuples(st.integers(1, 9), st.integers(1, 9), st.sampled_from([3, 4]))))
+def test_uint16_array_tensor_array_round_trip_is_exact(pixels):
+    layout = layout_for("rgba64le" if pixels.shape[2] == 4 else "rgb48le")
+    tensor = array_to_tensor(pixels, layout)
+    assert tuple(tensor.shape) == (4, *pixels.shape[:2])
+    back = image_to_array(tensor, dtype="uint16", alpha=pixels.shape[2] == 4, unpremultiply=True)
+    if pixels.shape[2] == 3:
+        assert np.array_equal(back, pixels)
+    else:  # colour survives where alpha is large enough to carry it
+        solid = pixels[..., 3] == 65535
+        assert np.array_equal(back[solid], pixels[solid])
+        assert np.array_equal(back[..., 3], pixels[..., 3])
+
+
+@settings(max_examples=30, deadline=None)
+@given(arrays(np.uint8, st.tuples(st.integers(1, 7), st.integers(1, 7), st.sampled_from([3, 4]))))
+def test_av_frame_round_trip_is_exact(pixels):
+    layout = layout_for("rgba" if pixels.shape[2] == 4 else "rgb24")
+    assert np.array_equal(frame_to_array(array_to_frame(pixels), layout), pixels)
+
+
+def test_tensor_input_is_unpremultiplied_or_dropped():
+    import torch
+
+    tensor = torch.tensor([0.25, 0.5, 0.0, 0.5]).reshape(4, 1, 1).repeat(1, 2, 2)
+    straight = image_to_array(tensor, dtype="uint8", alpha=True, unpremultiply=True)
+    assert straight[0, 0].tolist() == [128, 255, 0, 128]
+    kept = image_to_array(tensor, dtype="float32", alpha=True, unpremultiply=False, clip=False)
+    assert np.allclose(kept[0, 0], [0.25, 0.5, 0.0, 0.5])
+    opaque = image_to_array(tensor, dtype="uint16", alpha=False, unpremultiply=False)
+    assert opaque.shape == (2, 2, 3) and opaque[0, 0].tolist() == [16384, 32768, 0]
+    with pytest.raises(ValueError):
+        image_to_array(torch.zeros(2, 3, 3), dtype="uint8", alpha=False, unpremultiply=False)
+
+
+def test_gray_and_float_arrays_are_accepted():
+    gray = np.full((3, 5), 7, np.uint8)
+    assert image_to_array(gray, dtype="uint8", alpha=False, unpremultiply=False).shape == (3, 5, 3)
+    hdr = np.full((2, 2, 3), 3.5, np.float32)
+    assert image_to_array(hdr, dtype="float32", alpha=False, unpremultiply=False, clip=False).max() == 3.5
+    assert image_to_array(hdr, dtype="uint8", alpha=False, unpremultiply=False).max() == 255
+
+
+def test_pad_to_even_repeats_the_last_row_and_column():
+    pixels = np.arange(3 * 5 * 3, dtype=np.uint8).reshape(3, 5, 3)
+    padded = pad_to_even(pixels)
+    assert padded.shape == (4, 6, 3)
+    assert np.array_equal(padded[:3, :5], pixels)
+    assert np.array_equal(padded[3, :5], pixels[2]) and np.array_equal(padded[:3, 5], pixels[:, 4])
+    assert pad_to_even(padded) is padded
+
+
+def test_upright_turns_clockwise():
+    pixels = np.zeros((2, 3, 1), np.uint8)
+    pixels[0, 0] = 9  # top-left
+    turned = upright(pixels, 90)
+    assert turned.shape == (3, 2, 1) and turned[0, 1, 0] == 9  # now top-right
+    assert upright(pixels, 180)[1, 2, 0] == 9 and upright(pixels, 270)[2, 0, 0] == 9
+
+
+def test_layouts():
+    assert layout_for("yuv420p", height=1080).matrix == "ITU709"
+    assert layout_for("yuv420p", height=480).matrix == "ITU601"
+    assert layout_for("yuv420p", matrix_tag="bt2020nc").matrix == "BT2020"
+    assert layout_for("yuvj420p").colour_range == "JPEG"
+    deep = layout_for("yuva444p12le")
+    assert (deep.av_format, deep.bit_depth, deep.has_alpha) == ("rgba64le", 12, True)
+    exr = layout_for("gbrapf16le", premultiplied=True)
+    assert (exr.dtype, exr.is_float, exr.premultiplied) == ("float32", True, True)
+
+
+def test_importing_media_loads_neither_torch_nor_qt():
+    code = (
+        "import sys, filmstudio.media\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'PySide6', 'cv2', 'shiboken6')))"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": root}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=root
+    )
+    assert done.stdout.strip() == "[]"
