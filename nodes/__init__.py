@@ -7,7 +7,22 @@ from filmstudio_nodes.generators import Constant, Noise, Ramp
 from filmstudio_nodes.io import Read, Write
 from filmstudio_nodes.routing import Dot, Switch
 from filmstudio_nodes.time import FrameHold, TimeOffset
+from filmstudio_nodes.title import Title
 
-NODES = (Read, Write, Constant, Ramp, Noise, Grade, Blur, TimeOffset, FrameHold, Switch, Dot, Deflicker)
+NODES = (
+    Read,
+    Write,
+    Constant,
+    Ramp,
+    Noise,
+    Grade,
+    Blur,
+    Title,
+    TimeOffset,
+    FrameHold,
+    Switch,
+    Dot,
+    Deflicker,
+)
 
 __all__ = ["NODES", *(node.__name__ for node in NODES)]

@@ -96,8 +96,9 @@ class Noise(Node):
             grid = (max(2, int(full_h / cell) + 2), max(2, int(full_w / cell) + 2))
             layers = [_lattice(p.seed, octave, z, grid) for z in (z0, z0 + 1)]
             lattice = layers[0] + (layers[1] - layers[0]) * _smoothstep(blend_z)
-            up = t.nn.functional.interpolate(lattice.view(1, 1, *grid), size=(height, width), mode="bicubic",
-                                             align_corners=True)  # fmt: skip
+            up = t.nn.functional.interpolate(
+                lattice.view(1, 1, *grid), size=(height, width), mode="bicubic", align_corners=True
+            )
             amplitude = p.gain**octave
             total += up * amplitude
             weight_sum += amplitude

@@ -84,13 +84,20 @@ class Engine:
         return self.scheduler.evaluate(node, frame, output, scale, cancel)
 
     def submit(
-        self, node: str | NodeInstance, frame: int, output: str | None = None, scale: float = 1.0
+        self,
+        node: str | NodeInstance,
+        frame: int,
+        output: str | None = None,
+        scale: float = 1.0,
+        cache_frames: bool = True,
     ) -> Request:
         """Evaluate in the background; the returned request carries a generation number so a
-        viewer can drop results that arrive after a newer request."""
+        viewer can drop results that arrive after a newer request. See
+        :meth:`Scheduler.evaluate` for ``cache_frames``."""
         token = CancelToken()
         self._generation += 1
-        future = self.executors.requests.submit(self.scheduler.evaluate, node, frame, output, scale, token)
+        evaluate = self.scheduler.evaluate
+        future = self.executors.requests.submit(evaluate, node, frame, output, scale, token, cache_frames)
         return Request(future, token, self._generation)
 
     def is_cached(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> bool:

@@ -52,6 +52,8 @@ class _Step:
     alias_port: str = ""
     convert: dict[str, Callable[[Any], Any]] | None = None  # input name -> type conversion
     key: str | None = None
+    varies: bool = False  # the result changes from frame to frame (time-dependent upstream)
+    store: bool = True  # put the result in the frame cache
     value: Any = MISSING
 
 
@@ -82,14 +84,22 @@ class Scheduler:
         output: str | None = None,
         scale: float = 1.0,
         cancel: CancelToken | None = None,
+        cache_frames: bool = True,
     ) -> Any:
         """The value of ``node``'s ``output`` (default: its first) at ``frame``. Raises
-        :class:`Cancelled` when ``cancel`` fires, :class:`EvaluationError` when a node fails."""
+        :class:`Cancelled` when ``cancel`` fires, :class:`EvaluationError` when a node fails.
+
+        ``cache_frames=False`` (exports) caches only results that are the same on every frame (a
+        title, a still, a script): a linear render never revisits a frame, and caching them would
+        only cost memory and time."""
         cancel = cancel or CancelToken()
         instance = self.project.graph.node(node)
         port = output or instance.type.outputs[0].name
         memo: dict[tuple[str, int], _Step] = {}
         target = self._plan(instance.uuid, int(frame), scale, cancel, memo)
+        if not cache_frames:
+            for step in memo.values():
+                step.store = not step.varies
         self._run(target, memo, cancel)
         return self._output(target, port, memo)
 
@@ -219,6 +229,7 @@ class Scheduler:
         return step
 
     def _key(self, step: _Step, scale: float, memo: dict[tuple[str, int], _Step]) -> str:
+        step.varies = step.node.type.time_dependent or any(memo[src].varies for _i, src, _p in step.wanted)
         if step.alias is not None:
             return "alias:" + self._output_key(memo[step.alias], step.alias_port, memo)
         if step.ctx is None:
@@ -438,7 +449,7 @@ class Scheduler:
             )
         # A node that hands on one of its inputs unchanged (Dot, Switch, a no-op) costs nothing to
         # redo; caching it again would count the same frame's memory twice.
-        if not any(result is value for value in inputs.values()):
+        if step.store and not any(result is value for value in inputs.values()):
             self.cache.put(step.key, result, time.perf_counter() - started)
         with self._lock:
             self.evaluations[node.uuid] += 1

@@ -165,6 +165,8 @@ def image_to_array(
     """
     if isinstance(image, np.ndarray):
         rgba = _array_as_float(image)
+    elif dtype != "float32":
+        return _tensor_to_integers(image, dtype=dtype, alpha=alpha, unpremultiply=unpremultiply)
     else:
         rgba = _tensor_as_float(image, unpremultiply)
     if rgba.shape[2] == 3 and alpha:
@@ -191,6 +193,28 @@ def _array_as_float(array: np.ndarray) -> np.ndarray:
     if array.dtype.kind == "f":
         return array.astype(np.float32)
     raise ValueError(f"expected uint8, uint16 or float pixels, got {array.dtype}")
+
+
+def _tensor_to_integers(tensor: torch.Tensor, *, dtype: str, alpha: bool, unpremultiply: bool) -> np.ndarray:
+    """The writers' hot path (every exported frame): quantise in torch, on the frame's device and
+    threads, and move only the small integer frame to numpy."""
+    import torch
+
+    if tensor.ndim != 3 or tensor.shape[0] not in (1, 3, 4):
+        raise ValueError(f"expected a [C,H,W] tensor with C in 1, 3, 4, got shape {tuple(tensor.shape)}")
+    values = tensor.detach().float()
+    if values.shape[0] == 1:
+        values = values.expand(3, -1, -1)
+    rgb, matte = values[:3], (values[3:4] if values.shape[0] == 4 else None)
+    if matte is not None and unpremultiply and not bool((matte == 1).all()):
+        rgb = torch.where(matte > 0, rgb / matte.clamp_min(1e-12), torch.zeros_like(rgb))
+    if alpha:
+        rgb = torch.cat([rgb, matte if matte is not None else torch.ones_like(rgb[:1])])
+    scale = 255.0 if dtype == "uint8" else 65535.0
+    quantised = (rgb.clamp(0.0, 1.0) * scale).round_()
+    quantised = quantised.to(torch.uint8 if dtype == "uint8" else torch.int32)
+    array = quantised.permute(1, 2, 0).contiguous().cpu().numpy()
+    return array if dtype == "uint8" else array.astype(np.uint16)
 
 
 def _tensor_as_float(tensor: torch.Tensor, unpremultiply: bool) -> np.ndarray:

@@ -22,7 +22,7 @@ from filmstudio.core.project import Project
 from filmstudio.core.timebase import FrameRange
 from filmstudio.engine.engine import Engine, Request
 
-RENDER_CACHE_BYTES = 256 << 20  # time-invariant branches stay cached; frames stream through
+RENDER_CACHE_BYTES = 256 << 20  # for what is the same on every frame; frames stream through uncached
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def render(
         written = 0
         try:
             for frame in upcoming:
-                pending.append(engine.submit(node, frame, scale=scale))
+                pending.append(engine.submit(node, frame, scale=scale, cache_frames=False))
                 if len(pending) >= look_ahead:
                     break
             while pending:
@@ -115,7 +115,7 @@ def render(
                     raise FilmStudioError(f"{node.name} has nothing connected to render")
                 next_frame = next(upcoming, None)
                 if next_frame is not None:
-                    pending.append(engine.submit(node, next_frame, scale=scale))
+                    pending.append(engine.submit(node, next_frame, scale=scale, cache_frames=False))
                 writer.write(to_output_space(image, node, target))
                 written += 1
                 if progress is not None:

@@ -166,3 +166,33 @@ def test_pass_through_results_are_not_stored_twice(project, engine):
     dot = project.connect(ramp, project.add_node("Dot"))
     engine.evaluate(dot, 1)
     assert engine.cache.stats().entries == 1
+
+
+def test_diamonds_and_repeated_reads_get_every_input(project, engine):
+    frames = project.add_node("test.FrameNumber")
+    hold = project.connect(frames, project.add_node("FrameHold", first_frame=3))
+    left = project.connect(frames, project.add_node("Grade", gain=(2, 2, 2, 1)))
+    right = project.connect(hold, project.add_node("Grade", offset=(1, 1, 1, 0)))
+    switch = project.add_node("Switch")
+    project.connect(left, switch, target_port="input0")
+    project.connect(right, switch, target_port="input1")
+    mask_user = project.connect(left, project.add_node("Grade"))
+    project.connect(right, mask_user, target_port="mask")
+    image = engine.evaluate(mask_user, 10)
+    assert image[0, 0, 0] == 20.0
+    switch.set(which=1)
+    assert engine.evaluate(switch, 10)[0, 0, 0] == 4.0
+
+
+def test_exports_cache_only_what_is_the_same_on_every_frame(project, engine):
+    still = project.connect(project.add_node("Ramp"), project.add_node("Blur", size=3))
+    moving = project.add_node("test.FrameNumber")
+    switch = project.add_node("Switch")
+    project.connect(still, switch, target_port="input0")
+    project.connect(moving, switch, target_port="input1")
+    grade = project.connect(moving, project.add_node("Grade"))
+    for frame in range(1, 6):
+        engine.scheduler.evaluate(still, frame, cache_frames=False)
+        engine.scheduler.evaluate(grade, frame, cache_frames=False)
+    assert engine.evaluations(still) == 1  # static: cached once, reused
+    assert engine.evaluations(grade) == 5 and not engine.is_cached(grade, 5)
