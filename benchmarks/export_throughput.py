@@ -120,9 +120,12 @@ def main() -> int:
         print(f"made sources in {time.perf_counter() - started:.1f} s")
 
         space = resolve_space("auto", probe(hd).colour_space)
-        render_with_filmstudio(hd, work / "warmup.mp4", 12, 1920, 1080)  # first-use costs, both sides
-        ours = render_with_filmstudio(hd, work / "ours.mp4", 120, 1920, 1080)
-        bare = render_bare(hd, work / "bare.mp4", space)
+        render_with_filmstudio(hd, work / "warmup.mp4", 6, 1920, 1080)  # first-use costs, both sides
+        # Interleaved twice, best of each: the machine's noise only ever adds time.
+        ours = bare = float("inf")
+        for _ in range(2):
+            ours = min(ours, render_with_filmstudio(hd, work / "ours.mp4", 120, 1920, 1080))
+            bare = min(bare, render_bare(hd, work / "bare.mp4", space))
         ratio = bare / ours
         print(f"1080p x 120 frames: filmstudio render {ours:.2f} s ({120 / ours:.1f} fps), "
               f"bare PyAV loop {bare:.2f} s ({120 / bare:.1f} fps)")  # fmt: skip
