@@ -55,7 +55,7 @@ class Values(dict):
             raise AttributeError(name) from None
 
 
-@dataclass
+@dataclass(slots=True)
 class EvalContext:
     """Everything one evaluation of one node at one frame may read.
 

@@ -185,6 +185,9 @@ def active_take(state: Mapping[str, Any]) -> Any:
     return None
 
 
+_NO_LINKS: Mapping[str, Link] = {}
+
+
 def digest_json(value: Any) -> str:
     """A stable hash of JSON-like data (keys sorted), for cache keys and state digests."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=_jsonable)
@@ -206,6 +209,8 @@ class Graph:
         self.nodes: dict[str, NodeInstance] = {}
         self._links: dict[tuple[str, str], Link] = {}
         self._consumers: dict[str, set[str]] = {}  # node -> nodes its outputs feed (cycle checks)
+        self._inputs: dict[str, dict[str, Link]] = {}  # node -> its connected inputs' links
+        self.link_revision = 0  # changes when links change (not on parameter edits)
         self.history = cmd.UndoStack(self)
         self.revision = 0
         self._listeners: list[Callable[[GraphEvent], None]] = []
@@ -231,7 +236,11 @@ class Graph:
         return self._links.get((node, port))
 
     def connected_inputs(self, node: str) -> frozenset[str]:
-        return frozenset(port for (target, port) in self._links if target == node)
+        return frozenset(self._inputs.get(node, ()))
+
+    def input_links(self, node: str) -> Mapping[str, Link]:
+        """The links into ``node``'s inputs, by input name (a live view: do not modify)."""
+        return self._inputs.get(node, _NO_LINKS)
 
     def output_links(self, node: str) -> list[Link]:
         return [link for link in self._links.values() if link.source == node]
@@ -381,12 +390,16 @@ class Graph:
     def add_link(self, link: Link) -> None:
         self._links[(link.target, link.target_port)] = self.check_link(*_fields(link))
         self._consumers.setdefault(link.source, set()).add(link.target)
+        self._inputs.setdefault(link.target, {})[link.target_port] = link
+        self.link_revision += 1
         self._changed(GraphEvent("link_added", link.target, link))
 
     def remove_link(self, link: Link) -> None:
         if self._links.get((link.target, link.target_port)) != link:
             raise FilmStudioError("that link is not in the graph")
         del self._links[(link.target, link.target_port)]
+        del self._inputs[link.target][link.target_port]
+        self.link_revision += 1
         if not any(k.source == link.source and k.target == link.target for k in self._links.values()):
             self._consumers[link.source].discard(link.target)
         self._changed(GraphEvent("link_removed", link.target, link))

@@ -22,7 +22,7 @@ import hashlib
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,11 +69,8 @@ class Scheduler:
         self._inflight: dict[str, Future[Any]] = {}
         self._project_dir: str | None = None
         self._lock = threading.Lock()
-        self._topology: tuple[int, dict[str, dict[str, Link]], dict[str, dict[str, Callable[[Any], Any]]]] = (
-            -1,
-            {},
-            {},
-        )
+        self._conversion_cache: dict[str, dict[str, Callable[[Any], Any]] | None] = {}
+        self._conversion_revision = -1
 
     # --- public ----------------------------------------------------------------------------------
 
@@ -131,22 +128,24 @@ class Scheduler:
 
     # --- planning --------------------------------------------------------------------------------
 
-    def _incoming(self, graph: Graph) -> dict[str, dict[str, Link]]:
-        """Links by target node and input, and the type conversions they need (recomputed after
-        each edit of the graph, which is cheap next to any evaluation)."""
-        revision, incoming, conversions = self._topology
-        if revision != graph.revision:
-            incoming, conversions = {}, {}
-            for link in graph._links.values():
-                incoming.setdefault(link.target, {})[link.target_port] = link
-                wanted = next(
-                    i.type for i in graph.nodes[link.target].type.inputs if i.name == link.target_port
-                )
-                function = converter(graph.output_type(link.source, link.source_port), wanted)
+    def _conversions(
+        self, graph: Graph, node: NodeInstance, links: Mapping[str, Link]
+    ) -> dict[str, Any] | None:
+        """Type conversions the links into ``node`` need (Image -> Mask, ...), remembered until the
+        graph's links change."""
+        if self._conversion_revision != graph.link_revision:
+            self._conversion_cache.clear()
+            self._conversion_revision = graph.link_revision
+        found = self._conversion_cache.get(node.uuid, MISSING)
+        if found is MISSING:
+            found = {}
+            wanted = {i.name: i.type for i in node.type.inputs}
+            for port, link in links.items():
+                function = converter(graph.output_type(link.source, link.source_port), wanted[port])
                 if function is not None:
-                    conversions.setdefault(link.target, {})[link.target_port] = function
-            self._topology = (graph.revision, incoming, conversions)
-        return incoming
+                    found[port] = function
+            self._conversion_cache[node.uuid] = found = found or None
+        return found
 
     def _plan(
         self,
@@ -160,7 +159,6 @@ class Scheduler:
         """Give (uuid, frame) and everything it needs a step with a key (iterative: deep graphs
         do not hit Python's recursion limit)."""
         graph = self.project.graph
-        incoming = self._incoming(graph)
         path = self.project.path
         self._project_dir = str(path.resolve().parent) if path is not None else None
         stack = [(uuid, frame)]
@@ -168,9 +166,7 @@ class Scheduler:
             item = stack[-1]
             step = memo.get(item)
             if step is None:
-                step = memo[item] = self._new_step(
-                    graph.nodes[item[0]], item[1], scale, cancel, incoming, force
-                )
+                step = memo[item] = self._new_step(graph.nodes[item[0]], item[1], scale, cancel, force)
             if step.key is not None:
                 stack.pop()
                 continue
@@ -192,10 +188,10 @@ class Scheduler:
         frame: int,
         scale: float,
         cancel: CancelToken,
-        incoming: dict[str, dict[str, Link]],
         force: bool,
     ) -> _Step:
-        links = incoming.get(instance.uuid, {})
+        graph = self.project.graph
+        links = graph.input_links(instance.uuid)
         step = _Step(instance, frame)
         node_type = instance.type
         if instance.disabled and not force:
@@ -221,7 +217,7 @@ class Scheduler:
             project_dir=self._project_dir,
         )
         step.ctx = ctx
-        step.convert = self._topology[2].get(instance.uuid)
+        step.convert = self._conversions(graph, instance, links) if links else None
         for name, frames in node_type.shared().requests(ctx).items():
             link = links.get(name)
             if link is not None:
