@@ -135,7 +135,7 @@ class Node:
     def requests(self, ctx: EvalContext) -> Mapping[str, Sequence[int]]:
         """Which inputs, at which frames, this evaluation needs. Default: every connected input at
         this frame. Temporal nodes ask for other frames; switches ask only for the chosen input."""
-        return {name: (ctx.frame,) for name in ctx.connected}
+        return {port.name: (ctx.frame,) for port in self.inputs if port.name in ctx.connected}
 
     def evaluate(self, ctx: EvalContext) -> Any:
         """Compute the output (or a dict of outputs by name, for several outputs)."""

@@ -236,8 +236,13 @@ class Scheduler:
             state = digest_json(node_type.shared().state_for_frame(step.ctx))
         else:
             state = node.state_digest() if node.state else ""
+        # By input name (a stable sort keeps each input's frames in the order the node asked for
+        # them): a key must not depend on the order links were made or a set happened to iterate in.
         inputs = tuple(
-            (name, self._output_key(memo[src], port, memo)) for (name, _f), src, port in step.wanted
+            sorted(
+                ((name, self._output_key(memo[src], port, memo)) for (name, _f), src, port in step.wanted),
+                key=lambda item: item[0],
+            )
         )
         parts = (
             node_type.id,

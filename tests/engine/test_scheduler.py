@@ -196,3 +196,19 @@ def test_exports_cache_only_what_is_the_same_on_every_frame(project, engine):
         engine.scheduler.evaluate(grade, frame, cache_frames=False)
     assert engine.evaluations(still) == 1  # static: cached once, reused
     assert engine.evaluations(grade) == 5 and not engine.is_cached(grade, 5)
+
+
+def test_keys_do_not_depend_on_the_order_links_were_made(project, registry):
+    from filmstudio.core.project import Project
+
+    def build(mask_first: bool) -> Project:
+        built = Project(width=64, height=36, registry=registry)
+        ramp, noise = built.add_node("Ramp", "R"), built.add_node("Noise", "N")
+        grade = built.add_node("Grade", "G")
+        links = [(ramp, "source"), (noise, "mask")]
+        for source, port in reversed(links) if mask_first else links:
+            built.connect(source, grade, target_port=port)
+        return built
+
+    with Engine(build(False)) as a, Engine(build(True)) as b:
+        assert a.scheduler.key("G", 1) == b.scheduler.key("G", 1)
