@@ -109,6 +109,14 @@ class Project:
         """Change settings, e.g. ``update_settings(frame_range=FrameRange(1, 48))``."""
         self.settings = replace(self.settings, **changes)
 
+    def resolve_path(self, path: str | Path) -> Path:
+        """A file parameter as a path: ``~`` expanded, relative paths taken from the project's folder
+        (the working folder for a project never saved)."""
+        resolved = Path(path).expanduser()
+        if not resolved.is_absolute() and self.path is not None:
+            resolved = self.path.resolve().parent / resolved
+        return resolved
+
     @property
     def modified(self) -> bool:
         return not self.graph.history.is_clean

@@ -163,12 +163,9 @@ def image_to_array(
     ``read_tensor`` and ``read`` give. ``unpremultiply`` divides colour by alpha for formats that store
     straight alpha. Float output keeps values beyond 0..1 unless ``clip``.
     """
-    if isinstance(image, np.ndarray):
-        rgba = _array_as_float(image)
-    elif dtype != "float32":
-        return _tensor_to_integers(image, dtype=dtype, alpha=alpha, unpremultiply=unpremultiply)
-    else:
-        rgba = _tensor_as_float(image, unpremultiply)
+    if not isinstance(image, np.ndarray):
+        return _tensor_to_array(image, dtype=dtype, alpha=alpha, unpremultiply=unpremultiply, clip=clip)
+    rgba = _array_as_float(image)
     if rgba.shape[2] == 3 and alpha:
         rgba = np.concatenate([rgba, np.ones_like(rgba[..., :1])], axis=2)
     elif rgba.shape[2] == 4 and not alpha:
@@ -195,9 +192,11 @@ def _array_as_float(array: np.ndarray) -> np.ndarray:
     raise ValueError(f"expected uint8, uint16 or float pixels, got {array.dtype}")
 
 
-def _tensor_to_integers(tensor: torch.Tensor, *, dtype: str, alpha: bool, unpremultiply: bool) -> np.ndarray:
-    """The writers' hot path (every exported frame): quantise in torch, on the frame's device and
-    threads, and move only the small integer frame to numpy."""
+def _tensor_to_array(
+    tensor: torch.Tensor, *, dtype: str, alpha: bool, unpremultiply: bool, clip: bool
+) -> np.ndarray:
+    """The writers' hot path (every exported frame): unpremultiply and quantise in torch, on the
+    frame's device and threads, and move only the finished frame to numpy."""
     import torch
 
     if tensor.ndim != 3 or tensor.shape[0] not in (1, 3, 4):
@@ -207,33 +206,17 @@ def _tensor_to_integers(tensor: torch.Tensor, *, dtype: str, alpha: bool, unprem
         values = values.expand(3, -1, -1)
     rgb, matte = values[:3], (values[3:4] if values.shape[0] == 4 else None)
     if matte is not None and unpremultiply and not bool((matte == 1).all()):
-        rgb = torch.where(matte > 0, rgb / matte.clamp_min(1e-12), torch.zeros_like(rgb))
+        rgb = torch.where(matte > 0, rgb / matte.clamp_min(1e-12), rgb)
     if alpha:
         rgb = torch.cat([rgb, matte if matte is not None else torch.ones_like(rgb[:1])])
+    if dtype == "float32":
+        out = rgb.clamp(0.0, 1.0) if clip else rgb
+        return np.ascontiguousarray(out.permute(1, 2, 0).cpu().numpy(), dtype=np.float32)
     scale = 255.0 if dtype == "uint8" else 65535.0
     quantised = (rgb.clamp(0.0, 1.0) * scale).round_()
     quantised = quantised.to(torch.uint8 if dtype == "uint8" else torch.int32)
     array = quantised.permute(1, 2, 0).contiguous().cpu().numpy()
     return array if dtype == "uint8" else array.astype(np.uint16)
-
-
-def _tensor_as_float(tensor: torch.Tensor, unpremultiply: bool) -> np.ndarray:
-    if tensor.ndim != 3 or tensor.shape[0] not in (1, 3, 4):
-        raise ValueError(f"expected a [C,H,W] tensor with C in 1, 3, 4, got shape {tuple(tensor.shape)}")
-    values = tensor.detach().to(device="cpu", dtype=_float32()).permute(1, 2, 0).contiguous().numpy()
-    if values.shape[2] == 1:
-        values = np.repeat(values, 3, axis=2)
-    if values.shape[2] == 4 and unpremultiply:
-        values = values.copy()
-        alpha = values[..., 3:4]
-        np.divide(values[..., :3], alpha, out=values[..., :3], where=alpha > 0)
-    return values
-
-
-def _float32() -> Any:
-    import torch
-
-    return torch.float32
 
 
 def array_to_frame(array: np.ndarray) -> av.VideoFrame:

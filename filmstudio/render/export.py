@@ -57,10 +57,7 @@ def output_path(project: Project, write: NodeInstance, override: str | Path | No
     project's folder."""
     if override is not None:
         return Path(override).expanduser().resolve()
-    file = Path(str(write["file"])).expanduser()
-    if not file.is_absolute() and project.path is not None:
-        file = project.path.resolve().parent / file
-    return file.resolve()
+    return project.resolve_path(str(write["file"])).resolve()
 
 
 def render(

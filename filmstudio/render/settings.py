@@ -51,7 +51,7 @@ def audio_source(
         if node.uuid not in upstream or node.type.id != "Read" or node.disabled:
             continue
         params = node.values_at(frames.first)
-        path = str(Path(_resolve(project, params.file)))
+        path = str(project.resolve_path(params.file))
         try:
             clip = shared_pool.open(path)
         except FilmStudioError:
@@ -65,13 +65,6 @@ def audio_source(
         duration = len(frames) / float(project.settings.fps)
         return path, (start, start + duration)
     return None
-
-
-def _resolve(project: Project, file: str) -> str:
-    path = Path(file).expanduser()
-    if not path.is_absolute() and project.path is not None:
-        path = project.path.resolve().parent / path
-    return str(path)
 
 
 def to_output_space(image: Any, write: NodeInstance, target: Path) -> Any:
