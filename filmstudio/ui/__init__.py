@@ -1,0 +1,1 @@
+"""The Qt editor. The only package that imports PySide6."""
