@@ -92,12 +92,13 @@ class Engine:
         cache_frames: bool = True,
     ) -> Request:
         """Evaluate in the background; the returned request carries a generation number so a
-        viewer can drop results that arrive after a newer request. See
-        :meth:`Scheduler.evaluate` for ``cache_frames``."""
+        viewer can drop results that arrive after a newer request. The plan pass runs here, on
+        the calling thread (the one that edits the graph), so the graph may change while the
+        request runs. See :meth:`Scheduler.evaluate` for ``cache_frames``."""
         token = CancelToken()
         self._generation += 1
-        evaluate = self.scheduler.evaluate
-        future = self.executors.requests.submit(evaluate, node, frame, output, scale, token, cache_frames)
+        plan = self.scheduler.prepare(node, frame, output, scale, token, cache_frames)
+        future = self.executors.requests.submit(self.scheduler.execute, plan)
         return Request(future, token, self._generation)
 
     def is_cached(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> bool:

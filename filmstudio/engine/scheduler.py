@@ -57,6 +57,25 @@ class _Step:
     value: Any = MISSING
 
 
+@dataclass(eq=False)
+class Plan:
+    """A planned request: every (node, frame) it needs with its cache key and captured parameter
+    values. Made by :meth:`Scheduler.prepare` on the graph's thread, run by :meth:`Scheduler.execute`."""
+
+    target: _Step
+    port: str
+    memo: dict[tuple[str, int], _Step]
+    cancel: CancelToken
+
+    @property
+    def key(self) -> str:
+        """The cache key of the requested node at the requested frame."""
+        step = self.target
+        while step.alias is not None:
+            step = self.memo[step.alias]
+        return step.key or ""
+
+
 class Scheduler:
     """Evaluates nodes of one project through a shared :class:`FrameCache`. Thread-safe: any
     number of threads may call :meth:`evaluate` while the graph is not being edited."""
@@ -71,6 +90,9 @@ class Scheduler:
         self._lock = threading.Lock()
         self._conversion_cache: dict[str, dict[str, Callable[[Any], Any]] | None] = {}
         self._conversion_revision = -1
+        # Called from worker threads as nodes run: observer(node uuid, frame, event, detail) with
+        # event "start", "done" or "error" (detail: the message). The editor's node badges use it.
+        self.observer: Callable[[str, int, str, str], None] | None = None
 
     # --- public ----------------------------------------------------------------------------------
 
@@ -89,6 +111,20 @@ class Scheduler:
         ``cache_frames=False`` (exports) caches only results that are the same on every frame (a
         title, a still, a script): a linear render never revisits a frame, and caching them would
         only cost memory and time."""
+        return self.execute(self.prepare(node, frame, output, scale, cancel, cache_frames))
+
+    def prepare(
+        self,
+        node: str | NodeInstance,
+        frame: int,
+        output: str | None = None,
+        scale: float = 1.0,
+        cancel: CancelToken | None = None,
+        cache_frames: bool = True,
+    ) -> Plan:
+        """The plan pass alone: reads the graph (call it on the thread that edits the graph) and
+        captures everything the run needs, so :meth:`execute` may run on any thread while the
+        graph is edited. A plan whose result is cached already has :attr:`Plan.cached` set."""
         cancel = cancel or CancelToken()
         instance = self.project.graph.node(node)
         port = output or instance.type.outputs[0].name
@@ -97,8 +133,12 @@ class Scheduler:
         if not cache_frames:
             for step in memo.values():
                 step.store = not step.varies
-        self._run(target, memo, cancel)
-        return self._output(target, port, memo)
+        return Plan(target, port, memo, cancel)
+
+    def execute(self, plan: Plan) -> Any:
+        """The run pass of a plan made by :meth:`prepare` (any thread; once per plan)."""
+        self._run(plan.target, plan.memo, plan.cancel)
+        return self._output(plan.target, plan.port, plan.memo)
 
     def key(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> str:
         """The cache key of ``node`` at ``frame`` (for the cache bar and for tests)."""
@@ -432,17 +472,25 @@ class Scheduler:
         assert ctx is not None and step.key is not None
         inputs = ctx.inputs = self._inputs(step, memo)
         node = step.node
+        observer = self.observer
+        if observer is not None:
+            observer(node.uuid, step.frame, "start", "")
         started = time.perf_counter()
         try:
             result = node.type.shared().evaluate(ctx)
         except Cancelled:
+            if observer is not None:
+                observer(node.uuid, step.frame, "cancelled", "")
             raise
-        except FilmStudioError as error:
-            raise EvaluationError(node.name, step.frame, str(error)) from error
         except Exception as error:
-            raise EvaluationError(node.name, step.frame, f"{type(error).__name__}: {error}") from error
+            problem = str(error) if isinstance(error, FilmStudioError) else f"{type(error).__name__}: {error}"
+            if observer is not None:
+                observer(node.uuid, step.frame, "error", problem)
+            raise EvaluationError(node.name, step.frame, problem) from error
         finally:
             ctx.inputs = {}  # do not keep upstream frames alive through the plan
+        if observer is not None:
+            observer(node.uuid, step.frame, "done", "")
         outputs = node.type.outputs
         if len(outputs) > 1 and not (isinstance(result, dict) and all(o.name in result for o in outputs)):
             raise EvaluationError(
