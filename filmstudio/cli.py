@@ -53,7 +53,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         editor_project, argv = argv[0], argv[1:]  # `filmstudio shot.fsproj` opens it in the editor
     args = build_parser().parse_args(argv)
-    del editor_project  # used once the editor exists
     try:
         if args.command == "render":
             return _render(args)
@@ -61,15 +60,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _info(args.path)
         if args.command == "nodes":
             return _list_nodes()
-        message = "the editor is not available yet; use `filmstudio render PROJECT` (see `filmstudio --help`)"
-        print(f"filmstudio: {message}", file=sys.stderr)
-        return EXIT_ERROR
+        return _editor(editor_project)
     except (KeyboardInterrupt, Cancelled):
         print("\nfilmstudio: interrupted; no output was written", file=sys.stderr)
         return EXIT_INTERRUPTED
     except FilmStudioError as error:
         print(f"filmstudio: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _editor(project: str | None) -> int:
+    try:
+        from filmstudio.ui.app import run_editor
+    except ImportError as error:
+        print(
+            f"filmstudio: the editor needs PySide6 ({error}); install it with "
+            "`pip install 'filmstudio[gui]'`, or render headless with `filmstudio render PROJECT`",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    return run_editor(project)
 
 
 def _render(args: argparse.Namespace) -> int:

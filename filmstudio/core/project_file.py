@@ -142,24 +142,30 @@ def _scalar(value: Any) -> str:
 
 
 def write_project(project: Project, path: Path) -> None:
-    """Atomic save: write a temp file beside ``path``, flush it to disk, then rename over ``path``.
-    A crash or a full disk leaves the previous file untouched."""
-    text = dump_project(project).encode("utf-8")
+    """Atomic save (see :func:`atomic_write_text`): a crash or a full disk leaves the previous file
+    untouched."""
     path = Path(path)
+    try:
+        atomic_write_text(path, dump_project(project))
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ProjectError(path, f"could not save ({reason}); the previous file is unchanged") from None
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a temp file beside ``path``, flush it to disk, then rename it over ``path``. Raises
+    OSError; the temp file never outlives a failure."""
     temp_name = None
     try:
         with tempfile.NamedTemporaryFile(
             "wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
         ) as handle:
             temp_name = handle.name
-            handle.write(text)
+            handle.write(text.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp_name, path)
         temp_name = None
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise ProjectError(path, f"could not save ({reason}); the previous file is unchanged") from None
     finally:
         if temp_name is not None:
             Path(temp_name).unlink(missing_ok=True)

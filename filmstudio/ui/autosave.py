@@ -1,0 +1,166 @@
+"""Autosave, crash recovery and the recent-files list.
+
+While a project has unsaved changes the editor writes a copy of it every ``interval`` seconds to
+the user data folder (atomically, like a real save, never over the artist's own file). A clean
+exit, or saving/closing the project, removes that copy; so a copy found at the next start means
+the editor did not exit cleanly and the start offers to restore it. Each autosave has a small
+JSON sidecar naming the project file it belongs to (or none, for a project never saved).
+
+Folders: ``$FILMSTUDIO_DATA_DIR`` / ``$FILMSTUDIO_CONFIG_DIR`` when set (tests use them), else the
+platform's user data and config folders (platformdirs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer
+
+from filmstudio.core.project_file import atomic_write_text
+from filmstudio.ui.session import EditorSession
+
+APP_NAME = "FilmStudio"
+RECENT_LIMIT = 10
+
+
+def data_dir() -> Path:
+    override = os.environ.get("FILMSTUDIO_DATA_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def config_dir() -> Path:
+    override = os.environ.get("FILMSTUDIO_CONFIG_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """An autosave left by a session that did not exit cleanly."""
+
+    autosave: Path
+    project: Path | None  # the file it belongs to; None for a project never saved
+    saved_at: float  # time.time() of the autosave
+
+    def describe(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.saved_at))
+        name = str(self.project) if self.project else "an unsaved project"
+        return f"{name} (autosaved {when})"
+
+    def discard(self) -> None:
+        for path in (self.autosave, _sidecar(self.autosave)):
+            path.unlink(missing_ok=True)
+
+
+def find_recoveries() -> list[Recovery]:
+    """Autosaves waiting to be restored, newest first."""
+    folder = data_dir() / "autosave"
+    found = []
+    for sidecar in folder.glob("*.json"):
+        autosave = sidecar.with_suffix(".fsproj")
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+            project = Path(meta["project"]) if meta.get("project") else None
+            found.append(Recovery(autosave, project, float(meta["saved_at"])))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a sidecar we cannot read is not worth a crash at start-up
+        if not autosave.exists():
+            found.pop()
+    return sorted(found, key=lambda r: r.saved_at, reverse=True)
+
+
+class Autosaver(QObject):
+    """Writes the session's project to its autosave file while it has unsaved changes (GUI
+    thread; serialising a project takes milliseconds)."""
+
+    def __init__(self, session: EditorSession, interval_s: float = 30.0) -> None:
+        super().__init__(session)
+        self.session = session
+        self._token = f"{os.getpid()}-{id(self):x}"
+        self._timer = QTimer(self)
+        self._timer.setObjectName("autosave")
+        self._timer.setInterval(int(interval_s * 1000))
+        self._timer.timeout.connect(self.save_now)
+        session.modifiedChanged.connect(self._modified_changed)
+        session.projectReplaced.connect(self.discard)
+
+    @property
+    def path(self) -> Path:
+        project = self.session.project.path
+        name = project.stem if project else "untitled"
+        origin = str(project.resolve()) if project else self._token
+        digest = hashlib.blake2b(origin.encode(), digest_size=6).hexdigest()
+        return data_dir() / "autosave" / f"{name}-{digest}.fsproj"
+
+    def save_now(self) -> Path | None:
+        """Write the autosave if there is anything unsaved; returns its path."""
+        if not self.session.modified:
+            return None
+        target = self.path
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(target, self.session.project.to_json())
+            project = self.session.project.path
+            meta = {"project": str(project.resolve()) if project else None, "saved_at": time.time()}
+            atomic_write_text(_sidecar(target), json.dumps(meta))
+        except OSError as error:
+            self.session.report(f"autosave failed ({error.strerror}): save your work manually", "warning")
+            return None
+        return target
+
+    def discard(self) -> None:
+        """Remove this session's autosave (after a save, a clean close, or a project switch)."""
+        Recovery(self.path, None, 0.0).discard()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _modified_changed(self, modified: bool) -> None:
+        if modified:
+            if not self._timer.isActive():
+                self._timer.start()
+        else:
+            self._timer.stop()
+            self.discard()
+
+
+def _sidecar(autosave: Path) -> Path:
+    return autosave.with_suffix(".json")
+
+
+class RecentFiles:
+    """The File > Open Recent list, most recent first, kept in the user config folder."""
+
+    def __init__(self) -> None:
+        self._file = config_dir() / "recent.json"
+
+    def paths(self) -> list[Path]:
+        try:
+            entries = json.loads(self._file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        return [Path(p) for p in entries if isinstance(p, str)][:RECENT_LIMIT]
+
+    def add(self, path: Path) -> None:
+        resolved = Path(path).resolve()
+        entries = [resolved, *(p for p in self.paths() if p != resolved)][:RECENT_LIMIT]
+        try:
+            self._file.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self._file, json.dumps([str(p) for p in entries], indent=1))
+        except OSError:
+            pass  # a read-only config folder must not stop anyone from opening a project
+
+    def clear(self) -> None:
+        self._file.unlink(missing_ok=True)

@@ -1,0 +1,144 @@
+"""Render > Export: choose a Write node, file, range and proxy scale, then render in the jobs panel
+through the same :func:`filmstudio.render.export.render` the command line uses.
+
+The job renders a snapshot of the project taken when the dialog is accepted, with its own engine:
+the artist can keep editing while it renders, and an edit never changes a render half-way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from filmstudio.core.context import CancelToken
+from filmstudio.core.errors import FilmStudioError
+from filmstudio.core.project import Project
+from filmstudio.core.timebase import FrameRange
+from filmstudio.ui.jobs import Job
+from filmstudio.ui.session import EditorSession
+
+SCALES = (("Full resolution", 1.0), ("1/2", 0.5), ("1/4", 0.25))
+
+
+def snapshot(project: Project) -> Project:
+    """An independent copy of ``project`` (same file location, so relative paths resolve)."""
+    copy = Project.from_json(project.to_json(), project.graph.registry, path=project.path)
+    copy.path = project.path
+    return copy
+
+
+def export_job(project: Project, write: str, output: str | None, frames: FrameRange, scale: float) -> Job:
+    """A job rendering ``write`` of a snapshot of ``project``; refuses at once (FilmStudioError)
+    what the render would refuse at its first frame (no Write, bad folder)."""
+    from filmstudio.render.export import find_write, output_path
+
+    copy = snapshot(project)
+    node = find_write(copy, write)
+    target = output_path(copy, node, output)
+    if not target.parent.is_dir():
+        raise FilmStudioError(f"the folder {target.parent} does not exist: create it or choose another file")
+
+    def run(progress: Callable[[int, int], None], cancel: CancelToken) -> str:
+        from filmstudio.render.export import render
+
+        result = render(copy, node, target, frames, scale, progress=progress, cancel=cancel)
+        return f"wrote {result.path} ({result.frames} frames in {result.seconds:.1f} s, {result.fps:.1f} fps)"
+
+    return Job(f"Export {target.name}", run)
+
+
+class ExportDialog(QDialog):
+    """Asks what to export; :meth:`job` builds the export job from the answers."""
+
+    def __init__(self, session: EditorSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self.session = session
+        project = session.project
+        self.write = QComboBox()
+        writes = [n for n in project.graph.nodes.values() if n.type.id == "Write"]
+        for node in writes:
+            self.write.addItem(node.name + (" (disabled)" if node.disabled else ""), node.name)
+        self.output = QLineEdit()
+        self.output.setPlaceholderText("the Write node's file")
+        browse = QPushButton("…")
+        browse.setFixedWidth(28)
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.output, 1)
+        row.addWidget(browse)
+        self.range = QLineEdit(_range_text(session.in_point, session.out_point))
+        self.range.setToolTip("frames to render: 1-100, or 1-100x2 for every second frame")
+        self.scale = QComboBox()
+        for label, value in SCALES:
+            self.scale.addItem(label, value)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #ff6b5b")
+        self.problem.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.render_button = buttons.addButton("Render", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("Write node", self.write)
+        form.addRow("File", row)
+        form.addRow("Frames", self.range)
+        form.addRow("Resolution", self.scale)
+        form.addRow(self.problem)
+        form.addRow(buttons)
+        self.write.currentIndexChanged.connect(self._show_default_file)
+        self._show_default_file()
+        self._job: Job | None = None
+        if not writes:
+            self.problem.setText("This project has no Write node: add one (Tab, Write) and connect it.")
+            self.render_button.setEnabled(False)
+
+    def job(self) -> Job | None:
+        """The export job, once the dialog was accepted."""
+        return self._job
+
+    def _show_default_file(self) -> None:
+        name = self.write.currentData()
+        if name:
+            node = self.session.project.graph.node(name)
+            self.output.setPlaceholderText(str(self.session.project.resolve_path(str(node["file"]))))
+
+    def _browse(self) -> None:
+        start = self.output.text() or self.output.placeholderText()
+        chosen, _filter = QFileDialog.getSaveFileName(self, "Export to", start)
+        if chosen:
+            self.output.setText(chosen)
+
+    def _accept(self) -> None:
+        try:
+            frames = FrameRange.parse(self.range.text().strip())
+            self._job = export_job(
+                self.session.project,
+                self.write.currentData(),
+                self.output.text().strip() or None,
+                frames,
+                float(self.scale.currentData()),
+            )
+        except ValueError as error:
+            self.problem.setText(f"Frames: {error}")
+            return
+        except FilmStudioError as error:
+            self.problem.setText(str(error))
+            return
+        self.accept()
+
+
+def _range_text(first: int, last: int) -> str:
+    return f"{first}-{last}"

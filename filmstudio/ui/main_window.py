@@ -1,0 +1,330 @@
+"""The main window: viewer + timeline in the middle, node graph below, inspector on the right,
+jobs and log beside the graph; menus, status bar, project files, autosave and recovery.
+
+Panels only talk to the :class:`EditorSession`; the window wires menus to panel actions and owns
+the project lifetime (new/open/save, the unsaved-changes prompt, autosave, recent files).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
+
+from filmstudio.core.errors import FilmStudioError
+from filmstudio.core.project import Project
+from filmstudio.core.timebase import timecode
+from filmstudio.ui.autosave import Autosaver, RecentFiles, Recovery, find_recoveries
+from filmstudio.ui.export_dialog import ExportDialog
+from filmstudio.ui.graph import GraphView
+from filmstudio.ui.inspector import Inspector
+from filmstudio.ui.jobs import JobsPanel
+from filmstudio.ui.session import EditorSession
+from filmstudio.ui.viewer import ViewerPanel
+
+PROJECT_FILTER = "FilmStudio projects (*.fsproj);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """The editor window for one :class:`EditorSession` (which it owns and closes)."""
+
+    def __init__(self, session: EditorSession, *, autosave_s: float = 30.0) -> None:
+        super().__init__()
+        self.session = session
+        self.recent = RecentFiles()
+        self.autosaver = Autosaver(session, autosave_s)
+        self.setObjectName("FilmStudioMainWindow")
+        self.resize(QSize(1600, 1000))
+
+        self.viewer = ViewerPanel(session)
+        self.graph_view = GraphView(session)
+        self.inspector = Inspector(session)
+        self.jobs = JobsPanel(session)
+        self.setCentralWidget(self.viewer)
+        self.graph_dock = self._dock("Node Graph", self.graph_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.jobs_dock = self._dock("Jobs & Log", self.jobs, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.inspector_dock = self._dock("Properties", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.splitDockWidget(self.graph_dock, self.jobs_dock, Qt.Orientation.Horizontal)
+        self.resizeDocks([self.graph_dock, self.jobs_dock], [1100, 380], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.graph_dock], [430], Qt.Orientation.Vertical)
+        self.resizeDocks([self.inspector_dock], [400], Qt.Orientation.Horizontal)
+
+        self._build_menus()
+        self._build_status_bar()
+        session.modifiedChanged.connect(self._update_title)
+        session.projectReplaced.connect(self._update_title)
+        session.frameChanged.connect(self._update_frame_label)
+        session.message.connect(self._show_message)
+        self._update_title()
+        self._update_frame_label(session.current_frame)
+
+    # --- layout ----------------------------------------------------------------------------------
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.replace(" ", "").replace("&", ""))
+        dock.setWidget(widget)
+        features = QDockWidget.DockWidgetFeature
+        dock.setFeatures(features.DockWidgetMovable | features.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, menu, text: str, slot, shortcut: str | QKeySequence | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "&New", self.new_project, QKeySequence.StandardKey.New)
+        self._action(file, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = file.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file.addSeparator()
+        self._action(file, "&Save", self.save, QKeySequence.StandardKey.Save)
+        self._action(file, "Save &As…", self.save_as, QKeySequence("Ctrl+Shift+S"))
+        file.addSeparator()
+        self._action(file, "&Export…", self.export_dialog, QKeySequence("Ctrl+R"))
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit = bar.addMenu("&Edit")
+        undo = self.session.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.session.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        edit.addActions([undo, redo])
+        edit.addSeparator()
+        graph = self.graph_view
+        # The graph's own shortcuts (Tab, D, Del, Ctrl+C/V, F, .) act while it has focus; the
+        # menu entries below work from anywhere and show the shortcuts.
+        self._action(edit, "Cu&t", graph.cut_selection)
+        self._action(edit, "&Copy", graph.copy_selection)
+        self._action(edit, "&Paste", graph.paste)
+        self._action(edit, "&Delete", graph.delete_selection)
+        self._action(edit, "&Disable / Enable  (D)", graph.toggle_disable_selection)
+        edit.addSeparator()
+        self._action(edit, "Add &Node…  (Tab)", graph.open_node_search)
+        self._action(edit, "Add D&ot  (.)", graph.add_dot)
+        self._action(edit, "Add &Backdrop", graph.add_backdrop)
+
+        view = bar.addMenu("&View")
+        self._action(view, "&Frame All Nodes  (F)", graph.frame_all)
+        view.addSeparator()
+        for dock in (self.graph_dock, self.inspector_dock, self.jobs_dock):
+            view.addAction(dock.toggleViewAction())
+
+        render = bar.addMenu("&Render")
+        self._action(render, "&Export…", self.export_dialog)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About FilmStudio", self._about)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.frame_label = QLabel()
+        self.cache_label = QLabel()
+        self.device_label = QLabel()
+        for label in (self.frame_label, self.cache_label, self.device_label):
+            status.addPermanentWidget(label)
+        self._stats_timer = QTimer(self)
+        self._stats_timer.setObjectName("status bar memory readout")
+        self._stats_timer.setInterval(1000)
+        self._stats_timer.timeout.connect(self._update_stats)
+        self._stats_timer.start()
+        self._update_stats()
+
+    # --- status ----------------------------------------------------------------------------------
+
+    def _update_title(self, *_args: object) -> None:
+        path = self.session.project.path
+        name = path.name if path else "untitled"
+        self.setWindowTitle(f"{name}{'*' if self.session.modified else ''} — FilmStudio")
+        self.setWindowModified(self.session.modified)
+
+    def _update_frame_label(self, frame: int) -> None:
+        fps = self.session.project.settings.fps
+        self.frame_label.setText(f"Frame {frame}   {timecode(frame, fps)}")
+
+    def _update_stats(self) -> None:
+        stats = self.session.engine.cache.stats()
+        self.cache_label.setText(f"Cache {_size(stats.ram_bytes)} / {_size(stats.ram_budget)}")
+        device = self.session.engine.executors.compute_device
+        self.device_label.setText(f"Device {device.upper() if device == 'cpu' else device}")
+
+    def _show_message(self, level: str, text: str) -> None:
+        first_line = text.split("\n", 1)[0]
+        self.statusBar().showMessage(first_line, 8000 if level == "error" else 4000)
+
+    # --- project files ---------------------------------------------------------------------------
+
+    def new_project(self) -> None:
+        if self.maybe_save():
+            self.session.replace_project(Project(registry=self.session.project.graph.registry))
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        start = str(self.session.project.path.parent) if self.session.project.path else ""
+        chosen, _filter = QFileDialog.getOpenFileName(self, "Open project", start, PROJECT_FILTER)
+        if chosen:
+            self.open_project(Path(chosen), ask=False)
+
+    def open_project(self, path: Path, ask: bool = True) -> bool:
+        """Open ``path``; a bad file is explained in a dialog and the current project stays."""
+        if ask and not self.maybe_save():
+            return False
+        try:
+            self.session.open(path)
+        except FilmStudioError as error:
+            self.session.report(str(error), "error")
+            QMessageBox.warning(self, "Cannot open project", str(error))
+            return False
+        self.recent.add(path)
+        for warning in self.session.project.load_warnings:
+            self.session.report(warning, "warning")
+        self.session.report(f"opened {path}")
+        return True
+
+    def save(self) -> bool:
+        if self.session.project.path is None:
+            return self.save_as()
+        return self._save_to(self.session.project.path)
+
+    def save_as(self) -> bool:
+        start = str(self.session.project.path or Path.cwd() / "untitled.fsproj")
+        chosen, _filter = QFileDialog.getSaveFileName(self, "Save project as", start, PROJECT_FILTER)
+        if not chosen:
+            return False
+        path = Path(chosen)
+        return self._save_to(path if path.suffix else path.with_suffix(".fsproj"))
+
+    def _save_to(self, path: Path) -> bool:
+        self.autosaver.discard()  # the autosave is named after the file; a new name starts afresh
+        try:
+            self.session.save(path)
+        except FilmStudioError as error:
+            QMessageBox.critical(self, "Save failed", str(error))
+            self.session.report(str(error), "error")
+            return False
+        self.recent.add(path)
+        self._update_title()
+        self.session.report(f"saved {path}")
+        return True
+
+    def maybe_save(self) -> bool:
+        """Ask about unsaved changes; False when the artist cancels."""
+        if not self.session.modified:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            "The project has unsaved changes. Save them first?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = [p for p in self.recent.paths() if p.exists()]
+        for path in paths:
+            action = self.recent_menu.addAction(str(path))
+            action.triggered.connect(lambda _checked=False, p=path: self.open_project(p))
+        if not paths:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list").triggered.connect(self.recent.clear)
+
+    def offer_recovery(self) -> bool:
+        """At start-up: offer to restore an autosave left by a crash; True if one was restored."""
+        for recovery in find_recoveries():
+            answer = QMessageBox.question(
+                self,
+                "Recover unsaved work",
+                f"FilmStudio did not exit cleanly. Restore the autosave of {recovery.describe()}?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.Yes,
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                return self._restore(recovery)
+            recovery.discard()
+        return False
+
+    def _restore(self, recovery: Recovery) -> bool:
+        registry = self.session.project.graph.registry
+        try:
+            project = Project.load(recovery.autosave, registry)
+        except FilmStudioError as error:
+            self.session.report(f"the autosave could not be read: {error}", "error")
+            recovery.discard()
+            return False
+        project.path = recovery.project
+        self.session.replace_project(project)
+        # Restored work is unsaved work: mark it so, and keep autosaving it.
+        self.session.undo_stack.resetClean()
+        self.session.modifiedChanged.emit(True)
+        recovery.discard()
+        self.session.report(f"restored {recovery.describe()}; save it to keep it", "warning")
+        return True
+
+    # --- render ----------------------------------------------------------------------------------
+
+    def export_dialog(self) -> None:
+        dialog = ExportDialog(self.session, self)
+        if dialog.exec() and dialog.job() is not None:
+            self.jobs_dock.show()
+            self.jobs.start(dialog.job())
+
+    def _about(self) -> None:
+        from filmstudio import __version__
+
+        text = f"FilmStudio {__version__}\nNode-based editor for AI-assisted film making."
+        QMessageBox.about(self, "About FilmStudio", text)
+
+    # --- lifetime --------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop timers, jobs and threads; a clean exit leaves no autosave behind."""
+        self._stats_timer.stop()
+        self.autosaver.stop()
+        self.jobs.shutdown()
+        for panel in (self.viewer, self.graph_view, self.inspector):
+            stop = getattr(panel, "shutdown", None) or getattr(panel, "close_panel", None)
+            if callable(stop):
+                stop()
+        self.autosaver.discard()  # saved, or discarded by the artist's answer: nothing to recover
+        self.session.close()
+
+
+def _size(nbytes: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if nbytes < 1024 or unit == "GB":
+            return f"{nbytes:.0f} {unit}" if unit in ("B", "KB") else f"{nbytes:.1f} {unit}"
+        nbytes /= 1024
+    return f"{nbytes:.1f} GB"
