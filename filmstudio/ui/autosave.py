@@ -89,6 +89,7 @@ class Autosaver(QObject):
         super().__init__(session)
         self.session = session
         self._token = f"{os.getpid()}-{id(self):x}"
+        self._written: Path | None = None  # the last autosave (its name follows the project's)
         self._timer = QTimer(self)
         self._timer.setObjectName("autosave")
         self._timer.setInterval(int(interval_s * 1000))
@@ -115,6 +116,9 @@ class Autosaver(QObject):
             project = self.session.project.path
             meta = {"project": str(project.resolve()) if project else None, "saved_at": time.time()}
             atomic_write_text(_sidecar(target), json.dumps(meta))
+            if self._written not in (None, target):
+                Recovery(self._written, None, 0.0).discard()  # the project was renamed
+            self._written = target
         except OSError as error:
             self.session.report(f"autosave failed ({error.strerror}): save your work manually", "warning")
             return None
@@ -122,7 +126,9 @@ class Autosaver(QObject):
 
     def discard(self) -> None:
         """Remove this session's autosave (after a save, a clean close, or a project switch)."""
-        Recovery(self.path, None, 0.0).discard()
+        for path in {self.path, self._written} - {None}:
+            Recovery(path, None, 0.0).discard()
+        self._written = None
 
     def stop(self) -> None:
         self._timer.stop()

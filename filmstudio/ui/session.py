@@ -68,7 +68,7 @@ class EditorSession(QObject):
         self.registry = registry
         self.engine_options = dict(engine_options or {})
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.project: Project = project or Project(registry=registry)
         self.engine: Engine = Engine(self.project, **self.engine_options)
         self.selected: tuple[str, ...] = ()
@@ -120,6 +120,9 @@ class EditorSession(QObject):
         """Stop the engine's threads; the session is unusable afterwards."""
         self._unsubscribe()
         self.engine.close()
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.modifiedChanged.emit(not clean)
 
     def _attach(self, project: Project) -> Any:
         project.graph.history = QtHistory(project.graph, self.undo_stack)

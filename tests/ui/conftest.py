@@ -12,6 +12,13 @@ from filmstudio.ui.session import EditorSession
 
 
 @pytest.fixture(autouse=True)
+def user_folders(tmp_path, monkeypatch):
+    """Autosaves and recent files go to the test's folder, never the user's."""
+    monkeypatch.setenv("FILMSTUDIO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("FILMSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture(autouse=True)
 def no_leaked_timers(qapp):
     yield
     QApplication.processEvents()
