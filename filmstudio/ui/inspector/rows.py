@@ -1,0 +1,123 @@
+"""One inspector row per parameter: the right-aligned label, the widget made for the parameter's
+kind and, for animatable parameters, the keyframe button. The row keeps the widget in step with
+the model (value at the current frame, key state, the animated tint Nuke users read at a glance)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QLabel, QWidget
+
+from filmstudio.core.params import Param, ParamKind
+from filmstudio.core.project import Project
+from filmstudio.ui.inspector.base import ParamEditor, format_number
+from filmstudio.ui.inspector.basic import BoolEditor, ChoiceEditor, PathEditor, TextEditor, path_mode
+from filmstudio.ui.inspector.binding import KeyState, ParamBinding
+from filmstudio.ui.inspector.color import ColorEditor
+from filmstudio.ui.inspector.keyframe import KeyframeButton
+from filmstudio.ui.inspector.numeric import FloatEditor, IntEditor, VectorEditor
+
+# Field backgrounds of animated parameters: dim cyan along a curve, blue on a key (Nuke's code).
+CURVE_TINT = QColor("#213540")
+KEY_TINT = QColor("#1d3b5e")
+
+_EDITORS: dict[ParamKind, Callable[[Param], ParamEditor]] = {
+    ParamKind.FLOAT: FloatEditor,
+    ParamKind.INT: IntEditor,
+    ParamKind.BOOL: BoolEditor,
+    ParamKind.CHOICE: ChoiceEditor,
+    ParamKind.COLOR: ColorEditor,
+    ParamKind.TEXT: TextEditor,
+    ParamKind.VECTOR: VectorEditor,
+}
+
+
+def project_relative(project: Project) -> Callable[[Path], str]:
+    """Store a chosen file relative to the project's folder when it lies inside it (projects move
+    with their media), else as an absolute path."""
+
+    def relativize(chosen: Path) -> str:
+        if project.path is not None:
+            folder = project.path.resolve().parent
+            try:
+                return chosen.resolve().relative_to(folder).as_posix()
+            except ValueError:
+                pass
+        return str(chosen)
+
+    return relativize
+
+
+def make_editor(param: Param, node_type_id: str, project: Project) -> ParamEditor:
+    """The widget for ``param`` (a node type's declaration)."""
+    if param.kind is ParamKind.PATH:
+        mode = path_mode(param, node_type_id)
+        return PathEditor(param, mode, resolve=project.resolve_path, relativize=project_relative(project))
+    return _EDITORS[param.kind](param)
+
+
+def tooltip(param: Param) -> str:
+    """Rich tooltip: the parameter's script name, its help and its limits."""
+    lines = [f"<b>{html.escape(param.name)}</b>"]
+    if param.tooltip:
+        lines.append(html.escape(param.tooltip))
+    limits = []
+    if param.minimum is not None:
+        limits.append(f"min {format_number(param.minimum)}")
+    if param.maximum is not None:
+        limits.append(f"max {format_number(param.maximum)}")
+    if limits:
+        lines.append(f"<i>{', '.join(limits)}</i>")
+    if param.animatable:
+        lines.append("<i>animatable</i>")
+    return "<br>".join(lines)
+
+
+class ParamRow:
+    """The widgets of one parameter in the panel's grid (label, editor, key button) and the
+    binding they edit through. Not a widget itself: the panel lays the parts out in columns."""
+
+    def __init__(self, binding: ParamBinding, parent: QWidget | None = None) -> None:
+        param = binding.param
+        self.binding = binding
+        self.label = QLabel(param.display_name, parent)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.label.setToolTip(tooltip(param))
+        self.editor = make_editor(param, binding.node.type.id, binding.session.project)
+        self.editor.setParent(parent)
+        self.editor.setToolTip(tooltip(param))
+        self.editor.valueEdited.connect(self._edited)
+        self.key_button: KeyframeButton | None = None
+        if param.animatable:
+            self.key_button = KeyframeButton(binding, parent)
+        self._tint: KeyState | None = None
+        self.refresh()
+
+    @property
+    def name(self) -> str:
+        return self.binding.name
+
+    @property
+    def animated(self) -> bool:
+        return self.binding.curve() is not None
+
+    def _edited(self, value: object, merge: bool) -> None:
+        if not self.binding.apply(value, merge):
+            self.refresh()  # refused: show the model's value again
+
+    def refresh(self) -> None:
+        """Show the value at the current frame and the key state (no signals, no edits)."""
+        self.editor.set_value(self.binding.value())
+        state = self.binding.key_state()
+        if self.key_button is not None:
+            self.key_button.refresh()
+        if state is not self._tint:
+            self._tint = state
+            palette = QPalette()  # resolve mask empty: everything else stays inherited
+            if state is not KeyState.NONE:
+                palette.setColor(QPalette.ColorRole.Base, KEY_TINT if state is KeyState.KEY else CURVE_TINT)
+            self.editor.setPalette(palette)
