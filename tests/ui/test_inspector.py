@@ -113,24 +113,31 @@ def test_integer_parameters_get_a_slider_only_with_a_range(session, inspector, q
 
 
 def test_out_of_range_values_are_clamped_or_refused_with_a_message(session, inspector, qtbot):
-    grade, blur = session.graph.create("Grade"), session.graph.create("Blur")
+    grade, write = session.graph.create("Grade"), session.graph.create("Write")
     session.select([grade.uuid])
-    type_into(qtbot, inspector.row("mix").editor.spin, "7")
-    assert grade["mix"] == 1.0  # the field stops at the hard maximum (it was already 1: no step)
-    type_into(qtbot, inspector.row("mix").editor.spin, "0.25")
-    assert grade["mix"] == 0.25
-
     messages = []
     session.message.connect(lambda level, text: messages.append((level, text)))
+    type_into(qtbot, inspector.row("mix").editor.spin, "0.25")
+    assert grade["mix"] == 0.25 and not messages
+    type_into(qtbot, inspector.row("mix").editor.spin, "7")
+    assert grade["mix"] == 1.0  # clamped to the hard maximum, and said so
+    assert messages[-1] == ("warning", "Grade1: Mix: 7 is above the maximum 1; set to 1")
+    type_into(qtbot, inspector.row("gamma").editor.spin, "2*0.75")  # arithmetic, as in Nuke
+    assert grade["gamma"] == 1.5
+    type_into(qtbot, inspector.row("gamma").editor.spin, "-1")
+    assert grade["gamma"] == 0.01 and "below the minimum 0.01" in messages[-1][1]
+    type_into(qtbot, inspector.row("gain").editor.spins[0], "12.5")  # no hard limit: taken as typed
+    assert grade["gain"][0] == 12.5
+
     steps = session.undo_stack.count()
     inspector.row("mix").editor.valueEdited.emit(-3.0, False)  # a value the field would not allow
-    assert grade["mix"] == 0.25 and session.undo_stack.count() == steps
-    assert messages and messages[-1][0] == "error" and "minimum" in messages[-1][1]
-    assert inspector.row("mix").editor.spin.value() == 0.25
+    assert grade["mix"] == 1.0 and session.undo_stack.count() == steps
+    assert messages[-1][0] == "error" and "below the minimum" in messages[-1][1]
+    assert inspector.row("mix").editor.spin.value() == 1.0
 
-    session.select([blur.uuid])
-    type_into(qtbot, inspector.row("size").editor.spin, "-20")
-    assert blur["size"] == 0.0
+    session.select([write.uuid])
+    type_into(qtbot, inspector.row("crf").editor.spin, "99")
+    assert write["crf"] == 51 and "above the maximum 51" in messages[-1][1]
 
 
 def test_rename_through_the_header_is_undoable_and_a_taken_name_is_reported(session, inspector, qtbot):

@@ -184,3 +184,27 @@ def test_the_animated_tint_shows_curve_and_key(session, inspector, graded):
     assert row.editor.spin.palette().base().color() == KEY_TINT
     graded.set("mix", 1.0)
     assert row.editor.spin.palette().base().color() == base
+
+
+def test_enter_on_an_untouched_rounded_field_makes_no_key(session, inspector, graded, qtbot):
+    graded.set_keyframe("gamma", 1, 1.0)
+    graded.set_keyframe("gamma", 30, 1.2)
+    session.set_frame(12)  # 1.0758620...: shown rounded as 1.0759
+    spin = inspector.row("gamma").editor.spin
+    assert spin.text() == "1.0759"
+    steps = session.undo_stack.count()
+    spin.setFocus()
+    qtbot.keyClick(spin.lineEdit(), Qt.Key.Key_Return)
+    assert session.undo_stack.count() == steps and graded.animation("gamma").frames == (1.0, 30.0)
+
+
+def test_label_menu_resets_to_the_default_and_drops_the_animation(session, inspector, graded):
+    graded.set_keyframe("gamma", 1, 1.5)
+    graded.set_keyframe("gamma", 30, 2.0)
+    row = inspector.row("gamma")
+    reset = next(a for a in row.build_menu().actions() if a.text() == "Reset to default")
+    reset.trigger()
+    assert graded["gamma"] == 1.0 and row.key_button.state is KeyState.NONE
+    assert row.editor.spin.value() == 1.0
+    session.undo_stack.undo()
+    assert graded.animation("gamma").frames == (1.0, 30.0)

@@ -9,11 +9,13 @@ Wheel events over a field that does not have focus scroll the panel instead of c
 
 from __future__ import annotations
 
+import ast
 import math
+import operator
 from typing import Any
 
 from PySide6.QtCore import QEvent, QLocale, QObject, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QWheelEvent
+from PySide6.QtGui import QMouseEvent, QValidator, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
@@ -40,6 +42,7 @@ class ParamEditor(QWidget):
     :meth:`_edited` on user edits and implement :meth:`_show`."""
 
     valueEdited = Signal(object, bool)  # (value, merge)
+    notice = Signal(str)  # something the artist should know (a typed value was clamped)
 
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +71,19 @@ class ParamEditor(QWidget):
             return
         self._value = value
         self.valueEdited.emit(value, merge)
+
+    def _watch_clamping(self, field: FloatSpinBox | IntSpinBox) -> None:
+        field.clamped.connect(self._clamped)
+
+    def _clamped(self, typed: float, used: float) -> None:
+        param = self.param
+        if param.minimum is not None and typed < param.minimum:
+            why = f"is below the minimum {format_number(param.minimum)}"
+        elif param.maximum is not None and typed > param.maximum:
+            why = f"is above the maximum {format_number(param.maximum)}"
+        else:
+            why = "is not a whole number"
+        self.notice.emit(f"{param.display_name}: {format_number(typed)} {why}; set to {format_number(used)}")
 
 
 def soft_range(param: Param, fallback: tuple[float, float] = (0.0, 1.0)) -> tuple[float, float]:
@@ -127,9 +143,80 @@ def guard_wheel(widget: QAbstractSpinBox | QComboBox) -> None:
     widget.installEventFilter(_WHEEL_GUARD)
 
 
-class FloatSpinBox(QDoubleSpinBox):
-    """A compact number field: no arrows, trailing zeros hidden, C locale, commits on Enter or
-    focus out (not on every keystroke)."""
+_OPERATORS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
+
+
+def parse_number(text: str) -> float | None:
+    """A typed number, or simple arithmetic as Nuke fields take it (``2*0.5``, ``1/3``, ``-(1+2)``);
+    None when the text is not (yet) a finite number."""
+
+    def evaluate(node: ast.AST) -> float:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            return float(node.value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            value = evaluate(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+            left, right = evaluate(node.left), evaluate(node.right)
+            if isinstance(node.op, ast.Pow) and abs(right) > 64:
+                raise ValueError("exponent too large")
+            return float(_OPERATORS[type(node.op)](left, right))
+        raise ValueError("not arithmetic")
+
+    text = text.strip()
+    if not text or len(text) > 64:
+        return None
+    try:
+        value = evaluate(ast.parse(text, mode="eval").body)
+    except (SyntaxError, ValueError, TypeError, ZeroDivisionError, OverflowError, RecursionError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+class _NumberField:
+    """What both spin boxes share: typed text may be any number or arithmetic; on commit a value
+    outside the limits is clamped to the nearest one and :attr:`clamped` says so (the row tells
+    the artist), rather than the keystroke being silently swallowed."""
+
+    integer = False
+
+    def validate(self, text: str, position: int) -> object:
+        value = parse_number(text)
+        if value is None:
+            return QValidator.State.Intermediate, text, position  # still typing, or fixed on commit
+        inside = self.minimum() <= value <= self.maximum() and (not self.integer or value.is_integer())
+        state = QValidator.State.Acceptable if inside else QValidator.State.Intermediate
+        return state, text, position
+
+    def fixup(self, text: str) -> str:
+        value = parse_number(text)
+        if value is None:
+            return self.textFromValue(self.value())  # nonsense: back to the current value
+        used = max(self.minimum(), min(self.maximum(), math.floor(value + 0.5) if self.integer else value))
+        if used != value:
+            self.clamped.emit(float(value), float(used))
+        return self.textFromValue(used)
+
+    def valueFromText(self, text: str) -> float:
+        if text.strip() == self.textFromValue(self.value()):
+            return self.value()  # the shown (rounded) text untouched: keep the exact value
+        value = parse_number(text)
+        if value is None:
+            return self.value()
+        return math.floor(value + 0.5) if self.integer else value
+
+
+class FloatSpinBox(_NumberField, QDoubleSpinBox):
+    """A compact number field: no arrows, trailing zeros hidden, C locale, arithmetic accepted,
+    commits on Enter or focus out (not on every keystroke)."""
+
+    clamped = Signal(float, float)  # (typed, used)
 
     def __init__(self, low: float = -_UNBOUNDED, high: float = _UNBOUNDED, parent: QWidget | None = None):
         super().__init__(parent)
@@ -149,8 +236,11 @@ class FloatSpinBox(QDoubleSpinBox):
         return format_number(value)
 
 
-class IntSpinBox(QSpinBox):
+class IntSpinBox(_NumberField, QSpinBox):
     """The integer counterpart of :class:`FloatSpinBox`."""
+
+    clamped = Signal(float, float)  # (typed, used)
+    integer = True
 
     def __init__(self, low: int = -_INT_LIMIT, high: int = _INT_LIMIT, parent: QWidget | None = None):
         super().__init__(parent)
@@ -162,6 +252,9 @@ class IntSpinBox(QSpinBox):
         self.setFixedWidth(FIELD_WIDTH)
         self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
         guard_wheel(self)
+
+    def textFromValue(self, value: int) -> str:
+        return str(value)
 
 
 class ValueSlider(QSlider):

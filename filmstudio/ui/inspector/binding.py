@@ -106,6 +106,12 @@ class ParamBinding:
         value = self.value()
         return self._guarded(lambda: self.node.set(self.name, value))
 
+    def reset(self) -> bool:
+        """Back to the declared default, animation removed (Nuke's "Set to default")."""
+        if self.curve() is None and self.node[self.name] == self.param.default:
+            return True
+        return self._guarded(lambda: self.node.set(self.name, self.param.default))
+
     def set_interp(self, interp: Interp) -> bool:
         """Change how the curve leaves the key at the current frame."""
         curve = self.curve()

@@ -50,17 +50,21 @@ class ColorSwatch(QToolButton):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         rect = QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5)
-        cell = 5.0
-        if self.colour.alphaF() < 1.0:  # a checker shows through transparent colours
-            painter.fillRect(rect, QColor("#777"))
-            y = rect.top()
-            while y < rect.bottom():
-                x = rect.left() + (cell if int((y - rect.top()) / cell) % 2 else 0.0)
-                while x < rect.right():
-                    painter.fillRect(QRectF(x, y, cell, cell).intersected(rect), QColor("#aaa"))
+        opaque = QColor(self.colour)
+        opaque.setAlphaF(1.0)
+        painter.fillRect(rect, opaque)
+        if self.colour.alphaF() < 1.0:  # right half: the colour over a checker, to show its alpha
+            half = QRectF(rect.center().x(), rect.top(), rect.width() / 2, rect.height())
+            painter.fillRect(half, QColor("#808080"))
+            cell = 4.0
+            row, y = 0, half.top()
+            while y < half.bottom():
+                x = half.left() + (cell if row % 2 else 0.0)
+                while x < half.right():
+                    painter.fillRect(QRectF(x, y, cell, cell).intersected(half), QColor("#b0b0b0"))
                     x += 2 * cell
-                y += cell
-        painter.fillRect(rect, self.colour)
+                row, y = row + 1, y + cell
+            painter.fillRect(half, self.colour)
         border = QColor("#e8912d") if self.underMouse() else QColor("#111")
         painter.setPen(QPen(border, 1.0))
         painter.drawRect(rect)
@@ -74,6 +78,7 @@ class ColorEditor(ParamEditor):
         super().__init__(param, parent)
         low, high = hard_range(param)
         self._limits = (low, high)
+        self._expanded = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(3)
@@ -89,15 +94,16 @@ class ColorEditor(ParamEditor):
             spin.setFixedWidth(48)
             spin.setToolTip(name)
             spin.valueChanged.connect(lambda value, i=index: self._set_channel(i, value, False))
+            self._watch_clamping(spin)
             line.addWidget(spin)
             self.spins.append(spin)
         line.addStretch(1)
         self.expand = QToolButton()
-        self.expand.setCheckable(True)
         self.expand.setAutoRaise(True)
+        self.expand.setFixedSize(QSize(16, 18))
         self.expand.setArrowType(Qt.ArrowType.RightArrow)
         self.expand.setToolTip("Show a slider per channel")
-        self.expand.toggled.connect(self.set_expanded)
+        self.expand.clicked.connect(lambda: self.set_expanded(not self.expanded))
         line.addWidget(self.expand)
         outer.addLayout(line)
 
@@ -128,15 +134,13 @@ class ColorEditor(ParamEditor):
 
     def set_expanded(self, expanded: bool) -> None:
         """Show or hide the per-channel sliders (and wheel)."""
-        self.expand.blockSignals(True)
-        self.expand.setChecked(expanded)
-        self.expand.blockSignals(False)
+        self._expanded = expanded
         self.expand.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
         self.details.setVisible(expanded)
 
     @property
     def expanded(self) -> bool:
-        return self.expand.isChecked()
+        return self._expanded
 
     def _set_channel(self, index: int, value: float, merge: bool) -> None:
         if self._updating:

@@ -68,6 +68,11 @@ class NodeHeader(QWidget):
         self.previous_key = KeyNavButton(False)
         self.next_key = KeyNavButton(True)
 
+        self.setAutoFillBackground(True)  # a title bar a shade lighter than the panel
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), palette.window().color().lighter(125))
+        self.setPalette(palette)
+
         grid = QGridLayout(self)
         grid.setContentsMargins(8, 8, 8, 6)
         grid.setHorizontalSpacing(6)

@@ -46,6 +46,7 @@ class FloatEditor(ParamEditor):
         layout.addWidget(self.slider, 1)
         self.spin.valueChanged.connect(self._typed)
         self.slider.dragged.connect(self._dragged)
+        self._watch_clamping(self.spin)
 
     def _typed(self, value: float) -> None:
         if not self._updating:
@@ -81,6 +82,7 @@ class IntEditor(ParamEditor):
         else:
             layout.addStretch(1)
         self.spin.valueChanged.connect(self._typed)
+        self._watch_clamping(self.spin)
 
     def _typed(self, value: int) -> None:
         if self.slider is not None and not self._updating:
@@ -114,6 +116,7 @@ class VectorEditor(ParamEditor):
                 layout.addWidget(label)
             spin = FloatSpinBox(*hard_range(param))
             spin.valueChanged.connect(lambda value, i=index: self._typed(i, value))
+            self._watch_clamping(spin)
             layout.addWidget(spin)
             self.spins.append(spin)
         layout.addStretch(1)

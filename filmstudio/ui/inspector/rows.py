@@ -8,9 +8,9 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QWidget
 
 from filmstudio.core.params import Param, ParamKind
 from filmstudio.core.project import Project
@@ -87,10 +87,15 @@ class ParamRow:
         self.label = QLabel(param.display_name, parent)
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.label.setToolTip(tooltip(param))
+        self.label.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.label.customContextMenuRequested.connect(self._label_menu)
         self.editor = make_editor(param, binding.node.type.id, binding.session.project)
         self.editor.setParent(parent)
         self.editor.setToolTip(tooltip(param))
         self.editor.valueEdited.connect(self._edited)
+        self.editor.notice.connect(
+            lambda text: binding.session.report(f"{binding.node.name}: {text}", "warning")
+        )
         self.key_button: KeyframeButton | None = None
         if param.animatable:
             self.key_button = KeyframeButton(binding, parent)
@@ -104,6 +109,20 @@ class ParamRow:
     @property
     def animated(self) -> bool:
         return self.binding.curve() is not None
+
+    def build_menu(self) -> QMenu:
+        """The label's right-click menu."""
+        menu = QMenu(self.label)
+        menu.addAction("Reset to default", self.binding.reset)
+        return menu
+
+    def _label_menu(self, position: QPoint) -> None:
+        menu = self.build_menu()
+        menu.exec(self.label.mapToGlobal(position))
+        menu.deleteLater()
+
+    def _notice(self, text: str) -> None:
+        self.binding.session.report(f"{self.binding.node.name}: {text}", "warning")
 
     def _edited(self, value: object, merge: bool) -> None:
         if not self.binding.apply(value, merge):
