@@ -185,3 +185,16 @@ def test_a_new_project_resets_the_panel(session, inspector, project):
     session.select([grade.uuid])
     session.replace_project(Project(registry=session.graph.registry))
     assert inspector.node is None
+
+
+def test_two_drags_in_a_row_are_two_undo_steps(session, inspector, qtbot):
+    grade = session.graph.create("Grade")
+    session.select([grade.uuid])
+    steps = session.undo_stack.count()
+    slider = inspector.row("gamma").editor.slider
+    drag(qtbot, slider, [0.1, 0.2, 0.3])
+    first = grade["gamma"]
+    drag(qtbot, slider, [0.5, 0.6, 0.7])
+    assert session.undo_stack.count() == steps + 2
+    session.undo_stack.undo()
+    assert grade["gamma"] == first

@@ -42,6 +42,7 @@ class ParamEditor(QWidget):
     :meth:`_edited` on user edits and implement :meth:`_show`."""
 
     valueEdited = Signal(object, bool)  # (value, merge)
+    dragStarted = Signal()  # a slider or wheel drag begins: the merged edits that follow are one step
     notice = Signal(str)  # something the artist should know (a typed value was clamped)
 
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
@@ -262,6 +263,7 @@ class ValueSlider(QSlider):
     there, like Nuke's. Emits :attr:`dragged` for every position while the button is down;
     :meth:`set_value` never emits. Values outside the span pin the handle to its end."""
 
+    dragStarted = Signal()
     dragged = Signal(float)
     dragFinished = Signal()
 
@@ -327,6 +329,7 @@ class ValueSlider(QSlider):
             return
         self._dragging, self._moved_once = True, False
         self.setSliderDown(True)
+        self.dragStarted.emit()
         self._drag_to(event.position().x())
         event.accept()
 

@@ -9,6 +9,7 @@ the session's undo stack; ``merge=True`` folds a slider drag into one step (also
 from __future__ import annotations
 
 import enum
+import itertools
 from typing import Any
 
 from filmstudio.core.commands import SetParam
@@ -16,6 +17,8 @@ from filmstudio.core.errors import FilmStudioError
 from filmstudio.core.graph import NodeInstance
 from filmstudio.core.params import AnimCurve, Interp, Keyframe, Param
 from filmstudio.ui.session import EditorSession
+
+_DRAGS = itertools.count(1)  # unique across bindings: the panel rebuilds them on every selection
 
 
 class KeyState(enum.Enum):
@@ -37,6 +40,7 @@ class ParamBinding:
         self.session = session
         self.node = node
         self.param = param
+        self._drag = 0
 
     @property
     def name(self) -> str:
@@ -69,6 +73,11 @@ class ParamBinding:
 
     # --- editing ---------------------------------------------------------------------------------
 
+    def begin_drag(self) -> None:
+        """A slider drag starts: its ``merge=True`` edits become one undo step of their own (the
+        previous drag of the same parameter stays a separate step)."""
+        self._drag = next(_DRAGS)
+
     def apply(self, value: Any, merge: bool = False) -> bool:
         """Set the value the artist typed or dragged: a constant, or a key at the current frame
         when the parameter is animated. False (and a message) when the value is refused."""
@@ -78,10 +87,10 @@ class ParamBinding:
             if curve is None:
                 if coerced == self.node[self.name]:
                     return True  # nothing changed: no empty undo step
-                self.node.set(self.name, coerced, merge=merge)
+                self._perform(coerced, merge)
             else:
                 key = Keyframe(float(self.frame), coerced, self._interp_for_new_key(curve))
-                self._perform_curve(curve.with_key(key), merge)
+                self._perform(curve.with_key(key), merge)
         except FilmStudioError as error:
             self.session.report(f"{self.node.name}: {error}", "error")
             return False
@@ -93,7 +102,7 @@ class ParamBinding:
             return False
         curve = self.curve() or AnimCurve()
         key = Keyframe(float(self.frame), self.value(), self._interp_for_new_key(curve))
-        return self._guarded(lambda: self._perform_curve(curve.with_key(key), False))
+        return self._guarded(lambda: self._perform(curve.with_key(key), False))
 
     def delete_key(self) -> bool:
         """Remove the key at the current frame (the last key leaves its value as a constant)."""
@@ -122,7 +131,7 @@ class ParamBinding:
         if key.interp is interp:
             return True
         changed = Keyframe(key.frame, key.value, interp)
-        return self._guarded(lambda: self._perform_curve(curve.with_key(changed), False))
+        return self._guarded(lambda: self._perform(curve.with_key(changed), False))
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -135,11 +144,17 @@ class ParamBinding:
         before = [k for k in curve.keys if k.frame < frame]
         return before[-1].interp if before else (curve.keys[0].interp if curve.keys else Interp.LINEAR)
 
-    def _perform_curve(self, curve: AnimCurve, merge: bool) -> None:
-        # node.set_keyframe records one step per call; a drag needs SetParam's merge.
+    def _perform(self, stored: Any, merge: bool) -> None:
+        """Record a SetParam of a coerced constant or a curve, as ``node.set(merge=True)`` does,
+        but merging only within one drag: the merge key carries the drag's number (node.set's
+        key is the parameter alone, which folds two drags in a row into one step, and
+        node.set_keyframe does not merge at all)."""
         if self.node.graph is None:
             raise FilmStudioError(f"{self.node.name} is not in a graph")
-        self.node.graph.perform(SetParam(self.node.uuid, self.name, curve, merge=merge))
+        command = SetParam(self.node.uuid, self.name, stored, merge=merge)
+        if merge:
+            command.merge_key = ("param", self.name, self._drag)
+        self.node.graph.perform(command)
 
     def _guarded(self, edit: Any) -> bool:
         try:

@@ -120,6 +120,7 @@ class ColorEditor(ParamEditor):
             slider = ValueSlider(*span)
             slider.setToolTip(CHANNEL_NAMES[index])
             slider.dragged.connect(lambda value, i=index: self._set_channel(i, value, True))
+            slider.dragStarted.connect(self.dragStarted)
             grid.addWidget(label, index, 0)
             grid.addWidget(slider, index, 1)
             self.sliders.append(slider)
@@ -127,6 +128,7 @@ class ColorEditor(ParamEditor):
         if param.name in WHEEL_PARAMS:
             self.wheel = GradeWheel(param.name, span)
             self.wheel.edited.connect(self._from_wheel)
+            self.wheel.dragStarted.connect(self.dragStarted)
             grid.addWidget(self.wheel, 0, 2, len(CHANNELS), 1)
             self.expand.setToolTip("Show the colour wheel and a slider per channel")
         outer.addWidget(self.details)

@@ -46,6 +46,7 @@ class FloatEditor(ParamEditor):
         layout.addWidget(self.slider, 1)
         self.spin.valueChanged.connect(self._typed)
         self.slider.dragged.connect(self._dragged)
+        self.slider.dragStarted.connect(self.dragStarted)
         self._watch_clamping(self.spin)
 
     def _typed(self, value: float) -> None:
@@ -79,6 +80,7 @@ class IntEditor(ParamEditor):
             self.slider = ValueSlider(*soft_range(param), integer=True)
             layout.addWidget(self.slider, 1)
             self.slider.dragged.connect(self._dragged)
+            self.slider.dragStarted.connect(self.dragStarted)
         else:
             layout.addStretch(1)
         self.spin.valueChanged.connect(self._typed)

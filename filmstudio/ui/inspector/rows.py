@@ -93,6 +93,7 @@ class ParamRow:
         self.editor.setParent(parent)
         self.editor.setToolTip(tooltip(param))
         self.editor.valueEdited.connect(self._edited)
+        self.editor.dragStarted.connect(binding.begin_drag)
         self.editor.notice.connect(
             lambda text: binding.session.report(f"{binding.node.name}: {text}", "warning")
         )

@@ -46,6 +46,7 @@ class _Disc(QWidget):
     """The hue/saturation disc; emits the dragged point in chroma units."""
 
     moved = Signal(float, float, bool)  # x, y, dragging
+    pressed = Signal()
 
     def __init__(self, scale: float, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +71,7 @@ class _Disc(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.dragging = True
+            self.pressed.emit()
             self._move(self._point_at(event.position()), True)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -121,6 +123,7 @@ class GradeWheel(QWidget):
     True while dragging, so a drag is one undo step)."""
 
     edited = Signal(tuple, bool)
+    dragStarted = Signal()
 
     def __init__(self, name: str, span: tuple[float, float], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,6 +139,8 @@ class GradeWheel(QWidget):
         self._master_value = 0.0
         self.disc.moved.connect(self._disc_moved)
         self.master.dragged.connect(self._master_moved)
+        self.disc.pressed.connect(self.dragStarted)
+        self.master.dragStarted.connect(self.dragStarted)
 
     @property
     def dragging(self) -> bool:
