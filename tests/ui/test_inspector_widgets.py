@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from filmstudio.core.node import Input, Node, Output
+from filmstudio.core.params import ColorParam
 from filmstudio.core.project import Project
+from filmstudio.core.types import PortType
 from filmstudio.ui.inspector import Inspector
 from filmstudio.ui.inspector.basic import PathEditor, TextEditor, path_mode
 from filmstudio.ui.inspector.color import ColorEditor
@@ -165,6 +169,40 @@ def test_colour_wheel_splits_master_and_hue_and_drags_in_one_step(session, inspe
     assert grade["gain"] == pytest.approx((1.0, 1.0, 1.0, 1.0))
     show(session, blur)
     assert "size" in inspector.rows  # no wheel rows outside grading names
+
+
+class LiftGammaGain(Node):
+    """Stands in for issue 5's ColorCorrector: the four grading colours."""
+
+    id = "test.LiftGammaGain"
+    category = "Test"
+    inputs = (Input("source", PortType.IMAGE),)
+    outputs = (Output("image", PortType.IMAGE),)
+    params = (
+        ColorParam("lift", (0.0, 0.0, 0.0, 0.0), soft_min=-1.0, soft_max=1.0),
+        ColorParam("gamma", (1.0, 1.0, 1.0, 1.0), minimum=0.01, soft_max=4.0),
+        ColorParam("gain", (1.0, 1.0, 1.0, 1.0), soft_min=0.0, soft_max=4.0),
+        ColorParam("offset", (0.0, 0.0, 0.0, 0.0), soft_min=-1.0, soft_max=1.0),
+    )
+
+    def evaluate(self, ctx: Any) -> Any:
+        return ctx.input("source")
+
+
+def test_grading_colours_get_wheels_whose_master_keeps_the_balance(session, inspector, qtbot):
+    node = session.graph.create(LiftGammaGain)
+    node.set("lift", (0.1, 0.0, -0.1, 0.0))
+    show(session, node)
+    assert all(inspector.row(name).editor.wheel is not None for name in ("lift", "gamma", "gain", "offset"))
+    lift = inspector.row("lift").editor
+    lift.set_expanded(True)
+    steps = session.undo_stack.count()
+    drag(qtbot, lift.wheel.master, [0.5, 0.6, 0.75])  # master over -1..1: about +0.5
+    r, g, b, a = node["lift"]
+    assert g == pytest.approx(0.5, abs=0.15)  # a narrow slider: the handle takes a share
+    assert (r - g, b - g, a) == pytest.approx((0.1, -0.1, 0.0))  # the tint is kept
+    assert session.undo_stack.count() == steps + 1
+    assert [spin.value() for spin in lift.spins[:3]] == pytest.approx([r, g, b], abs=1e-6)
 
 
 def test_vector_widget_sets_one_component(session, inspector, qtbot):
