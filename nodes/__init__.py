@@ -5,6 +5,7 @@ from filmstudio_nodes.analysis import Deflicker
 from filmstudio_nodes.filters import Blur, Grade
 from filmstudio_nodes.generators import Constant, Noise, Ramp
 from filmstudio_nodes.io import Read, Write
+from filmstudio_nodes.layout import Backdrop
 from filmstudio_nodes.routing import Dot, Switch
 from filmstudio_nodes.time import FrameHold, TimeOffset
 from filmstudio_nodes.title import Title
@@ -23,6 +24,7 @@ NODES = (
     Switch,
     Dot,
     Deflicker,
+    Backdrop,
 )
 
 __all__ = ["NODES", *(node.__name__ for node in NODES)]

@@ -76,6 +76,8 @@ class Node:
         device: see :class:`Device`.
         passthrough: the input a disabled node passes on (default: the first Image-like input).
         analysis_state: the state key an analysis pass writes (None: no analysis).
+        layout_only: the node only organises the graph (a Backdrop): it has no ports, is saved and
+            undone like any node, and is never evaluated.
         abstract: True on a shared base class that is not a node type itself.
     """
 
@@ -92,6 +94,7 @@ class Node:
     device: ClassVar[Device] = Device.ANY
     passthrough: ClassVar[str | None] = None
     analysis_state: ClassVar[str | None] = None
+    layout_only: ClassVar[bool] = False
     abstract: ClassVar[bool] = False
 
     _param_index: ClassVar[dict[str, Param]]
@@ -187,7 +190,9 @@ def _spec_problems(cls: type[Node]) -> list[str]:
         found.append("legacy_ids must be dotted identifiers")
     if node_id in cls.legacy_ids:
         found.append("a node's legacy_ids must not contain its own id")
-    if not cls.outputs:
+    if cls.layout_only and (cls.inputs or cls.outputs):
+        found.append("a layout_only node (a Backdrop) has no inputs or outputs")
+    if not cls.outputs and not cls.layout_only:
         found.append("a node needs at least one output")
     ports: dict[str, str] = {}
     for kind, ports_of_kind, port_class in (("input", cls.inputs, Input), ("output", cls.outputs, Output)):
