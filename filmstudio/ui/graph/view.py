@@ -1,0 +1,385 @@
+"""The node graph editor: a QGraphicsView on the session's graph with Nuke's conventions.
+
+Keys (when the graph has focus; the same QActions are in :attr:`GraphView.graph_actions` for the
+main window's menus): Tab add node, D disable, Del/Backspace delete, Ctrl+C/X/V copy/cut/paste,
+F frame all, ``.`` Dot, Ctrl+A select all. Mouse: wheel zooms around the cursor, middle-drag or
+Alt+left-drag pans, left-drag on the canvas rubber-band selects, on a node moves the selection
+(one undo step), on a port drags a link. GUI thread only.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import (
+    QAction,
+    QContextMenuEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QShowEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsView, QMenu, QWidget
+
+from filmstudio.core.commands import SetDisabled
+from filmstudio.core.errors import FilmStudioError
+from filmstudio.core.graph import NodeInstance
+from filmstudio.ui.graph import clipboard, edits
+from filmstudio.ui.graph.link_drag import LinkDrag
+from filmstudio.ui.graph.ports import PortItem
+from filmstudio.ui.graph.scene import GraphScene
+from filmstudio.ui.graph.search import NodeSearchPopup
+from filmstudio.ui.session import EditorSession
+
+MIN_ZOOM, MAX_ZOOM, FRAME_ZOOM = 0.08, 3.0, 1.25
+_BACKDROP_MARGIN = (24.0, 50.0, 24.0, 24.0)  # left, top (title), right, bottom
+
+
+class GraphView(QGraphicsView):
+    """The graph editor widget for ``session``; see the module docstring for keys and mouse."""
+
+    def __init__(self, session: EditorSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.graph_scene = GraphScene(session, self)
+        self.setScene(self.graph_scene)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.search = NodeSearchPopup(self)
+        self.search.chosen.connect(self._add_from_search)
+        self._search_at: QPointF | None = None
+        self._cursor: QPointF | None = None  # scene position of the mouse while it is over the view
+        self._pan_from: QPoint | None = None
+        self._link_drag: LinkDrag | None = None
+        self._framed_once = False
+        self.graph_actions: dict[str, QAction] = {}
+        self._make_actions()
+        session.projectReplaced.connect(self.frame_all)
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def _make_actions(self) -> None:
+        specs = [
+            ("add_node", "Add Node…", [QKeySequence(Qt.Key.Key_Tab)], self.open_node_search),
+            ("copy", "Copy Nodes", [QKeySequence.StandardKey.Copy], self.copy_selection),
+            ("cut", "Cut Nodes", [QKeySequence.StandardKey.Cut], self.cut_selection),
+            ("paste", "Paste Nodes", [QKeySequence.StandardKey.Paste], self.paste),
+            (
+                "delete",
+                "Delete",
+                [QKeySequence(Qt.Key.Key_Delete), QKeySequence(Qt.Key.Key_Backspace)],
+                self.delete_selection,
+            ),
+            ("disable", "Disable / Enable", [QKeySequence(Qt.Key.Key_D)], self.toggle_disable_selection),
+            ("frame_all", "Frame All", [QKeySequence(Qt.Key.Key_F)], self.frame_all),
+            ("add_dot", "Add Dot", [QKeySequence(Qt.Key.Key_Period)], self.add_dot),
+            ("add_backdrop", "Add Backdrop", [], self.add_backdrop),
+            ("select_all", "Select All Nodes", [QKeySequence.StandardKey.SelectAll], self.select_all),
+        ]
+        for name, text, keys, slot in specs:
+            action = QAction(text, self)
+            action.setShortcuts(keys)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(lambda _checked=False, slot=slot: slot())
+            self.addAction(action)
+            self.graph_actions[name] = action
+
+    def action(self, name: str) -> QAction:
+        """One of the graph's actions by name (see :attr:`graph_actions`)."""
+        return self.graph_actions[name]
+
+    # --- public commands -------------------------------------------------------------------------
+
+    def add_node(
+        self, type_id: str, at: QPointF | tuple[float, float] | None = None, connect: bool = True
+    ) -> NodeInstance | None:
+        """Add a node of ``type_id`` (one undo step) and select it. With ``connect`` and a node
+        selected, the new node is fed by it and takes over its downstream links (Nuke). ``at`` is
+        a scene position (default: below the selected node, else at the cursor or the centre of
+        the view). Returns the node, or None when refused (the reason is reported)."""
+        graph = self.session.graph
+        try:
+            node_type = graph.registry.get(type_id)
+        except FilmStudioError as error:
+            self.session.report(str(error), "error")
+            return None
+        after = edits.upstream_for_new_node(graph, self.session.selected) if connect else None
+        if at is None:
+            position = edits.free_spot(graph, edits.below(after)) if after else self._default_position()
+        else:
+            position = (at.x(), at.y()) if isinstance(at, QPointF) else (float(at[0]), float(at[1]))
+        added: list[NodeInstance] = []
+        with self.session.edit(f"Add {node_type.display_name()}"):
+            added.append(edits.add_node(graph, node_type, position, after if node_type.inputs else None))
+        if not added:
+            return None
+        self.session.select([added[0].uuid])
+        return added[0]
+
+    def add_dot(self) -> NodeInstance | None:
+        """Add a Dot after the selected node (inserted in its links), or at the cursor."""
+        return self.add_node("Dot")
+
+    def add_backdrop(self) -> NodeInstance | None:
+        """Add a Backdrop around the selected nodes (or a default one at the cursor)."""
+        graph = self.session.graph
+        chosen = [self.graph_scene.nodes[u] for u in self.session.selected if u in self.graph_scene.nodes]
+        params: dict[str, object] = {}
+        if chosen:
+            rect = self.graph_scene.nodes_rect(chosen)
+            left, top, right, bottom = _BACKDROP_MARGIN
+            position = (round(rect.left() - left), round(rect.top() - top))
+            params = {
+                "width": round(rect.width() + left + right),
+                "height": round(rect.height() + top + bottom),
+            }
+        else:
+            x, y = self._default_position()
+            position = (x - 160, y - 110)
+        added: list[NodeInstance] = []
+        with self.session.edit("Add Backdrop"):
+            added.append(edits.add_node(graph, graph.registry.get("Backdrop"), position, None, **params))
+        if added:
+            self.session.select([added[0].uuid])
+        return added[0] if added else None
+
+    def delete_selection(self) -> None:
+        selected = [u for u in self.session.selected if u in self.session.graph.nodes]
+        if selected:
+            with self.session.edit("Delete"):
+                self.session.graph.delete(selected)
+
+    def toggle_disable_selection(self) -> None:
+        """Disable the selected nodes, or enable them when all are disabled (D)."""
+        graph = self.session.graph
+        nodes = [graph.nodes[u] for u in self.session.selected if u in graph.nodes]
+        nodes = [n for n in nodes if not edits.is_layout(n)]
+        if not nodes:
+            return
+        disable = not all(n.disabled for n in nodes)
+        with self.session.edit("Disable" if disable else "Enable"):
+            for node in nodes:
+                if node.disabled != disable:
+                    graph.perform(SetDisabled(node.uuid, disable))
+
+    def select_all(self) -> None:
+        self.session.select(list(self.session.graph.nodes))
+
+    def copy_selection(self) -> int:
+        """Put the selected nodes on the clipboard as text; returns how many."""
+        selected = [u for u in self.session.selected if u in self.session.graph.nodes]
+        if not selected:
+            return 0
+        QGuiApplication.clipboard().setText(clipboard.copy_nodes(self.session.project, selected))
+        return len(selected)
+
+    def cut_selection(self) -> None:
+        if self.copy_selection():
+            with self.session.edit("Cut"):
+                self.session.graph.delete(self.session.selected)
+
+    def paste(self) -> list[NodeInstance]:
+        """Paste nodes from the clipboard (one undo step) at the cursor, else next to where they
+        were copied; other text is reported, never raised."""
+        graph = self.session.graph
+        try:
+            source = clipboard.read_nodes(QGuiApplication.clipboard().text(), graph)
+        except clipboard.NotNodesError as error:
+            self.session.report(str(error), "warning")
+            return []
+        except FilmStudioError as error:
+            self.session.report(f"Cannot paste: {error}", "error")
+            return []
+        offset = (40.0, 40.0)
+        if self._cursor is not None:
+            cx, cy = clipboard.bounds_centre(source)
+            offset = (round(self._cursor.x() - cx), round(self._cursor.y() - cy))
+        added: list[NodeInstance] = []
+        with self.session.edit("Paste"):
+            added.extend(clipboard.paste_nodes(graph, source, offset))
+        self.session.select([n.uuid for n in added if n.uuid in graph.nodes])
+        return added
+
+    def open_node_search(self, at: QPoint | None = None) -> None:
+        """Show the Tab search at ``at`` (viewport coordinates; default: the cursor)."""
+        if at is None:
+            at = (
+                self.mapFromScene(self._cursor)
+                if self._cursor is not None
+                else self.viewport().rect().center()
+            )
+        self._search_at = self.mapToScene(at)
+        self.search.open_at(self.viewport().mapTo(self, at), self.session.graph.registry)
+
+    def _add_from_search(self, type_id: str) -> None:
+        selected = edits.upstream_for_new_node(self.session.graph, self.session.selected)
+        at = None if selected is not None else self._search_at
+        self.add_node(type_id, at=at)
+
+    def frame_all(self) -> None:
+        """Fit every node in the view (F), never zooming in past 125%."""
+        rect = self.graph_scene.nodes_rect()
+        if rect.isNull():
+            self.resetTransform()
+            self.centerOn(0, 0)
+            return
+        rect = rect.adjusted(-40, -40, 40, 40)
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom() > FRAME_ZOOM:
+            self.set_zoom(FRAME_ZOOM)
+        self.centerOn(rect.center())
+
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, zoom: float) -> None:
+        zoom = min(MAX_ZOOM, max(MIN_ZOOM, zoom))
+        self.scale(zoom / self.zoom(), zoom / self.zoom())
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _default_position(self) -> tuple[float, float]:
+        at = self._cursor if self._cursor is not None else self.mapToScene(self.viewport().rect().center())
+        return float(round(at.x())), float(round(at.y()))
+
+    def _port_at(self, pos: QPoint) -> PortItem | None:
+        return next((item for item in self.items(pos) if isinstance(item, PortItem)), None)
+
+    # --- events ----------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._framed_once:
+            self._framed_once = True
+            self.frame_all()
+
+    def event(self, event: QEvent) -> bool:
+        # Tab would move the focus before keyPressEvent sees it.
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            no_modifiers = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if event.key() == Qt.Key.Key_Tab and no_modifiers:
+                self.open_node_search()
+                return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # The actions' shortcuts normally fire first; this covers a view without an active window.
+        self.graph_scene.hint.hide()
+        key, plain = event.key(), not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_selection()
+        elif event.matches(QKeySequence.StandardKey.Cut):
+            self.cut_selection()
+        elif event.matches(QKeySequence.StandardKey.Paste):
+            self.paste()
+        elif event.matches(QKeySequence.StandardKey.SelectAll):
+            self.select_all()
+        elif plain and key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.delete_selection()
+        elif plain and key == Qt.Key.Key_D:
+            self.toggle_disable_selection()
+        elif plain and key == Qt.Key.Key_F:
+            self.frame_all()
+        elif plain and key == Qt.Key.Key_Period:
+            self.add_dot()
+        elif key == Qt.Key.Key_Escape and self._link_drag is not None:
+            self._link_drag.cancel()
+            self._link_drag = None
+        else:
+            super().keyPressEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if not steps:
+            return
+        anchor = event.position().toPoint()
+        before = self.mapToScene(anchor)
+        self.set_zoom(self.zoom() * 1.18**steps)
+        after = self.mapToScene(anchor)
+        self.translate(after.x() - before.x(), after.y() - before.y())
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.graph_scene.hint.hide()
+        self.search.close_popup()
+        button, pos = event.button(), event.position().toPoint()
+        alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+        if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and alt):
+            self._pan_from = pos
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        if button == Qt.MouseButton.LeftButton and (port := self._port_at(pos)) is not None:
+            self._link_drag = LinkDrag(self.graph_scene, port)
+            self._link_drag.move(self.mapToScene(pos))
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position().toPoint()
+        self._cursor = self.mapToScene(pos)
+        if self._pan_from is not None:
+            delta = pos - self._pan_from
+            self._pan_from = pos
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - delta.x())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - delta.y())
+            event.accept()
+            return
+        if self._link_drag is not None:
+            self._link_drag.move(self._cursor)
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        if self._link_drag is not None:
+            drag, self._link_drag = self._link_drag, None
+            drag.finish(self.mapToScene(event.position().toPoint()))
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.graph_scene.commit_moves()
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self._cursor = None
+        super().leaveEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = QMenu(self)
+        for name in (
+            "add_node",
+            "add_dot",
+            "add_backdrop",
+            None,
+            "copy",
+            "cut",
+            "paste",
+            "delete",
+            None,
+            "disable",
+            "frame_all",
+        ):
+            if name is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(self.graph_actions[name])
+        menu.exec(event.globalPos())
+        menu.deleteLater()
