@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from filmstudio.colour.config import config_source
+from filmstudio.colour.spaces import AUTO, COLOUR_SPACES, CUSTOM, WORKING
 from filmstudio.core.errors import MediaError
 from filmstudio.core.node import Device, Input, Node, Output
-from filmstudio.core.params import BoolParam, ChoiceParam, IntParam, PathParam
+from filmstudio.core.params import BoolParam, ChoiceParam, IntParam, PathParam, TextParam
 from filmstudio.core.types import PortType
 
-COLOUR_CHOICES = ("auto", "sRGB", "Rec.709", "linear")
+COLOUR_CHOICES = (AUTO, *COLOUR_SPACES, WORKING, CUSTOM)
+DISPLAY = "display"  # Write only: through an OCIO display and view
 MEDIA_FILTER = "Media (*.mp4 *.mov *.mkv *.mxf *.avi *.webm *.png *.jpg *.jpeg *.tif *.tiff *.exr *.dpx)"
 
 
@@ -24,7 +27,10 @@ class Read(Node):
 
     ``trim_in``/``trim_out`` choose the clip's frames (0 = its first; ``trim_out`` -1 = to its end).
     Outside them the Read holds the nearest frame, gives transparent black, or fails (``outside``).
-    Missing frames of a sequence follow ``missing``. ``colorspace`` auto reads the file's tags.
+    Missing frames of a sequence follow ``missing``. ``colorspace`` is the file's colour space:
+    auto guesses it from the file's tags (sRGB for untagged images, Rec.709 for untagged HD video,
+    linear for float images), ``working`` means the file already holds working-space values, and
+    custom takes any colour space of the OCIO config typed in ``ocio_colorspace``.
     """
 
     id = "Read"
@@ -39,17 +45,21 @@ class Read(Node):
         IntParam("trim_out", -1, animatable=False, minimum=-1),
         ChoiceParam("outside", ("hold", "black", "error")),
         ChoiceParam("missing", ("error", "black", "hold"), tooltip="missing frames of an image sequence"),
-        ChoiceParam("colorspace", COLOUR_CHOICES),
+        ChoiceParam("colorspace", COLOUR_CHOICES, tooltip="the file's colour space (auto: from its tags)"),
+        TextParam("ocio_colorspace", "", tooltip="with colorspace custom: a colour space of the OCIO config"),
     )
 
     def state_for_frame(self, ctx: Any) -> Any:
-        # The frame depends on the file's contents: a replaced file must not be served from cache.
+        # The frame depends on the file's contents (a replaced file must not be served from cache)
+        # and on the OCIO config that converts it.
         from filmstudio.media.pool import file_identity
 
-        return file_identity(ctx.resolve_path(ctx.params.file)) if ctx.params.file else None
+        identity = file_identity(ctx.resolve_path(ctx.params.file)) if ctx.params.file else None
+        return [identity, config_source()]
 
     def evaluate(self, ctx: Any) -> Any:
-        from filmstudio.colour import resolve_space, to_working
+        from filmstudio.colour.conversions import to_working
+        from filmstudio.colour.spaces import chosen_space
         from filmstudio.media.pool import shared_pool
 
         p = ctx.params
@@ -60,8 +70,10 @@ class Read(Node):
         if number is None:
             return _black(clip.info.width, clip.info.height, ctx.scale)
         ctx.check_cancelled()
-        image = clip.read_tensor(number, p.missing)
-        image = to_working(image, resolve_space(p.colorspace, clip.info.colour_space))
+        space = chosen_space(
+            p.colorspace, p.ocio_colorspace, clip.info.colour_space, what="the Read's colorspace"
+        )
+        image = to_working(clip.read_tensor(number, p.missing), space)
         return _scaled(image, ctx.scale)
 
 
@@ -88,7 +100,11 @@ def clip_number(first: int, last: int, params: Any, frame: int) -> int | None:
 class Write(Node):
     """Marks an export: file, codec preset and quality. Passes its input through in the graph;
     ``filmstudio render`` (or Render > Export) streams frames into the file, under a temporary name
-    until it is complete. ``audio`` auto copies the sound of the first Read upstream that has some."""
+    until it is complete. ``audio`` auto copies the sound of the first Read upstream that has some.
+
+    ``colorspace`` is the output transform: auto writes sRGB stills, Rec.709 movies and linear
+    (Rec.709 primaries) EXRs; ``display`` renders through an OCIO ``display`` and ``view`` (empty:
+    the config's defaults), e.g. an ACES output transform, as the viewer shows it."""
 
     id = "Write"
     category = "Image"
@@ -111,7 +127,10 @@ class Write(Node):
         ),
         BoolParam("alpha", False, tooltip="keep alpha (ProRes 4444, PNG, EXR)"),
         ChoiceParam("audio", ("auto", "none")),
-        ChoiceParam("colorspace", COLOUR_CHOICES),
+        ChoiceParam("colorspace", (*COLOUR_CHOICES, DISPLAY), tooltip="the output transform"),
+        TextParam("ocio_colorspace", "", tooltip="with colorspace custom: a colour space of the OCIO config"),
+        TextParam("display", "", tooltip="with colorspace display: an OCIO display (empty: the default)"),
+        TextParam("view", "", tooltip="with colorspace display: a view of that display (empty: its default)"),
     )
 
     def evaluate(self, ctx: Any) -> Any:

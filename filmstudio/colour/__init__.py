@@ -1,9 +1,87 @@
-"""Colour spaces at the edges of the graph: decoded pixels -> working space -> encoded pixels.
+"""Colour management on OpenColorIO: input spaces, the working space, display/view transforms.
 
-Until OpenColorIO is wired in (the colour-management issue), FilmStudio knows the transfer curves
-that cover everyday footage; primaries are assumed to be Rec.709/sRGB throughout.
+The config is ``$OCIO`` when set, else OCIO's built-in ``ocio://default`` (ACES CG config). The
+project working space is the config's ``scene_linear`` role (ACEScg by default): every image
+between nodes is premultiplied RGBA in it. Read converts from a file's colour space (guessed from
+its tags, overridable) with :func:`to_working`; Write converts with :func:`from_working` or through
+a display/view with :func:`display_transform`.
+
+Conversions run with torch on the frame's own device when OCIO reduces them to matrices, curves,
+logs, CDLs and LUTs (:mod:`.ops`), and through OCIO's CPU processor otherwise (ACES output
+transforms, for instance). Every function is thread-safe; none writes into its input tensor.
+
+The API the viewer calls (all headless)::
+
+    from filmstudio import colour
+    colour.displays()                      # ['sRGB - Display', 'Display P3 - Display', ...]
+    colour.views("sRGB - Display")         # ['ACES 2.0 - SDR 100 nits (Rec.709)', 'Un-tone-mapped', ...]
+    colour.default_display(), colour.default_view(display)
+    shown = colour.display_transform(image, display, view, exposure=0.0, gamma=1.0)
+    # -> premultiplied RGBA display values (0..1 for SDR displays) on the image's device, ready
+    #    to quantise for the screen; pass inverse=True to go from display values back.
+    colour.display_pipeline(display, view).cpu   # the OCIO CPU processor, e.g. for a pixel readout
+
+Names: nodes offer FilmStudio's short names (:data:`COLOUR_SPACES`: "sRGB", "Rec.709", "ACEScct",
+...) that mean the same in every config, plus "auto" (from the file) and "working"; any colour space
+name, alias or role of the active config works too (:func:`colour_space_names` lists them). Unknown
+names, and a missing or broken config, raise :class:`~filmstudio.core.errors.ColourError`
+subclasses that say what to do.
+
+PyOpenColorIO and torch are imported on first use, so importing this package stays cheap.
 """
 
-from filmstudio.colour.transfer import COLOUR_SPACES, from_working, resolve_space, to_working
+from __future__ import annotations
 
-__all__ = ["COLOUR_SPACES", "from_working", "resolve_space", "to_working"]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "DEFAULT_CONFIG": "config",
+    "WORKING_ROLE": "config",
+    "active_config": "config",
+    "config_source": "config",
+    "reload_config": "config",
+    "colour_space_names": "config",
+    "working_space_name": "config",
+    "displays": "config",
+    "views": "config",
+    "default_display": "config",
+    "default_view": "config",
+    "AUTO": "spaces",
+    "WORKING": "spaces",
+    "CUSTOM": "spaces",
+    "COLOUR_SPACES": "spaces",
+    "Space": "spaces",
+    "resolve_space": "spaces",
+    "working_space": "spaces",
+    "conversion": "conversions",
+    "convert": "conversions",
+    "to_working": "conversions",
+    "from_working": "conversions",
+    "display_pipeline": "conversions",
+    "display_transform": "conversions",
+    "Pipeline": "pipeline",
+    "cached_pipeline": "pipeline",
+    "clear_cache": "pipeline",
+    "CDL": "grade",
+    "Grade": "grade",
+    "grade_from_controls": "grade",
+    "lift_gamma_gain": "grade",
+    "to_lab": "lab",
+    "from_lab": "lab",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -115,3 +115,32 @@ class EvaluationError(FilmStudioError):
 
 class Cancelled(FilmStudioError):
     """The request was cancelled; not a failure, and never shown as one."""
+
+
+# --- colour management ------------------------------------------------------------------------
+
+
+class ColourError(FilmStudioError):
+    """Colour management failed: the OCIO config, a colour space name or a LUT file."""
+
+
+class ColourConfigError(ColourError):
+    """The OpenColorIO config cannot be loaded or lacks what FilmStudio needs; names its source."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        self.source = source
+        self.problem = problem
+        super().__init__(f"OCIO config {source}: {problem}")
+
+
+class UnknownColourSpaceError(ColourError, ParameterError):
+    """A colour space (or display, or view) name the active OCIO config does not know."""
+
+
+class LUTError(ColourError):
+    """A LUT file is missing or cannot be read; names the file and says what to do."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")

@@ -68,10 +68,15 @@ def audio_source(
 
 
 def to_output_space(image: Any, write: NodeInstance, target: Path) -> Any:
-    """Working-space pixels -> the Write's output colour space (auto: sRGB for stills, Rec.709 for
-    movies, linear for EXR)."""
-    from filmstudio.colour import from_working, resolve_space
+    """Working-space pixels -> what the Write's file stores: its colour space (auto: sRGB for
+    stills, Rec.709 for movies, linear Rec.709 for EXR), or an OCIO display/view."""
+    from filmstudio.colour.conversions import display_transform, from_working
+    from filmstudio.colour.spaces import chosen_space
 
+    choice = write["colorspace"]
+    if choice == "display":
+        return display_transform(image, write["display"] or None, write["view"] or None)
     preset = write["preset"]
     default = "linear" if preset == "exr" else ("sRGB" if preset in _SEQUENCE_PRESETS else "Rec.709")
-    return from_working(image, resolve_space(write["colorspace"], None, default=default))
+    space = chosen_space(choice, write["ocio_colorspace"], None, default, "the Write's colorspace")
+    return from_working(image, space)

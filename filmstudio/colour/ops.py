@@ -1,0 +1,392 @@
+"""OCIO processors as torch functions, so colour conversions run on the frame's device.
+
+:func:`compile_ops` turns the transforms of an optimized OCIO processor into :class:`TorchOp`
+callables: matrices, exponents (with and without a linear segment), ranges, logs, ASC CDLs and
+forward 1D/3D LUTs. It returns None when any op has no torch version here (ACES output transforms,
+grading ops, inverse LUTs, ...); the caller then runs OCIO's CPU processor instead.
+
+Every op takes straight (un-premultiplied) float32 RGB ``[3, ...]`` on any device and returns a
+new tensor, never writing into its input. Formulas follow OCIO's CPU renderer in its precise mode;
+tests/colour compare every op with it. Ops are immutable and may be shared between threads.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from filmstudio.colour.config import ocio
+from filmstudio.colour.lut import Lut1D, Lut3D
+
+FLT_MIN = 1.17549435e-38  # OCIO clamps log inputs to the smallest normal float
+REC709_LUMA = (0.2126, 0.7152, 0.0722)  # the ASC CDL's saturation weights
+
+
+def _torch() -> Any:
+    import torch
+
+    return torch
+
+
+def column(values: tuple[float, ...], like: Any) -> Any:
+    """A per-channel constant as a ``[3, 1, 1...]`` tensor broadcasting against ``like``."""
+    torch = _torch()
+    shape = (3,) + (1,) * (like.dim() - 1)
+    return torch.tensor(values, dtype=like.dtype, device=like.device).view(shape)
+
+
+class TorchOp:
+    """One colour op on straight RGB. ``linear`` ops (matrices without offset) may also be applied
+    to premultiplied colour unchanged; ``lut`` ops are faster through OCIO on the CPU."""
+
+    linear = False
+    lut = False
+
+    def __call__(self, rgb: Any) -> Any:
+        raise NotImplementedError
+
+
+class MatrixOp(TorchOp):
+    def __init__(self, matrix: tuple[tuple[float, ...], ...], offset: tuple[float, ...]) -> None:
+        self.matrix, self.offset = matrix, offset
+        self.linear = not any(offset)
+
+    def __call__(self, rgb: Any) -> Any:
+        torch = _torch()
+        flat = rgb.reshape(3, -1)
+        matrix = torch.tensor(self.matrix, dtype=rgb.dtype, device=rgb.device)
+        if self.linear:
+            return (matrix @ flat).view(rgb.shape)
+        offset = torch.tensor(self.offset, dtype=rgb.dtype, device=rgb.device).view(3, 1)
+        return torch.addmm(offset, matrix, flat).view(rgb.shape)
+
+
+class ExponentOp(TorchOp):
+    """``x ** value`` per channel; negatives clamped to 0, mirrored or passed through."""
+
+    def __init__(self, values: tuple[float, ...], style: str) -> None:
+        self.values, self.style = values, style
+
+    def __call__(self, rgb: Any) -> Any:
+        return signed_power(rgb, column(self.values, rgb), self.style)
+
+
+def signed_power(x: Any, exponent: Any, style: str) -> Any:
+    """``x ** exponent`` with OCIO's negative styles: clamp, mirror or pass (x unchanged)."""
+    torch = _torch()
+    if style == "clamp":
+        return x.clamp_min(0.0).pow(exponent)
+    if style == "mirror":
+        return x.abs().pow(exponent) * x.sign()
+    return torch.where(x > 0, x.clamp_min(0.0).pow(exponent), x)
+
+
+class ExponentWithLinearOp(TorchOp):
+    """A power curve with a linear toe (sRGB, L*): OCIO's ExponentWithLinearTransform.
+
+    Forward (encoded -> linear): ``((x + offset) / (1 + offset)) ** gamma`` above the break
+    ``offset / (gamma - 1)``, a line through 0 below it, continuous at the break."""
+
+    def __init__(
+        self, gamma: tuple[float, ...], offset: tuple[float, ...], mirror: bool, inverse: bool
+    ) -> None:
+        self.gamma, self.offset, self.mirror, self.inverse = gamma, offset, mirror, inverse
+        breaks, slopes = [], []
+        for g, a in zip(gamma, offset, strict=True):
+            x_break = a / (g - 1.0)
+            breaks.append(x_break)
+            slopes.append(((x_break + a) / (1.0 + a)) ** g / x_break)
+        self.x_break, self.slope = tuple(breaks), tuple(slopes)
+        self.y_break = tuple(b * s for b, s in zip(breaks, slopes, strict=True))
+
+    def __call__(self, rgb: Any) -> Any:
+        torch = _torch()
+        x = rgb.abs() if self.mirror else rgb
+        gamma, offset, slope = (column(v, rgb) for v in (self.gamma, self.offset, self.slope))
+        if self.inverse:
+            y_break = column(self.y_break, rgb)
+            curve = (1.0 + offset) * x.clamp_min(0.0).pow(1.0 / gamma) - offset
+            out = torch.where(x >= y_break, curve, x / slope)
+        else:
+            x_break = column(self.x_break, rgb)
+            curve = ((x.clamp_min(0.0) + offset) / (1.0 + offset)).pow(gamma)
+            out = torch.where(x >= x_break, curve, x * slope)
+        return out * rgb.sign() if self.mirror else out
+
+
+class RangeOp(TorchOp):
+    """``x * scale + offset``, clamped to the output range where the range says so."""
+
+    def __init__(self, scale: float, offset: float, low: float | None, high: float | None) -> None:
+        self.scale, self.offset, self.low, self.high = scale, offset, low, high
+
+    def __call__(self, rgb: Any) -> Any:
+        out = rgb * self.scale + self.offset if (self.scale, self.offset) != (1.0, 0.0) else rgb.clone()
+        if self.low is not None or self.high is not None:
+            out = out.clamp(self.low, self.high)
+        return out
+
+
+class LogOp(TorchOp):
+    """OCIO's LogCameraTransform (and LogAffine/Log as its special cases), either direction:
+    ``log_slope * log_base(lin_slope * x + lin_offset) + log_offset``, with an optional linear
+    segment below ``lin_break`` that continues the curve's value (and slope, unless given)."""
+
+    def __init__(
+        self,
+        base: float,
+        log_slope: tuple[float, ...],
+        log_offset: tuple[float, ...],
+        lin_slope: tuple[float, ...],
+        lin_offset: tuple[float, ...],
+        inverse: bool,
+        lin_break: tuple[float, ...] | None = None,
+        linear_slope: tuple[float, ...] | None = None,
+    ) -> None:
+        self.base, self.inverse = base, inverse
+        self.log_slope, self.log_offset = log_slope, log_offset
+        self.lin_slope, self.lin_offset = lin_slope, lin_offset
+        self.lin_break = lin_break
+        self.toe: tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]] | None = None
+        if lin_break is not None:
+            ln_base = math.log(base)
+            slopes, offsets, log_breaks = [], [], []
+            for c in range(3):
+                inner = lin_slope[c] * lin_break[c] + lin_offset[c]
+                log_break = log_slope[c] * math.log(max(inner, FLT_MIN)) / ln_base + log_offset[c]
+                slope = linear_slope[c] if linear_slope else log_slope[c] * lin_slope[c] / (inner * ln_base)
+                slopes.append(slope)
+                offsets.append(log_break - slope * lin_break[c])
+                log_breaks.append(log_break)
+            self.toe = (tuple(slopes), tuple(offsets), tuple(log_breaks))
+
+    def __call__(self, rgb: Any) -> Any:
+        torch = _torch()
+        log_slope, log_offset = column(self.log_slope, rgb), column(self.log_offset, rgb)
+        lin_slope, lin_offset = column(self.lin_slope, rgb), column(self.lin_offset, rgb)
+        ln_base = math.log(self.base)
+        if self.inverse:
+            curve = (torch.exp((rgb - log_offset) / log_slope * ln_base) - lin_offset) / lin_slope
+            if self.toe is None:
+                return curve
+            slope, offset, log_break = (column(v, rgb) for v in self.toe)
+            return torch.where(rgb >= log_break, curve, (rgb - offset) / slope)
+        inner = (rgb * lin_slope + lin_offset).clamp_min(FLT_MIN)
+        curve = torch.log(inner) * (log_slope / ln_base) + log_offset
+        if self.toe is None or self.lin_break is None:
+            return curve
+        slope, offset, _ = (column(v, rgb) for v in self.toe)
+        return torch.where(rgb >= column(self.lin_break, rgb), curve, rgb * slope + offset)
+
+
+class CDLOp(TorchOp):
+    """ASC CDL: slope, offset, power, then saturation with Rec.709 luma weights. ``clamp`` is the
+    ASC style (0..1 after SOP and after saturation); otherwise negatives skip the power."""
+
+    def __init__(
+        self,
+        slope: tuple[float, ...],
+        offset: tuple[float, ...],
+        power: tuple[float, ...],
+        saturation: float,
+        clamp: bool,
+    ) -> None:
+        self.slope, self.offset, self.power = slope, offset, power
+        self.saturation, self.clamp = saturation, clamp
+
+    def __call__(self, rgb: Any) -> Any:
+        return apply_cdl(rgb, self.slope, self.offset, self.power, self.saturation, self.clamp)
+
+
+def apply_cdl(
+    rgb: Any,
+    slope: tuple[float, ...],
+    offset: tuple[float, ...],
+    power: tuple[float, ...],
+    saturation: float,
+    clamp: bool,
+    contrast: float = 1.0,
+    pivot: float = 0.18,
+) -> Any:
+    """The ASC CDL on straight RGB ``[3, ...]``, with an optional contrast around ``pivot`` between
+    the power and the saturation (``pivot * (x / pivot) ** contrast``; negatives unchanged)."""
+    torch = _torch()
+    out = torch.addcmul(column(offset, rgb), rgb, column(slope, rgb))
+    if clamp:
+        out = out.clamp_(0.0, 1.0)
+    if any(p != 1.0 for p in power):
+        out = signed_power(out, column(power, rgb), "pass")
+    if contrast != 1.0:
+        out = torch.where(out > 0, (out.clamp_min(0.0) * (1.0 / pivot)).pow(contrast) * pivot, out)
+        if clamp:
+            out = out.clamp_(0.0, 1.0)
+    if saturation != 1.0:
+        weights = column(REC709_LUMA, rgb)
+        luma = (out * weights).sum(0, keepdim=True)
+        out = torch.lerp(luma.expand_as(out), out, saturation)
+    if clamp:
+        out = out.clamp_(0.0, 1.0)
+    return out
+
+
+class LutOp(TorchOp):
+    lut = True
+
+    def __init__(self, table: Lut1D | Lut3D) -> None:
+        self.table = table
+
+    def __call__(self, rgb: Any) -> Any:
+        return self.table.apply(rgb)
+
+
+# --- compiling OCIO transforms -----------------------------------------------------------------------
+
+
+def compile_ops(group: Any) -> tuple[TorchOp, ...] | None:
+    """Torch ops for the transforms of an optimized processor's group, or None if one has none."""
+    ops: list[TorchOp] = []
+    for transform in group:
+        op = _compile(transform)
+        if op is None:
+            return None
+        ops.append(op)
+    return tuple(ops)
+
+
+def _compile(transform: Any) -> TorchOp | None:
+    module = ocio()
+    inverse = transform.getDirection() == module.TRANSFORM_DIR_INVERSE
+    for kind, compiler in _COMPILERS.items():
+        if isinstance(transform, getattr(module, kind)):
+            return compiler(transform, inverse)
+    return None
+
+
+def _matrix(t: Any, inverse: bool) -> TorchOp | None:
+    m, offset = list(t.getMatrix()), list(t.getOffset())
+    if m[3::4][:3] != [0.0, 0.0, 0.0] or m[12:15] != [0.0, 0.0, 0.0] or m[15] != 1.0 or offset[3] != 0.0:
+        return None  # it touches alpha: leave it to OCIO
+    rows = tuple(tuple(m[4 * r : 4 * r + 3]) for r in range(3))
+    shift = tuple(offset[:3])
+    if inverse:
+        import numpy as np
+
+        inv = np.linalg.inv(np.array(rows, dtype=np.float64))
+        rows = tuple(tuple(float(v) for v in row) for row in inv)
+        shift = tuple(float(v) for v in -inv @ np.array(shift))
+    return MatrixOp(rows, shift)
+
+
+def _negative_style(t: Any) -> str:
+    module = ocio()
+    return {module.NEGATIVE_CLAMP: "clamp", module.NEGATIVE_MIRROR: "mirror"}.get(
+        t.getNegativeStyle(), "pass"
+    )
+
+
+def _exponent(t: Any, inverse: bool) -> TorchOp | None:
+    values = tuple(t.getValue())
+    if values[3] != 1.0 or 0.0 in values[:3]:
+        return None
+    return ExponentOp(tuple(1.0 / v if inverse else v for v in values[:3]), _negative_style(t))
+
+
+def _exponent_linear(t: Any, inverse: bool) -> TorchOp | None:
+    gamma, offset = tuple(t.getGamma()), tuple(t.getOffset())
+    if (
+        gamma[3] != 1.0
+        or offset[3] != 0.0
+        or any(o <= 0.0 or g <= 1.0 for g, o in zip(gamma[:3], offset[:3], strict=True))
+    ):
+        return None
+    mirror = _negative_style(t) == "mirror"
+    return ExponentWithLinearOp(gamma[:3], offset[:3], mirror, inverse)
+
+
+def _range(t: Any, inverse: bool) -> TorchOp | None:
+    low_in = t.getMinInValue() if t.hasMinInValue() else None
+    high_in = t.getMaxInValue() if t.hasMaxInValue() else None
+    low_out = t.getMinOutValue() if t.hasMinOutValue() else None
+    high_out = t.getMaxOutValue() if t.hasMaxOutValue() else None
+    if inverse:
+        low_in, high_in, low_out, high_out = low_out, high_out, low_in, high_in
+    if (low_in is None) != (low_out is None) or (high_in is None) != (high_out is None):
+        return None
+    scale, offset = 1.0, 0.0
+    if low_in is not None and high_in is not None and low_out is not None and high_out is not None:
+        scale = (high_out - low_out) / (high_in - low_in)
+        offset = low_out - scale * low_in
+    elif low_in is not None and low_out is not None:
+        offset = low_out - low_in
+    elif high_in is not None and high_out is not None:
+        offset = high_out - high_in
+    clamp = t.getStyle() == ocio().RANGE_CLAMP
+    return RangeOp(scale, offset, low_out if clamp else None, high_out if clamp else None)
+
+
+def _log(t: Any, inverse: bool) -> TorchOp:
+    one, zero = (1.0, 1.0, 1.0), (0.0, 0.0, 0.0)
+    return LogOp(t.getBase(), one, zero, one, zero, inverse)
+
+
+def _log_affine(t: Any, inverse: bool) -> TorchOp:
+    return LogOp(t.getBase(), *_log_sides(t), inverse)
+
+
+def _log_camera(t: Any, inverse: bool) -> TorchOp:
+    linear_slope = tuple(t.getLinearSlopeValue()) if t.isLinearSlopeValueSet() else None
+    return LogOp(t.getBase(), *_log_sides(t), inverse, tuple(t.getLinSideBreakValue()), linear_slope)
+
+
+def _log_sides(t: Any) -> tuple[tuple[float, ...], ...]:
+    return (
+        tuple(t.getLogSideSlopeValue()),
+        tuple(t.getLogSideOffsetValue()),
+        tuple(t.getLinSideSlopeValue()),
+        tuple(t.getLinSideOffsetValue()),
+    )
+
+
+def _cdl(t: Any, inverse: bool) -> TorchOp | None:
+    if inverse:
+        return None
+    clamp = t.getStyle() == ocio().CDL_ASC
+    return CDLOp(tuple(t.getSlope()), tuple(t.getOffset()), tuple(t.getPower()), t.getSat(), clamp)
+
+
+def _lut1d(t: Any, inverse: bool) -> TorchOp | None:
+    module = ocio()
+    if inverse or t.getInputHalfDomain() or t.getOutputRawHalfs() or t.getHueAdjust() != module.HUE_NONE:
+        return None
+    if t.getInterpolation() not in (module.INTERP_LINEAR, module.INTERP_DEFAULT, module.INTERP_BEST):
+        return None  # OCIO's nearest/cubic 1D lookups are left to OCIO
+    return LutOp(Lut1D(t.getData(), t.getLength()))
+
+
+def _lut3d(t: Any, inverse: bool) -> TorchOp | None:
+    module = ocio()
+    if inverse:
+        return None
+    interpolation = {
+        module.INTERP_DEFAULT: "linear",
+        module.INTERP_LINEAR: "linear",
+        module.INTERP_TETRAHEDRAL: "tetrahedral",
+        module.INTERP_BEST: "tetrahedral",
+    }.get(t.getInterpolation())
+    if interpolation is None:
+        return None  # nearest: left to OCIO
+    return LutOp(Lut3D(t.getData(), t.getGridSize(), interpolation))
+
+
+_COMPILERS = {
+    "MatrixTransform": _matrix,
+    "ExponentTransform": _exponent,
+    "ExponentWithLinearTransform": _exponent_linear,
+    "RangeTransform": _range,
+    "LogTransform": _log,
+    "LogAffineTransform": _log_affine,
+    "LogCameraTransform": _log_camera,
+    "CDLTransform": _cdl,
+    "Lut1DTransform": _lut1d,
+    "Lut3DTransform": _lut3d,
+}
