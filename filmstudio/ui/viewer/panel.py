@@ -1,0 +1,428 @@
+"""The viewer panel: toolbar, image canvas, readout line and timeline, stacked vertically, with the
+viewer's actions and their Nuke-style shortcuts. GUI thread.
+
+Shortcuts act while the panel (or a child) has focus, so R/G/B/A and the arrows do not fight the
+node graph's keys; the main window may put the same actions in its menus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QHideEvent, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from filmstudio.core.graph import GraphEvent
+from filmstudio.ui.session import EditorSession
+from filmstudio.ui.viewer.canvas import ImageCanvas
+from filmstudio.ui.viewer.display import Channel, PixelValue, default_view, display_names, view_names
+from filmstudio.ui.viewer.frames import FrameRequester, FrameResult
+from filmstudio.ui.viewer.icons import icon
+from filmstudio.ui.viewer.keys import key_frames, next_key, previous_key
+from filmstudio.ui.viewer.playback import Playback
+from filmstudio.ui.viewer.state import PROXY_SCALES, viewable_outputs
+from filmstudio.ui.viewer.timeline import TimelineBar, last_frame_span
+from filmstudio.ui.viewer.toolbar import VIEWED, ViewerToolbar
+
+STYLE = """
+#ViewerToolbar { background: #2f2f2f; border-bottom: 1px solid #1a1a1a; }
+#ViewerStatus { background: #1b1b1b; border-top: 1px solid #111; }
+#ViewerStatus QLabel { color: #a4a4a4; }
+#TimelineControls { background: #2b2b2b; border-top: 1px solid #1a1a1a; }
+QComboBox { padding: 1px 6px; }
+"""
+
+# name: (menu text, shortcuts, icon)
+ACTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "play": ("Play / Pause", ("Space",), "play"),
+    "step_back": ("Step Back", ("Left",), "step_back"),
+    "step_forward": ("Step Forward", ("Right",), "step_forward"),
+    "step_back_10": ("Step Back 10 Frames", ("Shift+Left",), ""),
+    "step_forward_10": ("Step Forward 10 Frames", ("Shift+Right",), ""),
+    "previous_key": ("Previous Keyframe", ("Alt+Left",), "key_prev"),
+    "next_key": ("Next Keyframe", ("Alt+Right",), "key_next"),
+    "first_frame": ("First Frame", ("Home",), "first"),
+    "last_frame": ("Last Frame", ("End",), "last"),
+    "set_in": ("Set In Point", ("I",), "set_in"),
+    "set_out": ("Set Out Point", ("O",), "set_out"),
+    "clear_in_out": ("Clear In/Out Points", ("Alt+U",), ""),
+    "loop": ("Loop Playback", (), "loop"),
+    "fit": ("Fit", ("Ctrl+0", "H"), "fit"),
+    "zoom_100": ("100%", ("Ctrl+1",), ""),
+    "zoom_in": ("Zoom In", ("+", "="), ""),
+    "zoom_out": ("Zoom Out", ("-",), ""),
+    "input_a": ("Set Viewer Input A", ("1",), ""),
+    "input_b": ("Set Viewer Input B", ("2",), ""),
+    "wipe": ("A/B Wipe", ("W",), "wipe"),
+    "channel_rgb": ("RGB", (), ""),
+    "channel_red": ("Red", ("R",), ""),
+    "channel_green": ("Green", ("G",), ""),
+    "channel_blue": ("Blue", ("B",), ""),
+    "channel_alpha": ("Alpha", ("A",), ""),
+    "mask_overlay": ("Mask Overlay", ("M",), "mask"),
+    "proxy_1": ("Full Resolution", (), ""),
+    "proxy_2": ("Proxy 1/2", (), ""),
+    "proxy_4": ("Proxy 1/4", (), ""),
+    "auto_proxy": ("Automatic Proxy While Scrubbing", (), ""),
+}
+_CHECKABLE = {"loop", "wipe", "mask_overlay", "auto_proxy", "proxy_1", "proxy_2", "proxy_4"}
+_CHANNEL_ACTIONS = {
+    "channel_rgb": Channel.RGB,
+    "channel_red": Channel.RED,
+    "channel_green": Channel.GREEN,
+    "channel_blue": Channel.BLUE,
+    "channel_alpha": Channel.ALPHA,
+}
+_PROXY_ACTIONS = dict(zip(("proxy_1", "proxy_2", "proxy_4"), PROXY_SCALES, strict=True))
+
+
+class ViewerPanel(QWidget):
+    """Viewer + timeline for a session. Attributes the main window uses: ``canvas``, ``timeline``,
+    ``playback``, ``requester`` and ``actions_by_name`` (QActions, also added to the panel).
+    Call :meth:`shutdown` before the session closes (closing the panel does it too)."""
+
+    readoutChanged = Signal(str)
+
+    def __init__(self, session: EditorSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ViewerPanel")
+        self.setStyleSheet(STYLE)
+        self.session = session
+        self.requester = FrameRequester(session, self)
+        self.state = self.requester.state
+        self.playback = Playback(session, self.requester, self)
+        self.actions_by_name = self._make_actions()
+        self.keys: list[int] = []
+        self._closed = False
+
+        self.toolbar = ViewerToolbar(self.actions_by_name, display_names(), self)
+        self.canvas = ImageCanvas(self)
+        self.timeline = TimelineBar(session, self.actions_by_name, self._cache_source, self)
+        status = QWidget(self)
+        status.setObjectName("ViewerStatus")
+        row = QHBoxLayout(status)
+        row.setContentsMargins(10, 2, 10, 2)
+        self.readout_label = QLabel(status)
+        mono = QFont("DejaVu Sans Mono")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setPointSizeF(8.5)
+        self.readout_label.setFont(mono)
+        self.info_label = QLabel(status)
+        row.addWidget(self.readout_label, 1)
+        row.addWidget(self.info_label)
+        for widget in (
+            self.toolbar,
+            status,
+            self.timeline,
+            self.timeline.findChild(QWidget, "TimelineControls"),
+        ):
+            widget.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.canvas, 1)
+        layout.addWidget(status)
+        layout.addWidget(self.timeline)
+
+        self._wire()
+        self._sync_all()
+        self.requester.refresh()
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def _make_actions(self) -> dict[str, QAction]:
+        slots: dict[str, Callable[[], None]] = {
+            "play": self.playback.toggle,
+            "step_back": lambda: self.step(-1),
+            "step_forward": lambda: self.step(1),
+            "step_back_10": lambda: self.step(-10),
+            "step_forward_10": lambda: self.step(10),
+            "previous_key": self.previous_key,
+            "next_key": self.next_key,
+            "first_frame": lambda: self._go(self.session.in_point),
+            "last_frame": lambda: self._go(self.session.out_point),
+            "set_in": lambda: self.session.set_in_out(in_point=self.session.current_frame),
+            "set_out": lambda: self.session.set_in_out(out_point=self.session.current_frame),
+            "clear_in_out": lambda: self.session.set_in_out(*last_frame_span(self.session)),
+            "fit": lambda: self.canvas.fit(),
+            "zoom_100": lambda: self.canvas.set_zoom(1.0),
+            "zoom_in": lambda: self.canvas.zoom_by(1.25),
+            "zoom_out": lambda: self.canvas.zoom_by(0.8),
+            "input_a": lambda: self.assign_input("a"),
+            "input_b": lambda: self.assign_input("b"),
+        }
+        actions = {}
+        for name, (text, shortcuts, icon_name) in ACTIONS.items():
+            action = QAction(text, self)
+            action.setObjectName(f"viewer_{name}")
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            if icon_name:
+                action.setIcon(icon(icon_name))
+            keys = ", ".join(shortcuts)
+            action.setToolTip(f"{text} ({keys})" if keys else text)
+            action.setCheckable(name in _CHECKABLE or name in _CHANNEL_ACTIONS)
+            if name in slots:
+                action.triggered.connect(slots[name])
+            self.addAction(action)
+            actions[name] = action
+        actions["loop"].setChecked(True)
+        actions["loop"].toggled.connect(self._set_loop)
+        actions["wipe"].toggled.connect(self.set_wipe)
+        actions["mask_overlay"].toggled.connect(self._set_mask_overlay)
+        actions["auto_proxy"].setChecked(True)
+        actions["auto_proxy"].toggled.connect(self._set_auto_proxy)
+        for name, channel in _CHANNEL_ACTIONS.items():
+            actions[name].triggered.connect(lambda _checked=False, c=channel: self.toggle_channel(c))
+        for name, scale in _PROXY_ACTIONS.items():
+            actions[name].triggered.connect(lambda _checked=False, s=scale: self.set_proxy(s))
+        return actions
+
+    def _wire(self) -> None:
+        requester, toolbar, session = self.requester, self.toolbar, self.session
+        requester.frameReady.connect(self._frame_ready)
+        requester.requestStarted.connect(lambda: self.canvas.set_busy(True))
+        self.canvas.pixelHovered.connect(self._readout)
+        self.canvas.zoomChanged.connect(toolbar.set_zoom)
+        self.timeline.ruler.scrubStarted.connect(self._scrub_started)
+        self.timeline.ruler.scrubFinished.connect(self._scrub_finished)
+        self.playback.playingChanged.connect(self._playing_changed)
+        self.playback.droppedChanged.connect(self.timeline.set_dropped)
+        toolbar.channel_combo.activated.connect(
+            lambda index: self.set_channel(toolbar.channel_combo.itemData(index))
+        )
+        toolbar.display_combo.textActivated.connect(self.set_display)
+        toolbar.view_combo.textActivated.connect(self.set_view)
+        toolbar.output_combo.textActivated.connect(self.set_output)
+        toolbar.a_combo.activated.connect(
+            lambda index: self._choose_input("a", toolbar.a_combo.itemData(index))
+        )
+        toolbar.b_combo.activated.connect(
+            lambda index: self._choose_input("b", toolbar.b_combo.itemData(index))
+        )
+        self._session_slots = (
+            (session.frameChanged, self._frame_changed),
+            (session.rangeChanged, self.timeline.sync),
+            (session.viewedNodeChanged, self._viewed_changed),
+            (session.graphChanged, self._graph_changed),
+            (session.projectReplaced, self._project_replaced),
+            (session.nodeStatusChanged, self.timeline.schedule_cache_refresh),
+        )
+        for signal, slot in self._session_slots:
+            signal.connect(slot)
+
+    # --- transport -------------------------------------------------------------------------------
+
+    def step(self, frames: int) -> None:
+        self.playback.stop()
+        self.session.set_frame(self.session.current_frame + frames)
+
+    def _go(self, frame: int) -> None:
+        self.playback.stop()
+        self.session.set_frame(frame)
+
+    def next_key(self) -> None:
+        frame = next_key(self.keys, self.session.current_frame)
+        if frame is not None:
+            self._go(frame)
+
+    def previous_key(self) -> None:
+        frame = previous_key(self.keys, self.session.current_frame)
+        if frame is not None:
+            self._go(frame)
+
+    def _set_loop(self, loop: bool) -> None:
+        self.playback.loop = loop
+
+    def _playing_changed(self, playing: bool) -> None:
+        action = self.actions_by_name["play"]
+        action.setIcon(icon("pause" if playing else "play"))
+        action.setText("Pause" if playing else "Play / Pause")
+
+    def _scrub_started(self) -> None:
+        self.playback.stop()
+        self.state.scrubbing = True
+
+    def _scrub_finished(self) -> None:
+        self.state.scrubbing = False
+        self.requester.refresh()  # refine the proxy frame shown while dragging
+
+    # --- viewer settings -------------------------------------------------------------------------
+
+    def set_channel(self, channel: Channel) -> None:
+        self.state.channel = channel
+        self._sync_toolbar()
+        self.requester.refresh()
+
+    def toggle_channel(self, channel: Channel) -> None:
+        """Nuke's R/G/B/A keys: show that channel; the same key again goes back to RGB."""
+        self.set_channel(Channel.RGB if self.state.channel is channel else channel)
+
+    def set_display(self, display: str) -> None:
+        """Show through ``display`` (with its default view)."""
+        self.state.display, self.state.view = display, None
+        self._sync_toolbar()
+        self.requester.refresh()
+
+    def set_view(self, view: str) -> None:
+        self.state.view = view
+        self.requester.refresh()
+
+    def set_proxy(self, scale: float) -> None:
+        self.state.proxy = float(scale)
+        self._sync_toolbar()
+        self.requester.refresh()
+        self.timeline.schedule_cache_refresh()
+
+    def _set_auto_proxy(self, auto: bool) -> None:
+        self.state.auto_proxy = auto
+        self._sync_toolbar()
+
+    def set_wipe(self, wipe: bool) -> None:
+        if wipe != self.state.wipe:
+            self.state.wipe = wipe
+            self._sync_toolbar()
+            self.requester.refresh()
+
+    def _set_mask_overlay(self, overlay: bool) -> None:
+        self.state.mask_overlay = overlay
+        self.requester.refresh()
+
+    def set_output(self, output: str) -> None:
+        viewed = self.session.viewed_node
+        if viewed is not None:
+            self.state.outputs[viewed] = output
+            self.requester.refresh()
+
+    def assign_input(self, which: str) -> None:
+        """Keys 1 and 2: the viewed node becomes input A or B; assigning B turns the wipe on."""
+        viewed = self.session.viewed_node
+        if viewed is None:
+            return
+        self._choose_input(which, viewed)
+        if which == "b":
+            self.actions_by_name["wipe"].setChecked(True)
+
+    def _choose_input(self, which: str, uuid: str | None) -> None:
+        setattr(self.state, f"input_{which}", uuid)
+        self._sync_toolbar()
+        if self.state.wipe:
+            self.requester.refresh()
+
+    # --- following the session and the requester -------------------------------------------------
+
+    def _frame_ready(self, result: FrameResult) -> None:
+        self.canvas.show_result(result)
+        request = result.request
+        if request is not None and request.scale == self.state.proxy and request.plans:
+            self.timeline.cached.note(request.frame, request.plans[0][0].key)
+        self.timeline.schedule_cache_refresh()
+        if result.error:
+            self.info_label.setText("error")
+        elif result.synchronous:
+            self.info_label.setText(f"frame {result.frame}  ·  cached")
+        else:
+            self.info_label.setText(f"frame {result.frame}  ·  {result.latency * 1000:.0f} ms")
+
+    def _readout(self, value: PixelValue | None) -> None:
+        text = value.describe() if value is not None else ""
+        self.readout_label.setText(text)
+        self.readoutChanged.emit(text)
+
+    def _frame_changed(self, frame: int) -> None:
+        self.timeline.sync()
+
+    def _viewed_changed(self) -> None:
+        self._sync_viewed()
+        self.timeline.schedule_cache_refresh()
+
+    def _graph_changed(self, event: GraphEvent) -> None:
+        if event.kind == "node_changed" and event.detail == "position":
+            return
+        if event.kind in ("node_added", "node_removed") or event.detail == "name":
+            self._sync_toolbar()
+        if event.node == self.session.viewed_node:
+            self._sync_viewed()
+        self.timeline.schedule_cache_refresh()
+
+    def _project_replaced(self) -> None:
+        self.playback.stop()
+        self._sync_all()
+
+    def _cache_source(self) -> tuple[str | None, float]:
+        layers = self.state.layers(self.session.graph, self.session.viewed_node)
+        return (layers[0].node if layers else None), self.state.proxy
+
+    # --- keeping controls in step ----------------------------------------------------------------
+
+    def _sync_all(self) -> None:
+        self.timeline.sync()
+        self._sync_toolbar()
+        self._sync_viewed()
+        self.toolbar.set_zoom(self.canvas.zoom)
+        self.timeline.schedule_cache_refresh()
+
+    def _sync_viewed(self) -> None:
+        graph = self.session.graph
+        viewed = graph.nodes.get(self.session.viewed_node or "")
+        self.keys = key_frames(viewed)
+        self.timeline.set_keys(self.keys)
+        toolbar = self.toolbar
+        toolbar.node_label.setText(viewed.name if viewed is not None else "—")
+        outputs = viewable_outputs(viewed) if viewed is not None else []
+        toolbar.output_combo.clear()
+        toolbar.output_combo.addItems(outputs)
+        if viewed is not None and viewed.uuid in self.state.outputs:
+            toolbar.output_combo.setCurrentText(self.state.outputs[viewed.uuid])
+        toolbar.output_combo.setVisible(len(outputs) > 1)
+
+    def _sync_toolbar(self) -> None:
+        state, toolbar, actions = self.state, self.toolbar, self.actions_by_name
+        graph = self.session.graph
+        for combo, chosen in ((toolbar.a_combo, state.input_a), (toolbar.b_combo, state.input_b)):
+            combo.clear()
+            combo.addItem(VIEWED, None)
+            for node in graph.nodes.values():
+                if viewable_outputs(node):
+                    combo.addItem(node.name, node.uuid)
+            combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen in graph.nodes else 0)
+        toolbar.channel_combo.setCurrentIndex(toolbar.channel_combo.findData(state.channel))
+        for name, channel in _CHANNEL_ACTIONS.items():
+            actions[name].setChecked(state.channel is channel)
+        for name, scale in _PROXY_ACTIONS.items():
+            actions[name].setChecked(state.proxy == scale)
+        actions["wipe"].setChecked(state.wipe)
+        toolbar.display_combo.setCurrentText(state.display)
+        views = view_names(state.display)
+        toolbar.view_combo.clear()
+        toolbar.view_combo.addItems(views)
+        toolbar.view_combo.setCurrentText(state.view or default_view(state.display) or "")
+        toolbar.view_combo.setVisible(bool(views))
+        toolbar.set_proxy_text(state.proxy, state.auto_proxy)
+
+    # --- lifetime --------------------------------------------------------------------------------
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.playback.stop()
+        self.timeline.stop()
+        super().hideEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop playback and timers, cancel and wait for frame requests, let go of the session.
+        Idempotent; call it before the session (and its engine) closes."""
+        if self._closed:
+            return
+        self._closed = True
+        self.playback.stop()
+        self.timeline.stop()
+        self.requester.shutdown()
+        self.session.projectReplaced.disconnect(self.playback.stop)
+        for signal, slot in self._session_slots:
+            signal.disconnect(slot)
