@@ -144,18 +144,30 @@ def test_error_badge_shows_the_message_after_a_failing_evaluation(session, view,
     assert "always fails" not in item.toolTip()
 
 
+def test_computing_badge_while_a_node_runs(session, view, qtbot):
+    slow = view.add_node("test.Slow", at=(0, 0))
+    slow.set(seconds=5.0)
+    item = view.graph_scene.nodes[slow.uuid]
+    request = session.engine.submit(slow, 1)
+    qtbot.waitUntil(lambda: "computing" in item.toolTip())
+    view.grab()  # paints the amber badge
+    request.cancel()
+    qtbot.waitUntil(lambda: session.node_status(slow.uuid)[0] == "")
+    assert "computing" not in item.toolTip()
+
+
 def test_cached_badge_follows_the_cache_and_the_frame(session, view, qtbot):
     source = view.add_node("test.FrameNumber", at=(0, 0))
     item = view.graph_scene.nodes[source.uuid]
-    view.grab()
+    badges = view.graph_scene.badges
+    qtbot.waitUntil(lambda: item.cached_epoch == badges.epoch)
     assert not item._cached
     session.engine.evaluate(source, 1)
-    qtbot.waitUntil(lambda: session.node_status(source.uuid)[0] == "")
-    view.grab()
-    assert item._cached
+    qtbot.waitUntil(lambda: item._cached)  # the "done" status asks again
     session.set_frame(2)
-    view.grab()
+    qtbot.waitUntil(lambda: item.cached_epoch == badges.epoch)
     assert not item._cached
+    view.grab()
 
 
 def test_the_demo_project_is_drawn_with_every_node(session, qtbot, tmp_path):

@@ -6,6 +6,10 @@ events), ``node_items``/``backdrop``/``ports``/``links`` (items drawn by hand), 
 and insertion), ``style`` (colours and sizes).
 """
 
-from filmstudio.ui.graph.view import GraphView
+from filmstudio.ui.graph._pyside_none import keep_none_alive
+
+keep_none_alive()  # before any drawing: see the module for the PySide6 6.12 bug
+
+from filmstudio.ui.graph.view import GraphView  # noqa: E402 - after the workaround
 
 __all__ = ["GraphView"]

@@ -29,7 +29,8 @@ from filmstudio.ui.graph.ports import PortItem
 if TYPE_CHECKING:
     from filmstudio.ui.graph.scene import GraphScene
 
-_TEXT_LOD = 0.4  # below this zoom, text and badges are too small to read: skip them
+_TEXT_LOD = 0.4  # below this zoom, text is too small to read: skip it
+_BADGE_LOD = 0.55  # and below this, the status badges
 
 
 class GraphNodeItem(QGraphicsItem):
@@ -103,7 +104,7 @@ class NodeItem(GraphNodeItem):
         super().__init__(node)
         self._hovered = False
         self._cached: bool = False
-        self._cached_epoch = -1
+        self.cached_epoch = -1  # the scene's badge epoch ``_cached`` was asked at
         self._size = (style.NODE_WIDTH, style.NODE_HEIGHT)
         self._label_overhang = 8.0
         for port in node.type.inputs:
@@ -131,24 +132,31 @@ class NodeItem(GraphNodeItem):
             QFontMetricsF(style.font("title")).horizontalAdvance(title),
             QFontMetricsF(style.font("subtitle")).horizontalAdvance(subtitle),
         )
-        ports = max(len(self.inputs), len(self.outputs))
-        width = max(style.NODE_WIDTH, ports * style.PORT_SPACING, text_width + 36)
+        # Inputs of the first input's type spread over the top edge; the others (a mask, a script)
+        # sit at its right end, as Nuke puts the mask. Each port keeps room for its label.
+        ports = list(self.inputs.values())
+        main = [p for p in ports if p.port_type is ports[0].port_type]
+        masks = [p for p in ports if p not in main]
+        metrics = QFontMetricsF(style.font("port"))
+        spacing = max(
+            [style.PORT_SPACING]
+            + [metrics.horizontalAdvance(p.name) + 2 * p.radius + 10 for p in (*main, *masks)]
+        )
+        needed = (len(main) + 1) * spacing + len(masks) * spacing * 0.75
+        width = max(style.NODE_WIDTH, needed, len(self.outputs) * style.PORT_SPACING, text_width + 36)
         height = style.NODE_HEIGHT
         self.prepareGeometryChange()
         self._size = (width, height)
-        # Main inputs spread over the top edge; masks sit at its right end, as in Nuke.
-        masks = [p for p in self.inputs.values() if p.port_type is PortType.MASK]
-        main = [p for p in self.inputs.values() if p.port_type is not PortType.MASK] or masks
-        masks = [p for p in masks if p not in main]
-        for index, port in enumerate(main):
-            port.setPos(-width / 2 + width * (index + 1) / (len(main) + 1), -height / 2)
+        main_width = width - len(masks) * spacing * 0.75
+        for index, port in enumerate(main):  # a single main input sits in the middle: straight links
+            x = 0.0 if len(main) == 1 else -width / 2 + main_width * (index + 1) / (len(main) + 1)
+            port.setPos(x, -height / 2)
         for index, port in enumerate(reversed(masks)):
-            port.setPos(width / 2 - 16 - index * style.PORT_SPACING * 0.6, -height / 2)
+            port.setPos(width / 2 - 16 - index * spacing * 0.75, -height / 2)
         for index, port in enumerate(self.outputs.values()):
             port.setPos(-width / 2 + width * (index + 1) / (len(self.outputs) + 1), height / 2)
-        metrics = QFontMetricsF(style.font("port"))
         reach = max(
-            (p.pos().x() + p.radius + 2 + metrics.horizontalAdvance(p.label) for p in self.inputs.values()),
+            (p.pos().x() + p.radius + 2 + metrics.horizontalAdvance(p.name) for p in self.inputs.values()),
             default=0.0,
         )
         self._label_overhang = max(8.0, reach - width / 2 + 2)
@@ -159,7 +167,7 @@ class NodeItem(GraphNodeItem):
 
     def boundingRect(self) -> QRectF:
         # Port labels above the top edge and below the bottom edge, badges over the corner.
-        return self.body_rect().adjusted(-8, -22, self._label_overhang, 20)
+        return self.body_rect().adjusted(-8, -22, max(self._label_overhang, 8.0), 20)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -175,7 +183,7 @@ class NodeItem(GraphNodeItem):
         self.update()
 
     def refresh_status(self) -> None:
-        self._cached_epoch = -1
+        self.cached_epoch = -1  # it may just have been computed (and cached)
         self._update_tooltip()
         self.update()
 
@@ -215,9 +223,16 @@ class NodeItem(GraphNodeItem):
         gradient.setColorAt(0.0, tint.lighter(122 if self._hovered else 112))
         gradient.setColorAt(1.0, tint.darker(128))
         selected = self.isSelected()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(style.NODE_SHADOW)
+        painter.drawRoundedRect(rect.translated(2.0, 3.0), style.NODE_RADIUS, style.NODE_RADIUS)
         painter.setPen(QPen(style.SELECTED_BORDER, 2.2) if selected else QPen(style.NODE_BORDER, 1.2))
         painter.setBrush(QBrush(gradient))
         painter.drawRoundedRect(rect, style.NODE_RADIUS, style.NODE_RADIUS)
+        if not selected:  # a thin highlight along the top edge, as on a lit bevel
+            painter.setPen(QPen(tint.lighter(150), 1.0))
+            top = rect.adjusted(style.NODE_RADIUS, 1.2, -style.NODE_RADIUS, 0).topLeft()
+            painter.drawLine(top, QPointF(rect.right() - style.NODE_RADIUS, top.y()))
         if node.disabled:
             painter.setPen(QPen(style.DISABLED_CROSS, 2.0))
             inset = rect.adjusted(4, 4, -4, -4)
@@ -227,7 +242,8 @@ class NodeItem(GraphNodeItem):
             return
         self._paint_texts(painter, rect)
         self._paint_port_labels(painter)
-        self._paint_badges(painter, rect)
+        if lod >= _BADGE_LOD:
+            self._paint_badges(painter, rect)
 
     def _paint_texts(self, painter: QPainter, rect: QRectF) -> None:
         title, subtitle = self._texts()
@@ -257,7 +273,7 @@ class NodeItem(GraphNodeItem):
         for port in labelled:
             at = port.pos()
             y = at.y() - 8 if port.is_input else at.y() + 8 + metrics.ascent()
-            painter.drawText(QPointF(at.x() + port.radius + 2, y), port.label)
+            painter.drawText(QPointF(at.x() + port.radius + 2, y), port.name)  # label: tooltip
 
     def _paint_badges(self, painter: QPainter, rect: QRectF) -> None:
         scene = self.graph_scene()
@@ -281,12 +297,17 @@ class NodeItem(GraphNodeItem):
             painter.drawEllipse(QPointF(rect.right() - 9, rect.bottom() - 9), 3.5, 3.5)
 
     def _is_cached(self, scene: GraphScene) -> bool:
-        """Whether the node's frame at the playhead is in the cache; asked again only when the
-        scene's cache epoch moved (frame, edits) or this node's status changed."""
-        if self._cached_epoch != scene.cache_epoch:
-            self._cached_epoch = scene.cache_epoch
-            self._cached = scene.is_cached(self.node)
+        """The last answer about the cache; a stale one asks the scene to check again soon
+        (never here: painting must stay cheap)."""
+        if self.cached_epoch != scene.badges.epoch:
+            scene.badges.request()
         return self._cached
+
+    def set_cached(self, cached: bool, epoch: int) -> None:
+        self.cached_epoch = epoch
+        if cached != self._cached:
+            self._cached = cached
+            self.update()
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:
         self._hovered = True

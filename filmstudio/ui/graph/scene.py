@@ -20,6 +20,7 @@ from filmstudio.core.commands import MoveNode
 from filmstudio.core.graph import GraphEvent, Link, NodeInstance
 from filmstudio.ui.graph import style
 from filmstudio.ui.graph.backdrop import BackdropItem
+from filmstudio.ui.graph.badges import CachedBadges
 from filmstudio.ui.graph.links import HintItem, LinkItem
 from filmstudio.ui.graph.node_items import DotItem, GraphNodeItem, NodeItem
 from filmstudio.ui.graph.ports import PortItem
@@ -56,7 +57,7 @@ class GraphScene(QGraphicsScene):
         self.links: dict[tuple[str, str], LinkItem] = {}
         self._links_of: dict[str, set[LinkItem]] = {}
         self.moved: set[str] = set()  # items the user dragged since the last commit
-        self.cache_epoch = 0  # bumped when cached badges may have changed (frame, edits)
+        self.badges = CachedBadges(self)
         self._mirroring = False
         self.setSceneRect(-_EXTENT / 2, -_EXTENT / 2, _EXTENT, _EXTENT)
         self.setBackgroundBrush(style.BACKGROUND)
@@ -87,7 +88,7 @@ class GraphScene(QGraphicsScene):
                 self._add_node(node)
             for link in graph.links:
                 self._add_link(link)
-            self.cache_epoch += 1
+            self.badges.invalidate()
         finally:
             self._mirroring = False
         self._session_selection_changed()
@@ -175,11 +176,7 @@ class GraphScene(QGraphicsScene):
         self._invalidate_cached_badges()
 
     def _invalidate_cached_badges(self) -> None:
-        # Cheap: items ask the engine again only when they are painted (that is, visible).
-        self.cache_epoch += 1
-        for item in self.nodes.values():
-            if isinstance(item, NodeItem):
-                item.update()
+        self.badges.invalidate()
 
     def is_cached(self, node: NodeInstance) -> bool:
         """Whether ``node``'s frame at the playhead is in the engine's cache."""

@@ -11,12 +11,13 @@ import re
 from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QPainter
+from PySide6.QtGui import QColor, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QFrame,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QVBoxLayout,
@@ -27,6 +28,7 @@ from filmstudio.core.node import Node
 
 _TYPE_ROLE = Qt.ItemDataRole.UserRole
 _CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 1
+_VISIBLE_ROWS = 12
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
@@ -86,7 +88,8 @@ class _ResultDelegate(QStyledItemDelegate):
         category = index.data(_CATEGORY_ROLE)
         if category:
             painter.save()
-            painter.setPen(option.palette.placeholderText().color())
+            selected = bool(option.state & QStyle.StateFlag.State_Selected)
+            painter.setPen(QColor("#5a3d00") if selected else QColor("#8a8a8a"))
             rect = option.rect.adjusted(0, 0, -8, 0)
             painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, category)
             painter.restore()
@@ -120,7 +123,7 @@ class NodeSearchPopup(QFrame):
         layout.setSpacing(3)
         layout.addWidget(self.line_edit)
         layout.addWidget(self.results)
-        self.resize(250, 260)
+        self.setFixedWidth(250)
         self._types: list[type[Node]] = []
         self.line_edit.textChanged.connect(self._refresh)
         self.line_edit.installEventFilter(self)
@@ -155,6 +158,10 @@ class NodeSearchPopup(QFrame):
             self.results.addItem(item)
         if self.results.count():
             self.results.setCurrentRow(0)
+        rows = min(max(self.results.count(), 1), _VISIBLE_ROWS)
+        row_height = self.results.sizeHintForRow(0) if self.results.count() else 18
+        self.results.setFixedHeight(rows * row_height + 4)
+        self.adjustSize()
 
     def _accept(self, item: QListWidgetItem | None = None) -> None:
         item = item or self.results.currentItem()

@@ -33,6 +33,7 @@ DOT_RADIUS = 7.0
 ROW_SPACING = 80.0  # where a new node goes below the selected one (matches the demo's layout)
 
 NODE_BORDER = QColor("#111111")
+NODE_SHADOW = QColor(0, 0, 0, 90)
 SELECTED_BORDER = QColor("#ffb238")
 TITLE_TEXT = QColor("#f2f2f2")
 SUBTITLE_TEXT = QColor("#d0d0d0")

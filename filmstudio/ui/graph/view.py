@@ -14,6 +14,7 @@ from PySide6.QtGui import (
     QAction,
     QContextMenuEvent,
     QGuiApplication,
+    QHideEvent,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -223,6 +224,11 @@ class GraphView(QGraphicsView):
         self.search.open_at(self.viewport().mapTo(self, at), self.session.graph.registry)
 
     def _add_from_search(self, type_id: str) -> None:
+        if type_id in self.session.graph.registry and getattr(
+            self.session.graph.registry.get(type_id), "layout_only", False
+        ):
+            self.add_backdrop()  # around the selection, as from the menu
+            return
         selected = edits.upstream_for_new_node(self.session.graph, self.session.selected)
         at = None if selected is not None else self._search_at
         self.add_node(type_id, at=at)
@@ -246,6 +252,11 @@ class GraphView(QGraphicsView):
     def set_zoom(self, zoom: float) -> None:
         zoom = min(MAX_ZOOM, max(MIN_ZOOM, zoom))
         self.scale(zoom / self.zoom(), zoom / self.zoom())
+        self.graph_scene.badges.request()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self.graph_scene.badges.request()  # nodes scrolled into view may show stale badges
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -263,6 +274,12 @@ class GraphView(QGraphicsView):
         if not self._framed_once:
             self._framed_once = True
             self.frame_all()
+        self.graph_scene.badges.request()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.graph_scene.badges.stop()
+        self.search.close_popup()
+        super().hideEvent(event)
 
     def event(self, event: QEvent) -> bool:
         # Tab would move the focus before keyPressEvent sees it.
