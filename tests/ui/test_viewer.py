@@ -17,8 +17,8 @@ from filmstudio.ui.viewer.display import Channel, channel_tables, default_displa
 from tests.helpers import Slow
 
 
-@pytest.fixture
-def viewer(session, qtbot):
+@pytest.fixture(name="viewer")
+def viewer_panel(session, qtbot):
     """A shown 900x600 viewer panel on the test session, shut down before the session closes."""
     panel = ViewerPanel(session)
     qtbot.addWidget(panel)

@@ -19,8 +19,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from filmstudio.ui.session import EditorSession
 from filmstudio.ui.viewer.frames import FrameRequester
 
-LOOK_AHEAD = 8  # frames requested ahead of the clock
+LOOK_AHEAD = 8  # how far past the first frame that can arrive in time prefetching looks
 MAX_IN_FLIGHT = 3  # prefetch requests running at once (the engine runs two request drivers)
+_LATENCY_WEIGHT = 0.3  # of a new sample in the running prefetch latency
 
 
 class Playback(QObject):
@@ -48,7 +49,8 @@ class Playback(QObject):
         self._started = 0.0
         self._offset = 0  # the first frame's position inside in..out
         self._last_ordinal = 0  # ordinal (frames since start, on the clock) of the frame last shown
-        self._in_flight: dict[int, Future[Any]] = {}
+        self._in_flight: dict[int, tuple[int, Future[Any], float]] = {}  # ordinal -> frame, job, start
+        self.latency = 0.0  # seconds a prefetch takes, learned while playing
         requester.prefetched.connect(self._prefetched)
         session.projectReplaced.connect(self.stop)
 
@@ -72,6 +74,7 @@ class Playback(QObject):
         self._started = time.perf_counter()
         self._last_ordinal = 0
         self.shown = 0
+        self.latency = 0.0
         self._set_dropped(0)
         self.timer.start(max(1, int(1000 / self.fps)))
         self.playingChanged.emit(True)
@@ -79,7 +82,7 @@ class Playback(QObject):
 
     def stop(self) -> None:
         """Stop the clock and cancel the look-ahead (also on project change, hide and close)."""
-        for future in self._in_flight.values():
+        for _frame, future, _started in self._in_flight.values():
             self.requester.cancel_prefetch(future)
         self._in_flight.clear()
         if self.timer.isActive():
@@ -128,7 +131,11 @@ class Playback(QObject):
     def _prefetched(self, frame: int, ok: bool) -> None:
         if not self.playing:
             return
-        self._in_flight.pop(frame, None)
+        now = time.perf_counter()
+        for ordinal, (wanted, _future, started) in list(self._in_flight.items()):
+            if wanted == frame:
+                del self._in_flight[ordinal]
+                self.latency += (now - started - self.latency) * _LATENCY_WEIGHT
         if not ok:  # a node fails on this frame: stop there and let the viewer say why
             self.stop()
             self.session.set_frame(frame)
@@ -139,26 +146,30 @@ class Playback(QObject):
         self._look_ahead(ordinal)
 
     def _look_ahead(self, ordinal: int) -> None:
-        """Keep up to MAX_IN_FLIGHT prefetches running for the next LOOK_AHEAD frames; cancel the
-        ones the clock has passed (they would only be dropped)."""
-        wanted: list[int] = []
-        for ahead in range(1, LOOK_AHEAD + 1):
-            frame = self._frame_of(ordinal + ahead)
-            if frame is not None and frame not in wanted:
-                wanted.append(frame)
-        for frame, future in list(self._in_flight.items()):
+        """Keep up to MAX_IN_FLIGHT prefetches running for frames that can arrive before they are
+        due; cancel the ones the clock has overtaken (they would only be dropped)."""
+        now = time.perf_counter()
+        for ahead, (_frame, future, started) in list(self._in_flight.items()):
             if future.done():
-                del self._in_flight[frame]
-            elif frame not in wanted:
+                del self._in_flight[ahead]
+            elif ahead <= ordinal:
                 self.requester.cancel_prefetch(future)
-                del self._in_flight[frame]
-        for frame in wanted:
+                del self._in_flight[ahead]
+                self.latency = max(self.latency, now - started)  # it takes at least this long
+        first = ordinal + 1 + math.ceil(self.latency * self.fps)
+        planned = {frame for frame, _future, _started in self._in_flight.values()}
+        for ahead in range(first, first + LOOK_AHEAD):
             if len(self._in_flight) >= MAX_IN_FLIGHT:
                 break
-            if frame not in self._in_flight:
-                future = self.requester.prefetch(frame)
-                if future is not None:
-                    self._in_flight[frame] = future
+            frame = self._frame_of(ahead)
+            if frame is None:
+                break
+            if frame in planned:
+                continue
+            future = self.requester.prefetch(frame)
+            planned.add(frame)
+            if future is not None:
+                self._in_flight[ahead] = (frame, future, now)
 
     def _set_dropped(self, count: int) -> None:
         if count != self.dropped:

@@ -299,14 +299,17 @@ class TimelineBar(QWidget):
         if not self._cache_timer.isActive():
             self._cache_timer.start()
 
-    def refresh_cache_bar(self) -> None:
-        """Recompute the cache bar now (a slice of key planning; schedules the rest)."""
+    def refresh_cache_bar(self) -> bool:
+        """Recompute the cache bar now: a slice of key planning, the rest scheduled. Returns
+        whether every frame's key is known (the bar is complete)."""
+        self._cache_timer.stop()
         node, scale = self.cache_source()
         frames = list(self.session.frame_range)
         complete = self.cached.update(self.session.engine, node, frames, scale, self.session.current_frame)
         self.ruler.update()
         if not complete:
             self.schedule_cache_refresh()
+        return complete
 
     def stop(self) -> None:
         self._cache_timer.stop()
