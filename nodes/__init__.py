@@ -2,13 +2,20 @@
 third-party plugin is. Node modules never import Qt, and import torch only inside ``evaluate``."""
 
 from filmstudio_nodes.analysis import Deflicker
+from filmstudio_nodes.channels import Premult, Shuffle, Unpremult
+from filmstudio_nodes.color_correct import ColorCorrector
+from filmstudio_nodes.color_match import ColorMatch
 from filmstudio_nodes.filters import Blur, Grade
 from filmstudio_nodes.generators import Constant, Noise, Ramp
 from filmstudio_nodes.io import Read, Write
 from filmstudio_nodes.layout import Backdrop
+from filmstudio_nodes.lut import LUT
+from filmstudio_nodes.merge import Merge
+from filmstudio_nodes.reformat import Crop, Reformat
 from filmstudio_nodes.routing import Dot, Switch
 from filmstudio_nodes.time import FrameHold, TimeOffset
 from filmstudio_nodes.title import Title
+from filmstudio_nodes.transform import Transform
 
 NODES = (
     Read,
@@ -17,7 +24,17 @@ NODES = (
     Ramp,
     Noise,
     Grade,
+    ColorCorrector,
+    LUT,
+    ColorMatch,
     Blur,
+    Merge,
+    Premult,
+    Unpremult,
+    Shuffle,
+    Transform,
+    Crop,
+    Reformat,
     Title,
     TimeOffset,
     FrameHold,

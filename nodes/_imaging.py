@@ -29,3 +29,26 @@ def rgb_scale(color: tuple[float, ...], device: Any) -> Any:
     """An RGB colour parameter as a ``[3, 1, 1]`` tensor (its alpha is ignored)."""
     t = torch()
     return t.tensor(color[:3], dtype=t.float32, device=device).view(3, 1, 1)
+
+
+def unpremultiplied(image: Any) -> tuple[Any, Any]:
+    """(straight RGB, divisor): colour divided by alpha where alpha > 0, untouched where it is 0
+    (so additive, zero-alpha pixels keep their colour). Multiply by the divisor to premultiply."""
+    t = torch()
+    rgb = image[:3].float()
+    if image.shape[0] < 4:
+        return rgb, None
+    alpha = image[3:4].float()
+    divisor = t.where(alpha > 0, alpha, t.ones_like(alpha))
+    return rgb / divisor, divisor
+
+
+def premultiplied(rgb: Any, divisor: Any) -> Any:
+    """Undo :func:`unpremultiplied` (in place on ``rgb``, which must be a new tensor)."""
+    return rgb if divisor is None else rgb.mul_(divisor)
+
+
+def with_alpha(rgb: Any, source: Any) -> Any:
+    """``rgb`` with ``source``'s alpha (if it has one) appended, in ``source``'s dtype."""
+    rgb = rgb.to(source.dtype)
+    return torch().cat([rgb, source[3:]]) if source.shape[0] > 3 else rgb

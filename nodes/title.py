@@ -11,9 +11,11 @@ import functools
 import math
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from filmstudio.core.context import Values
 from filmstudio.core.errors import ParameterError
 from filmstudio.core.node import Device, Input, Node, Output
 from filmstudio.core.params import (
@@ -49,13 +51,20 @@ class Title(Node):
     capitals are about 0.7 of it tall and a line about 1.2.
     Colours are used as given, in the working colour space. Anamorphic formats get text that looks
     right on the display (squeezed in pixel counts).
+
+    The text comes from the ``text`` parameter, or from the ``script`` input when one is connected
+    (an LLM Script node, say): a Script value shows its ``text`` (attribute or key), or itself if
+    it is a string.
     """
 
     id = "Title"
     version = 1
     category = "Draw"
     description = "Text over an image: titles, subtitles, captions, with an optional background box."
-    inputs = (Input("source", PortType.IMAGE, optional=True),)
+    inputs = (
+        Input("source", PortType.IMAGE, optional=True),
+        Input("script", PortType.SCRIPT, optional=True, label="script (text)"),
+    )
     outputs = (Output("image", PortType.IMAGE),)
     params = (
         TextParam("text", "Title", tooltip="the text; a new line starts a new line"),
@@ -108,6 +117,8 @@ class Title(Node):
             height, width = source.shape[-2:]
         else:
             width, height = ctx.size
+        if ctx.is_connected("script"):
+            p = Values(p, text=script_text(ctx.input("script")))
         if not p.text.strip() or p.opacity <= 0.0:
             return source if source is not None else t.zeros(4, height, width)
         font_path = ctx.resolve_path(p.font) if p.font else ""  # relative to the project file
@@ -123,6 +134,23 @@ class Title(Node):
         y1, x1 = y0 + layer.shape[1], x0 + layer.shape[2]
         out[:, y0:y1, x0:x1] = layer + out[:, y0:y1, x0:x1] * (1.0 - layer[3:4])
         return out
+
+
+def script_text(script: Any) -> str:
+    """The text a Script value shows: a string as it is, else its ``text`` attribute or key."""
+    if script is None:
+        return ""
+    if isinstance(script, str):
+        return script
+    text = script.get("text") if isinstance(script, Mapping) else getattr(script, "text", None)
+    if callable(text):
+        text = text()
+    if not isinstance(text, str):
+        raise ParameterError(
+            f"the Title's script input carries a {type(script).__name__} without text: connect a "
+            "Script output, or disconnect it and type the text in the Title"
+        )
+    return text
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import os
 import threading
 from typing import Any
 
-from filmstudio.colour.config import ocio
+from filmstudio.colour.config import active_config, ocio
 from filmstudio.colour.conversions import space_transform
 from filmstudio.colour.pipeline import Pipeline, cached_pipeline
 from filmstudio.colour.spaces import Space, working_space
@@ -53,8 +53,9 @@ def lut_pipeline(
     with _seen_lock:
         replaced = _seen.get(path, identity) != identity
         _seen[path] = identity
-    if replaced:
-        module.ClearAllCaches()  # OCIO caches files by path; this one changed on disk
+    if replaced:  # OCIO caches files and processors by path; this file changed on disk
+        module.ClearAllCaches()
+        active_config().config.clearProcessorCache()
     working = working_space()
     source, target = input_space or working, output_space or working
 
