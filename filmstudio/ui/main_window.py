@@ -51,7 +51,7 @@ class MainWindow(QMainWindow):
         self.jobs = JobsPanel(session)
         self.setCentralWidget(self.viewer)
         self.graph_dock = self._dock("Node Graph", self.graph_view, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.jobs_dock = self._dock("Jobs & Log", self.jobs, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.jobs_dock = self._dock("Jobs and Log", self.jobs, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.inspector_dock = self._dock("Properties", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(self.graph_dock, self.jobs_dock, Qt.Orientation.Horizontal)
         self.resizeDocks([self.graph_dock, self.jobs_dock], [1100, 380], Qt.Orientation.Horizontal)
@@ -153,7 +153,6 @@ class MainWindow(QMainWindow):
         path = self.session.project.path
         name = path.name if path else "untitled"
         self.setWindowTitle(f"{name}{'*' if self.session.modified else ''} — FilmStudio")
-        self.setWindowModified(self.session.modified)
 
     def _update_frame_label(self, frame: int) -> None:
         fps = self.session.project.settings.fps

@@ -117,8 +117,9 @@ class EditorSession(QObject):
         return not self.undo_stack.isClean()
 
     def close(self) -> None:
-        """Stop the engine's threads; the session is unusable afterwards."""
+        """Stop the engine's threads; the session is unusable afterwards. Idempotent."""
         self._unsubscribe()
+        self._unsubscribe = _nothing
         self.engine.close()
 
     def _clean_changed(self, clean: bool) -> None:
@@ -271,3 +272,7 @@ class EditorSession(QObject):
 
 def _viewable(node: NodeInstance) -> bool:
     return any(output.type in VIEWABLE for output in node.type.outputs)
+
+
+def _nothing() -> None:
+    return None
