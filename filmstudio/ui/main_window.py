@@ -7,6 +7,7 @@ the project lifetime (new/open/save, the unsaved-changes prompt, autosave, recen
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer
@@ -305,7 +306,10 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
-        self.shutdown()
+        try:
+            self.shutdown()
+        except Exception as error:  # one escaping closeEvent can crash PySide6 6.12
+            print(f"filmstudio: error while closing: {type(error).__name__}: {error}", file=sys.stderr)
         event.accept()
 
     def shutdown(self) -> None:
