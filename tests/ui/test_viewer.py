@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from filmstudio.engine.engine import Engine
 from filmstudio.ui.viewer import ViewerPanel
-from filmstudio.ui.viewer.display import Channel, channel_tables, default_display, to_display
+from filmstudio.ui.viewer.display import Channel, to_display
 from tests.helpers import Slow
 
 
@@ -145,7 +145,7 @@ def test_a_slow_node_never_blocks_the_gui_and_moving_the_playhead_cancels_it(ses
     result = shown(viewer, 6, qtbot)
     assert not result.error
     assert 5 not in frames_shown  # the stale frame was never shown
-    assert pixels(viewer.canvas.image())[0, 0, 0] == 255  # FrameNumber 6 is white on screen
+    assert np.array_equal(pixels(viewer.canvas.image()), headless(session, slow, 6))
 
 
 def test_an_inspector_edit_updates_the_viewer(session, viewer, qtbot):
@@ -222,9 +222,8 @@ def test_channel_view_red_shows_the_red_channel_as_grey(session, viewer, qtbot):
     qtbot.waitUntil(lambda: viewer.requester.last_result.request.channel is Channel.RED)
     red, green, blue = pixels(viewer.canvas.image())[5, 5, :3].tolist()
     assert red == green == blue > 0
-    tables = channel_tables(default_display())
-    if tables is not None:
-        assert red == tables[0][round(0.8 * 65535)]
+    grey = session.graph.create("Constant", color=(0.8, 0.8, 0.8, 1.0))
+    assert red == headless(session, grey, 1)[5, 5, 1]  # the red channel shown as a grey of it
     assert np.array_equal(pixels(viewer.canvas.image()), headless(session, node, 1, channel=Channel.RED))
     qtbot.keyClick(viewer.canvas, Qt.Key.Key_R)  # again: back to RGB
     assert viewer.state.channel is Channel.RGB
@@ -282,3 +281,20 @@ def test_proxy_scale_evaluates_smaller_frames(session, viewer, qtbot):
     with Engine(session.project, cpu_workers=1) as engine:
         expected = to_display(engine.evaluate(node, 1, scale=0.5))
     assert np.array_equal(pixels(viewer.canvas.image()), expected)
+
+
+def test_the_baked_view_matches_the_exact_one_and_exact_mode_runs_it(session, viewer, qtbot):
+    ramp = session.graph.create("Ramp", end_color=(2.0, 1.2, 0.4, 1.0))  # colours and super-whites
+    noise = session.graph.create("Noise", size=6.0, high=(0.9, 0.3, 1.5, 1.0))
+    for node in (ramp, noise):
+        with Engine(session.project, cpu_workers=1) as engine:
+            value = engine.evaluate(node, 1)
+        baked = to_display(value).astype(int)
+        exact = to_display(value, exact=True).astype(int)
+        assert np.abs(baked - exact).max() <= 2, node.name
+    shown(viewer, 1, qtbot)
+    viewer.actions_by_name["exact_display"].trigger()
+    qtbot.waitUntil(lambda: viewer.requester.last_result.request.exact)
+    shown(viewer, 1, qtbot)
+    assert np.array_equal(pixels(viewer.canvas.image()), headless(session, noise, 1, exact=True))
+    assert viewer.toolbar.view_combo.count() > 1 and viewer.toolbar.view_combo.isVisibleTo(viewer)

@@ -8,7 +8,7 @@ pixels per image pixel) and :attr:`center` (the image point at the widget's cent
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -30,6 +30,7 @@ FORMAT_BOX = QColor("#4a4a4a")
 WIPE_LINE = QColor("#e8912d")
 ERROR_TEXT = QColor("#ff8a7a")
 MIN_ZOOM, MAX_ZOOM = 1 / 64, 64.0
+BUSY_DELAY_MS = 150
 _FIT_MARGIN = 0.92
 _WIPE_GRAB_PX = 7
 
@@ -58,6 +59,13 @@ class ImageCanvas(QWidget):
         self.fitted = True
         self.wipe = 0.5  # where the wipe line is, as a fraction of A's width
         self.busy = False
+        # The "computing" mark appears only for frames slower than BUSY_DELAY_MS: no flicker on
+        # fast frames, and no repaint competing with the frame being computed.
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setObjectName("viewer busy mark delay")
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BUSY_DELAY_MS)
+        self._busy_timer.timeout.connect(self._show_busy)
         self._size = QSizeF(0, 0)  # full-resolution size of layer A
         self._drag: str | None = None
         self._drag_from = QPointF()
@@ -68,6 +76,7 @@ class ImageCanvas(QWidget):
     def show_result(self, result: FrameResult) -> None:
         """Show a delivered frame (or its error text); keeps the view unless nothing was shown."""
         self.result = result
+        self._busy_timer.stop()
         self.busy = False
         if result.images:
             first = result.images[0]
@@ -95,9 +104,23 @@ class ImageCanvas(QWidget):
         return QSizeF(self._size)
 
     def set_busy(self, busy: bool) -> None:
-        if busy != self.busy:
-            self.busy = busy
+        """A frame is being computed (the mark shows if it takes over BUSY_DELAY_MS) or not."""
+        if busy:
+            if not self.busy and not self._busy_timer.isActive():
+                self._busy_timer.start()
+            return
+        self._busy_timer.stop()
+        if self.busy:
+            self.busy = False
             self.update()
+
+    def _show_busy(self) -> None:
+        self.busy = True
+        self.update()
+
+    def stop(self) -> None:
+        """Stop the canvas's timer (the panel's shutdown)."""
+        self._busy_timer.stop()
 
     # --- view ------------------------------------------------------------------------------------
 

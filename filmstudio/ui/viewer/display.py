@@ -3,22 +3,23 @@
 Plain numpy/torch, no Qt: these functions run on the engine's request threads (the GUI thread
 only wraps the bytes they return), and tests call them directly to know what the viewer must show.
 
-All conversion to display goes through :func:`working_to_display`, the one place that calls
-:mod:`filmstudio.colour`'s transforms. A transform that is a per-channel curve is applied as a
-lookup table built from it (:func:`channel_tables`); others run in full per frame. What you see is
-the premultiplied image over black, as in Nuke's viewer.
+Every conversion to display goes through :func:`working_to_display`, the one place that calls
+:mod:`filmstudio.colour` (its OCIO display/view transform). By default the viewer applies it
+through a 3D LUT baked from it (:mod:`.display_lut`, ~2 ms a frame whatever the view costs);
+``exact=True`` runs the transform itself on every frame. What you see is the premultiplied image
+over black, as in Nuke's viewer: the view applies to premultiplied colour.
 """
 
 from __future__ import annotations
 
 import enum
-import functools
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-_LUT_SIZE = 1 << 16  # linear 0..1 in 65536 steps: finer than one 8-bit code even in the deep shadows
+from filmstudio.ui.viewer import display_lut
+
 _OVERLAY_RED = np.array([255, 40, 40], np.float32)
 _OVERLAY_OPACITY = 0.5
 
@@ -36,7 +37,7 @@ class Channel(enum.Enum):
 _CHANNEL_INDEX = {Channel.RED: 0, Channel.GREEN: 1, Channel.BLUE: 2, Channel.ALPHA: 3}
 
 
-# --- the colour package's side: the one place the viewer calls it ------------------------------------
+# --- the colour package's side --------------------------------------------------------------------
 
 
 def _colour() -> Any:
@@ -45,80 +46,48 @@ def _colour() -> Any:
     return colour
 
 
-def has_views() -> bool:
-    """Whether :mod:`filmstudio.colour` offers OCIO displays and views (else transfer-curve spaces)."""
-    return hasattr(_colour(), "display_transform")
-
-
 def display_names() -> list[str]:
-    """The displays the viewer offers."""
-    colour = _colour()
-    return list(colour.displays()) if has_views() else list(colour.COLOUR_SPACES)
+    """The OCIO config's displays."""
+    return list(_colour().displays())
 
 
 def view_names(display: str) -> list[str]:
-    """The views of ``display`` (none before OCIO)."""
-    return list(_colour().views(display)) if has_views() else []
+    return list(_colour().views(display))
 
 
 def default_display() -> str:
-    return str(_colour().default_display()) if has_views() else "sRGB"
+    return str(_colour().default_display())
 
 
-def default_view(display: str) -> str | None:
-    return str(_colour().default_view(display)) if has_views() else None
+def default_view(display: str) -> str:
+    return str(_colour().default_view(display))
 
 
 def working_to_display(image: Any, display: str, view: str | None = None) -> Any:
-    """THE working -> display conversion: premultiplied working-space RGBA (torch ``[4, H, W]``)
-    to display-encoded RGBA, through :mod:`filmstudio.colour`. Any thread; new tensor."""
-    colour = _colour()
-    if has_views():
-        return colour.display_transform(image, display, view)
-    return colour.from_working(image, display)
-
-
-@functools.lru_cache(maxsize=16)
-def channel_tables(display: str, view: str | None = None) -> np.ndarray | None:
-    """Per-channel uint8 tables ``[3, 65536]`` over linear 0..1 when the display transform acts on
-    each channel alone (a transfer curve), else None (matrices, tone mapping: converted in full).
-
-    Found by running :func:`working_to_display` over a ramp, then checked against it on random
-    colours, super-whites included, so a table is used only where it gives the same codes (within
-    one). Converting a frame then costs one lookup per value instead of the transform (~1 ms
-    against 3-60 ms at 640x360). Any thread."""
+    """THE working -> display conversion: working-space RGB(A) (torch ``[C, H, W]``) to display
+    values through ``display``'s ``view`` (None: its default), via :mod:`filmstudio.colour`. The
+    view applies to the colour as given (premultiplied, over black): alpha is set aside. Any
+    thread; returns a new tensor ``[3, H, W]``."""
     import torch
 
-    ramp = torch.linspace(0.0, 1.0, _LUT_SIZE, dtype=torch.float32)
-    grey = torch.stack([ramp, ramp, ramp, torch.ones_like(ramp)]).reshape(4, 1, _LUT_SIZE)
-    tables = _quantise(working_to_display(grey, display, view)[:3, 0]).numpy()
-    generator = torch.Generator().manual_seed(0)
-    colours = torch.rand((3, 1, 4096), generator=generator) ** 2 * torch.tensor([1.0, 1.0, 4.0]).view(3, 1, 1)
-    colours = colours[torch.randperm(3, generator=generator)]
-    sample = torch.cat([colours, torch.ones((1, 1, 4096))])
-    exact = _quantise(working_to_display(sample, display, view)[:3, 0]).numpy().astype(np.int16)
-    looked_up = np.stack([_encode(sample[c, 0].numpy().copy(), tables[c]) for c in range(3)])
-    if np.abs(exact - looked_up).max() > 1:
-        return None
-    tables.setflags(write=False)
-    return tables
+    rgb = image[:3]
+    opaque = torch.cat([rgb, torch.ones_like(rgb[:1])])
+    return _colour().display_transform(opaque, display, view)[:3]
 
 
-def _quantise(values: Any) -> Any:
-    """Display values (torch) -> uint8 codes, clipped to 0..1."""
+def converts_quickly(display: str, view: str | None, channel: Channel, mask: bool, exact: bool) -> bool:
+    """Whether :func:`to_display` is cheap (a baked LUT that exists already, or no transform at
+    all), so the GUI thread may run it for a cached frame; otherwise it runs off that thread."""
+    if mask or channel is Channel.ALPHA:
+        return True
+    return not exact and display_lut.baked(display, view, wait=False) is not None
+
+
+def _quantise(values: Any) -> np.ndarray:
+    """Display values (torch ``[3, H, W]``) -> uint8 codes ``[H, W, 3]``, clipped to 0..1."""
     import torch
 
-    return (values.clamp(0.0, 1.0) * 255.0 + 0.5).to(torch.uint8)
-
-
-def _encode(values: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Linear float32 values -> uint8 display codes through ``table`` (a new array)."""
-    with np.errstate(invalid="ignore"):  # NaN from a broken node shows as black, not a warning
-        scaled = np.clip(values, 0.0, 1.0)
-        scaled *= _LUT_SIZE - 1
-        scaled += 0.5
-        index = scaled.astype(np.uint16)
-    return table[index]
+    return (values.clamp(0.0, 1.0) * 255.0 + 0.5).to(torch.uint8).permute(1, 2, 0).numpy()
 
 
 def _raw(values: np.ndarray) -> np.ndarray:
@@ -156,54 +125,45 @@ def to_display(
     *,
     mask: bool = False,
     under: Any = None,
+    exact: bool = False,
 ) -> np.ndarray:
     """Display pixels ``[H, W, 4]`` uint8 (RGBX: the fourth byte is 255) of a working-space image.
 
-    ``display``/``view`` default to the colour package's defaults. ``mask``: ``value`` is a Mask
+    ``display``/``view`` default to the config's defaults. ``mask``: ``value`` is a Mask
     ``[1, H, W]``: grey, or with ``under`` (the image beneath it) that image with the mask overlaid
-    in translucent red. ``channel`` R/G/B shows that channel through the display transform as grey;
-    A shows alpha as data. Runs on any thread; never modifies ``value``."""
+    in translucent red. ``channel`` R/G/B shows that channel through the view as grey; A shows
+    alpha as data. ``exact`` runs the view itself instead of its baked LUT. Runs on any thread
+    (it may bake the LUT: keep it off the GUI thread unless :func:`converts_quickly`); never
+    modifies ``value``."""
     display = display or default_display()
     array = as_array(value)
     height, width = array.shape[1:]
     if mask and under is not None:
-        base = to_display(under, channel, display, view)
+        base = to_display(under, channel, display, view, exact=exact)
         if base.shape[:2] == (height, width):
             return _overlay(base, array[0])
     out = np.empty((height, width, 4), np.uint8)
-    out[..., 3] = 255
     index = _CHANNEL_INDEX.get(channel)
-    if mask or array.shape[0] == 1:
-        out[..., :3] = _raw(array[0])[..., None]
-    elif index == 3:
-        out[..., :3] = _raw(array[3])[..., None] if array.shape[0] > 3 else 255
+    if mask or array.shape[0] == 1 or index == 3:
+        plane = array[0] if mask or array.shape[0] == 1 else (array[3] if array.shape[0] > 3 else None)
+        out[..., :3] = _raw(plane)[..., None] if plane is not None else 255
+        out[..., 3] = 255
+        return out
+    if index is None:
+        planes = [array[min(c, array.shape[0] - 1)] for c in range(3)]
     else:
-        tables = channel_tables(display, view)
-        if index is not None:  # one channel as grey
-            index = min(index, array.shape[0] - 1)
-            if tables is not None:
-                out[..., :3] = _encode(array[index], tables[index])[..., None]
-            else:
-                grey = np.broadcast_to(array[index], (3, height, width))
-                out[..., :3] = _transformed(grey, display, view)[..., :1]
-        elif tables is not None and (tables[0] == tables[1]).all() and (tables[1] == tables[2]).all():
-            out[..., :3] = _encode(array[:3], tables[0]).transpose(1, 2, 0)
-        elif tables is not None:
-            for c in range(3):
-                out[..., c] = _encode(array[c], tables[c])
-        else:
-            out[..., :3] = _transformed(array[:4] if array.shape[0] >= 4 else array[:3], display, view)
+        planes = [array[min(index, array.shape[0] - 1)]] * 3  # one channel as grey
+    if exact:
+        import torch
+
+        out[..., :3] = _quantise(working_to_display(torch.from_numpy(np.stack(planes)), display, view))
+        out[..., 3] = 255
+    else:
+        display_lut.baked(display, view).apply(*planes, out)
+    if index is not None:  # a neutral view keeps grey grey; make it exactly so
+        out[..., 0] = out[..., 1]
+        out[..., 2] = out[..., 1]
     return out
-
-
-def _transformed(array: np.ndarray, display: str, view: str | None) -> np.ndarray:
-    """The full display transform of ``[3 or 4, H, W]`` values -> ``[H, W, 3]`` uint8 codes."""
-    import torch
-
-    image = torch.from_numpy(np.ascontiguousarray(array))
-    if image.shape[0] == 3:
-        image = torch.cat([image, torch.ones_like(image[:1])])
-    return _quantise(working_to_display(image, display, view)[:3]).permute(1, 2, 0).numpy()
 
 
 def _overlay(base: np.ndarray, coverage: np.ndarray) -> np.ndarray:

@@ -33,11 +33,11 @@ from filmstudio.engine.cache import MISSING
 from filmstudio.engine.engine import Engine
 from filmstudio.engine.scheduler import Plan
 from filmstudio.ui.session import EditorSession
-from filmstudio.ui.viewer.display import Channel, to_display
+from filmstudio.ui.viewer.display import Channel, converts_quickly, to_display
 from filmstudio.ui.viewer.display_cache import DisplayCache, DisplayImage
 from filmstudio.ui.viewer.state import Layer, ViewerState
 
-SYNC_CONVERT_PIXELS = 4_000_000  # cached frames up to about UHD convert on the GUI thread (< 8 ms)
+SYNC_CONVERT_PIXELS = 2_100_000  # cached frames up to 1080p convert on the GUI thread (a table lookup)
 _SHUTDOWN_WAIT_S = 5.0
 
 
@@ -52,6 +52,7 @@ class ViewRequest:
     channel: Channel
     display: str
     view: str | None
+    exact: bool
     layers: tuple[Layer, ...]
     plans: tuple[tuple[Plan, Plan | None], ...]
     keys: tuple[Hashable, ...]
@@ -182,11 +183,11 @@ class FrameRequester(QObject):
                 under = engine.scheduler.prepare(layer.under[0], frame, layer.under[1], scale, token)
             plans.append((plan, under))
             under_key = (under.key, layer.under) if under is not None else None
-            shown_as = (state.channel, state.display, state.view)
+            shown_as = (state.channel, state.display, state.view, state.exact)
             keys.append((plan.key, layer.output, layer.mask, under_key, *shown_as))
         return ViewRequest(
-            generation, frame, scale, state.channel, state.display, state.view, layers, tuple(plans),
-            tuple(keys), engine, token,
+            generation, frame, scale, state.channel, state.display, state.view, state.exact, layers,
+            tuple(plans), tuple(keys), engine, token,
         )  # fmt: skip
 
     def is_ready(self, frame: int) -> bool:
@@ -272,7 +273,7 @@ class FrameRequester(QObject):
             value = cached_value(request.engine, plan)
             if image is None:
                 under = None if under_plan is None else cached_value(request.engine, under_plan)
-                if value is MISSING or under is MISSING or _pixels(value) > SYNC_CONVERT_PIXELS:
+                if value is MISSING or under is MISSING or not self._quick(request, index, value):
                     return None
                 try:
                     image = self._convert(request, index, value, under)
@@ -281,6 +282,15 @@ class FrameRequester(QObject):
             images.append(image)
             working.append(None if value is MISSING else value)
         return FrameResult(request, request.frame, tuple(images), tuple(working), synchronous=True)
+
+    @staticmethod
+    def _quick(request: ViewRequest, index: int, value: Any) -> bool:
+        """Whether converting ``value`` is cheap enough for the GUI thread."""
+        layer = request.layers[index]
+        mask_alone = layer.mask and layer.under is None
+        return _pixels(value) <= SYNC_CONVERT_PIXELS and converts_quickly(
+            request.display, request.view, request.channel, mask_alone, request.exact
+        )
 
     def _submit(self, request: ViewRequest, job: Any) -> Future[Any] | None:
         try:
@@ -348,7 +358,13 @@ class FrameRequester(QObject):
             raise _NotAnImage(f"{name} has no image at frame {request.frame} (disabled, nothing connected)")
         try:
             pixels = to_display(
-                value, request.channel, request.display, request.view, mask=layer.mask, under=under
+                value,
+                request.channel,
+                request.display,
+                request.view,
+                mask=layer.mask,
+                under=under,
+                exact=request.exact,
             )
         except TypeError as error:
             raise _NotAnImage(f"{name}: {error}") from None

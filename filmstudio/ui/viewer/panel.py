@@ -65,8 +65,9 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "proxy_2": ("Proxy 1/2", (), ""),
     "proxy_4": ("Proxy 1/4", (), ""),
     "auto_proxy": ("Automatic Proxy While Scrubbing", (), ""),
+    "exact_display": ("Exact Display Transform (Slower)", (), ""),
 }
-_CHECKABLE = {"loop", "wipe", "mask_overlay", "auto_proxy", "proxy_1", "proxy_2", "proxy_4"}
+_CHECKABLE = {"loop", "wipe", "mask_overlay", "auto_proxy", "proxy_1", "proxy_2", "proxy_4", "exact_display"}
 _CHANNEL_ACTIONS = {
     "channel_rgb": Channel.RGB,
     "channel_red": Channel.RED,
@@ -175,6 +176,7 @@ class ViewerPanel(QWidget):
         actions["mask_overlay"].toggled.connect(self._set_mask_overlay)
         actions["auto_proxy"].setChecked(True)
         actions["auto_proxy"].toggled.connect(self._set_auto_proxy)
+        actions["exact_display"].toggled.connect(self._set_exact)
         for name, channel in _CHANNEL_ACTIONS.items():
             actions[name].triggered.connect(lambda _checked=False, c=channel: self.toggle_channel(c))
         for name, scale in _PROXY_ACTIONS.items():
@@ -280,6 +282,10 @@ class ViewerPanel(QWidget):
     def _set_auto_proxy(self, auto: bool) -> None:
         self.state.auto_proxy = auto
         self._sync_toolbar()
+
+    def _set_exact(self, exact: bool) -> None:
+        self.state.exact = exact
+        self.requester.refresh()
 
     def set_wipe(self, wipe: bool) -> None:
         if wipe != self.state.wipe:
@@ -408,6 +414,7 @@ class ViewerPanel(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:
         self.playback.stop()
         self.timeline.stop()
+        self.canvas.stop()
         super().hideEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -422,6 +429,7 @@ class ViewerPanel(QWidget):
         self._closed = True
         self.playback.stop()
         self.timeline.stop()
+        self.canvas.stop()
         self.requester.shutdown()
         self.session.projectReplaced.disconnect(self.playback.stop)
         for signal, slot in self._session_slots:

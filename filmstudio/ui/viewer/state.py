@@ -36,6 +36,7 @@ class ViewerState:
     channel: Channel = Channel.RGB
     display: str = field(default_factory=default_display)
     view: str | None = None  # None: the display's default view
+    exact: bool = False  # run the view itself, not its baked LUT (slow views cost ~60 ms a frame)
     proxy: float = 1.0
     auto_proxy: bool = True
     scrubbing: bool = False

@@ -47,6 +47,7 @@ class TimelineRuler(QWidget):
         self.cached = cached
         self.keys: list[int] = []
         self.scrubbing = False
+        self._painting: tuple[int, int, float] | None = None  # the span, fixed while painting
         self.setMinimumHeight(46)
         self.setMouseTracking(False)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
@@ -63,7 +64,7 @@ class TimelineRuler(QWidget):
 
     def x_of(self, frame: float) -> float:
         """The x centre of ``frame``'s slot."""
-        first, _last, slot = self._span()
+        first, _last, slot = self._painting or self._span()
         return _MARGIN + (frame - first + 0.5) * slot
 
     def frame_at(self, x: float) -> int:
@@ -95,15 +96,18 @@ class TimelineRuler(QWidget):
         painter = QPainter(self)
         height = self.height()
         painter.fillRect(self.rect(), QColor("#1d1d1d"))
-        first, last, slot = self._span()
-        track = QRectF(_MARGIN, 0, self.width() - 2 * _MARGIN, height)
-        painter.fillRect(track, QColor("#262626"))
-        self._paint_in_out(painter, height, slot)
-        self._paint_ticks(painter, first, last, slot)
-        self._paint_keys(painter, height)
-        self._paint_cache(painter, height, slot)
-        self._paint_playhead(painter, height, slot)
-        painter.end()
+        first, last, slot = self._painting = self._span()
+        try:
+            track = QRectF(_MARGIN, 0, self.width() - 2 * _MARGIN, height)
+            painter.fillRect(track, QColor("#262626"))
+            self._paint_in_out(painter, height, slot)
+            self._paint_ticks(painter, first, last, slot)
+            self._paint_keys(painter, height)
+            self._paint_cache(painter, height, slot)
+            self._paint_playhead(painter, height, slot)
+        finally:
+            painter.end()
+            self._painting = None
 
     def _paint_in_out(self, painter: QPainter, height: int, slot: float) -> None:
         session = self.session

@@ -93,6 +93,7 @@ class ViewerToolbar(QWidget):
             menu.addAction(actions[name])
         menu.addSeparator()
         menu.addAction(actions["auto_proxy"])
+        menu.addAction(actions["exact_display"])
         self.proxy_button.setMenu(menu)
         layout.addWidget(self.proxy_button)
 
