@@ -4,13 +4,13 @@ choosers. GUI thread."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
 
 from filmstudio.ui.viewer.display import Channel
 
-VIEWED = "(viewed node)"
+VIEWED = "viewed"
 
 
 class ViewerToolbar(QWidget):
@@ -38,6 +38,14 @@ class ViewerToolbar(QWidget):
             layout.addWidget(tool)
             return tool
 
+        def chooser(tooltip: str, characters: int) -> QComboBox:
+            combo = QComboBox(self)
+            combo.setToolTip(tooltip)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(characters)
+            layout.addWidget(combo)
+            return combo
+
         def label(text: str) -> QLabel:
             widget = QLabel(text, self)
             widget.setStyleSheet("color: #8c8c8c")
@@ -48,21 +56,15 @@ class ViewerToolbar(QWidget):
         bold = QFont(self.font())
         bold.setBold(True)
         self.node_label.setFont(bold)
-        self.node_label.setMinimumWidth(90)
+        self.node_label.setMinimumWidth(70)
         layout.addWidget(self.node_label)
-        self.output_combo = QComboBox(self)
-        self.output_combo.setToolTip("Which output of the node to view")
-        layout.addWidget(self.output_combo)
-        layout.addSpacing(10)
+        self.output_combo = chooser("Which output of the node to view", 6)
+        layout.addSpacing(6)
 
         label("A")
-        self.a_combo = QComboBox(self)
-        self.a_combo.setToolTip("Viewer input A (key 1 assigns the viewed node)")
-        layout.addWidget(self.a_combo)
+        self.a_combo = chooser("Viewer input A (key 1 assigns the viewed node)", 6)
         label("B")
-        self.b_combo = QComboBox(self)
-        self.b_combo.setToolTip("Viewer input B (key 2 assigns the viewed node)")
-        layout.addWidget(self.b_combo)
+        self.b_combo = chooser("Viewer input B (key 2 assigns the viewed node)", 6)
         self.wipe_button = button("wipe")
         layout.addSpacing(10)
 
@@ -75,17 +77,14 @@ class ViewerToolbar(QWidget):
         layout.addSpacing(10)
 
         label("Display")
-        self.display_combo = QComboBox(self)
-        self.display_combo.setToolTip("Display transform from the working space")
+        self.display_combo = chooser("OCIO display (the monitor)", 8)
         self.display_combo.addItems(list(displays))
-        layout.addWidget(self.display_combo)
-        self.view_combo = QComboBox(self)
-        self.view_combo.setToolTip("View transform")
+        self.view_combo = chooser("OCIO view (how the scene is rendered for the display)", 12)
         self.view_combo.hide()
-        layout.addWidget(self.view_combo)
         layout.addSpacing(6)
 
         self.proxy_button = QToolButton(self)
+        self.proxy_button.setStyleSheet("QToolButton { padding-right: 14px; }")
         self.proxy_button.setToolTip("Proxy scale; automatic proxy drops to 1/4 while scrubbing")
         self.proxy_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.proxy_button)
@@ -99,6 +98,7 @@ class ViewerToolbar(QWidget):
 
         layout.addStretch(1)
         self.zoom_label = QLabel(self)
+        self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.zoom_label.setStyleSheet("color: #8c8c8c")
         self.zoom_label.setMinimumWidth(44)
         layout.addWidget(self.zoom_label)
@@ -106,7 +106,7 @@ class ViewerToolbar(QWidget):
         button("zoom_100")
 
     def set_proxy_text(self, scale: float, auto: bool) -> None:
-        text = "Proxy 1" if scale == 1.0 else f"Proxy 1/{round(1 / scale)}"
+        text = "Full res" if scale == 1.0 else f"Proxy 1/{round(1 / scale)}"
         self.proxy_button.setText(text + (" · auto" if auto else ""))
 
     def set_zoom(self, zoom: float) -> None:
