@@ -39,13 +39,24 @@ def unpremultiplied(image: Any) -> tuple[Any, Any]:
     if image.shape[0] < 4:
         return rgb, None
     alpha = image[3:4].float()
-    divisor = t.where(alpha > 0, alpha, t.ones_like(alpha))
+    divisor = t.where(alpha > 0, alpha, 1.0)
     return rgb / divisor, divisor
 
 
 def premultiplied(rgb: Any, divisor: Any) -> Any:
     """Undo :func:`unpremultiplied` (in place on ``rgb``, which must be a new tensor)."""
     return rgb if divisor is None else rgb.mul_(divisor)
+
+
+def premultiplied_with_alpha(rgb: Any, divisor: Any, source: Any) -> Any:
+    """Straight ``rgb`` premultiplied by ``divisor`` with ``source``'s alpha, written straight into
+    a new image (no concatenation pass); :func:`unpremultiplied` gave ``divisor``."""
+    if divisor is None or source.shape[0] < 4:
+        return with_alpha(premultiplied(rgb, divisor), source)
+    out = torch().empty_like(source)
+    torch().mul(rgb, divisor, out=out[:3])
+    out[3:] = source[3:]
+    return out
 
 
 def with_alpha(rgb: Any, source: Any) -> Any:

@@ -48,7 +48,7 @@ class Unpremult(Node):
             return source
         t = torch()
         alpha = source[3:4]
-        return t.cat([source[:3] / t.where(alpha != 0, alpha, t.ones_like(alpha)), source[3:]])
+        return t.cat([source[:3] / t.where(alpha != 0, alpha, 1.0), source[3:]])
 
 
 class Shuffle(Node):

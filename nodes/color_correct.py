@@ -12,7 +12,13 @@ from typing import Any
 from filmstudio.core.node import Input, Node, Output
 from filmstudio.core.params import BoolParam, FloatParam, VectorParam
 from filmstudio.core.types import PortType
-from filmstudio_nodes._imaging import blend, premultiplied, unpremultiplied, with_alpha
+from filmstudio_nodes._imaging import (
+    blend,
+    premultiplied,
+    premultiplied_with_alpha,
+    unpremultiplied,
+    with_alpha,
+)
 
 _WHEEL = {"soft_min": -0.5, "soft_max": 0.5}
 
@@ -80,6 +86,8 @@ class ColorCorrector(Node):
         if source is None or grade.is_identity or ctx.params.mix <= 0.0:
             return source
         rgb, divisor = unpremultiplied(source)
-        graded = premultiplied(grade.apply(rgb), divisor)
-        graded = blend(source[:3].float(), graded, ctx.params.mix, ctx.input("mask"))
+        mask = ctx.input("mask")
+        if mask is None and ctx.params.mix >= 1.0:
+            return premultiplied_with_alpha(grade.apply(rgb), divisor, source)
+        graded = blend(source[:3].float(), premultiplied(grade.apply(rgb), divisor), ctx.params.mix, mask)
         return with_alpha(graded, source)

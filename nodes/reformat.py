@@ -66,7 +66,7 @@ def _edge_weights(start: float, end: float, size: int, softness: float, device: 
     """How much of each pixel along one axis is inside [start, end], feathered by ``softness``."""
     t = torch()
     edges = t.arange(size, dtype=t.float64, device=device)
-    coverage = (t.minimum(edges + 1, t.tensor(end)) - t.maximum(edges, t.tensor(start))).clamp(0.0, 1.0)
+    coverage = ((edges + 1).clamp(max=end) - edges.clamp(min=start)).clamp(0.0, 1.0)
     if softness > 0.0:
         centres = edges + 0.5
         inside = t.minimum(centres - start, end - centres)

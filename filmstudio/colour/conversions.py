@@ -109,7 +109,7 @@ def _gamma(image: Any, gamma: float, inverse: bool = False) -> Any:
     rgb = image[:3].float()
     if image.shape[0] > 3:
         alpha = image[3:4].float()
-        safe = torch.where(alpha > 0, alpha, torch.ones_like(alpha))
+        safe = torch.where(alpha > 0, alpha, 1.0)
         rgb = signed_power(rgb / safe, exponent, "pass") * safe
     else:
         rgb = signed_power(rgb, exponent, "pass")

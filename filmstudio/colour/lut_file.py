@@ -4,20 +4,22 @@
 :class:`~filmstudio.colour.pipeline.Pipeline` (torch on GPUs, OCIO's CPU processor on the CPU). A
 missing or malformed file raises :class:`LUTError` naming the file and what to do. A LUT may expect
 its input in another colour space than the working space (a log LUT wants ACEScct, say) and give
-its output in a third: the pipeline converts in and out around it. Thread-safe.
+its output in a third: the pipeline converts in and out around it. Thread-safe. Importing this
+module is cheap (nodes read its constants); the heavy parts load on first use.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filmstudio.colour.config import active_config, ocio
-from filmstudio.colour.conversions import space_transform
-from filmstudio.colour.pipeline import Pipeline, cached_pipeline
 from filmstudio.colour.spaces import Space, working_space
 from filmstudio.core.errors import LUTError
+
+if TYPE_CHECKING:
+    from filmstudio.colour.pipeline import Pipeline
 
 INTERPOLATIONS = ("best", "tetrahedral", "linear", "nearest")
 LUT_FILE_FILTER = "LUTs (*.cube *.3dl *.clf *.ctf *.csp *.spi1d *.spi3d *.cc *.ccc *.cdl *.lut *.mga *.m3d)"
@@ -36,6 +38,9 @@ def lut_pipeline(
     """The pipeline applying the LUT file at ``path`` to working-space pixels: working ->
     ``input_space`` -> LUT (or its inverse) -> ``output_space`` -> working (spaces default to the
     working space, i.e. no conversion)."""
+    from filmstudio.colour.conversions import space_transform
+    from filmstudio.colour.pipeline import cached_pipeline
+
     module = ocio()
     if interpolation not in INTERPOLATIONS:
         raise LUTError(

@@ -13,20 +13,18 @@ written to. Pipelines are immutable and thread-safe; the cache is guarded by a l
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from filmstudio.colour.compiler import compile_ops
 from filmstudio.colour.config import active_config, ocio
-from filmstudio.colour.ops import MatrixOp, TorchOp, compile_ops
+from filmstudio.colour.ops import MatrixOp, TorchOp
 from filmstudio.core.errors import ColourError
 
 _CACHE_SIZE = 64
-_ROWS_PER_TASK = 128  # OCIO releases the GIL: big frames are split across a few threads
 
 
 @dataclass(frozen=True)
@@ -64,48 +62,48 @@ class Pipeline:
             return image
         torch = _torch()
         rgb = image[:3].float()
-        alpha = image[3:4].float() if image.shape[0] > 3 else None
-        if alpha is None or self.linear:
-            out = self.apply_rgb(rgb)
+        if image.shape[0] < 4:
+            return self.apply_rgb(rgb).to(image.dtype)
+        out = torch.empty_like(image)
+        if self.linear:
+            out[:3] = self.apply_rgb(rgb)
         else:
-            safe = torch.where(alpha > 0, alpha, torch.ones_like(alpha))
-            out = self.apply_rgb(rgb / safe) * safe
-        out = out.to(image.dtype)
-        return out if alpha is None else torch.cat([out, image[3:]])
+            alpha = image[3:4].float()
+            safe = torch.where(alpha > 0, alpha, 1.0)
+            if out.dtype == torch.float32 and not self.uses_torch(out.device):
+                # OCIO converts in place: un-premultiply into the result, convert, premultiply
+                colour = torch.div(rgb, safe, out=out[:3])
+                apply_cpu_processor(self.cpu, colour, in_place=True).mul_(safe)
+            else:
+                torch.mul(self.apply_rgb(rgb / safe, owned=True), safe, out=out[:3])
+        out[3:] = image[3:]
+        return out
 
-    def apply_rgb(self, rgb: Any) -> Any:
-        """Convert straight float32 RGB ``[3, ...]``; returns a new tensor on the same device."""
+    def apply_rgb(self, rgb: Any, owned: bool = False) -> Any:
+        """Convert straight float32 RGB ``[3, ...]``; returns a new tensor on the same device.
+        With ``owned`` the caller hands ``rgb`` over, and it may be converted in place."""
         if self.identity:
-            return rgb.clone()
+            return rgb if owned else rgb.clone()
         if self.ops is not None and self.uses_torch(rgb.device):
             out = rgb
             for op in self.ops:
                 out = op(out)
-            return out if out is not rgb else rgb.clone()
-        return apply_cpu_processor(self.cpu, rgb)
+            return out if out is not rgb or owned else rgb.clone()
+        return apply_cpu_processor(self.cpu, rgb, in_place=owned)
 
 
-def apply_cpu_processor(cpu: Any, rgb: Any) -> Any:
+def apply_cpu_processor(cpu: Any, rgb: Any, in_place: bool = False) -> Any:
     """Run an OCIO CPU processor over straight RGB ``[3, H, W]`` (any device; CUDA frames make a
-    round trip through host memory). Large frames are split by rows across a few threads."""
+    round trip through host memory), on the calling thread. With ``in_place`` a contiguous float32
+    CPU tensor is converted where it is, without a copy."""
     module = ocio()
     torch = _torch()
-    host = rgb.detach().to("cpu", torch.float32, copy=True).contiguous()
-    planes = host.view(3, host.shape[-2] if host.dim() > 1 else 1, -1).numpy()
-    height, width = planes.shape[1:]
-
-    def run(rows: slice) -> None:
-        r, g, b = (planes[c, rows] for c in range(3))
-        cpu.apply(module.PlanarImageDesc(r, g, b, width, r.shape[0]))
-
-    chunks = [slice(top, min(top + _ROWS_PER_TASK, height)) for top in range(0, height, _ROWS_PER_TASK)]
-    workers = min(len(chunks), os.cpu_count() or 1, 8)
-    if workers <= 1:
-        run(slice(0, height))
-    else:
-        # A pool per call: frames take milliseconds, and no thread outlives the conversion.
-        with ThreadPoolExecutor(workers, thread_name_prefix="ocio") as pool:
-            list(pool.map(run, chunks))
+    reusable = in_place and rgb.device.type == "cpu" and rgb.dtype == torch.float32 and rgb.is_contiguous()
+    host = rgb.detach() if reusable else rgb.detach().to("cpu", torch.float32, copy=True).contiguous()
+    r, g, b = host.view(3, host.shape[-2] if host.dim() > 1 else 1, -1).numpy()
+    # One call: OCIO releases the GIL, so engine threads converting other frames run alongside;
+    # a thread pool per call costs more than it saves (threads may not outlive a conversion).
+    cpu.apply(module.PlanarImageDesc(r, g, b, r.shape[1], r.shape[0]))
     return host.view(rgb.shape).to(rgb.device)
 
 
