@@ -27,7 +27,14 @@ name, alias or role of the active config works too (:func:`colour_space_names` l
 names, and a missing or broken config, raise :class:`~filmstudio.core.errors.ColourError`
 subclasses that say what to do.
 
-PyOpenColorIO and torch are imported on first use, so importing this package stays cheap.
+Scripts can grade with :func:`grade_from_controls` (a :class:`Grade`: ASC CDL plus contrast, which
+:meth:`Grade.export` writes as .cc/.cdl/.clf/.ctf) and measure colour with :func:`to_lab`.
+
+The project's ``working_space`` setting names the role used as the working space; nodes do not see
+project settings yet, so every project currently works in the ``scene_linear`` role. Changing
+``$OCIO`` while running is picked up on the next conversion; :func:`reload_config` re-reads an
+edited config file. PyOpenColorIO and torch are imported on first use, so importing this package
+stays cheap.
 """
 
 from __future__ import annotations

@@ -68,9 +68,12 @@ def active_config() -> ActiveConfig:
 def reload_config() -> ActiveConfig:
     """Forget the loaded config and load it again (after the config file was edited)."""
     global _active
+    from filmstudio.colour.pipeline import clear_cache
+
     with _lock:
         _active = None
     ocio().ClearAllCaches()
+    clear_cache()
     return active_config()
 
 

@@ -169,3 +169,13 @@ def test_importing_the_package_imports_neither_torch_nor_ocio():
         "assert not {'torch', 'PyOpenColorIO', 'numpy'} & set(sys.modules), sys.modules.keys()"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_reload_reads_an_edited_config_again(monkeypatch, tmp_path):
+    path = write_config(tmp_path / "edited.ocio")
+    monkeypatch.setenv("OCIO", str(path))
+    image = torch.cat([torch.full((3, 1, 1), 0.5), torch.ones(1, 1, 1)])
+    assert colour.to_working(image, "gamma_test")[0].item() == pytest.approx(0.25)
+    path.write_text(path.read_text().replace("{value: 2}", "{value: 3}"))
+    colour.reload_config()
+    assert colour.to_working(image, "gamma_test")[0].item() == pytest.approx(0.125)
