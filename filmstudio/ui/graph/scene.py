@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QGraphicsScene, QWidget
 
 from filmstudio.core.commands import MoveNode
 from filmstudio.core.graph import GraphEvent, Link, NodeInstance
+from filmstudio.core.types import PortType
 from filmstudio.ui.graph import style
 from filmstudio.ui.graph.backdrop import BackdropItem
 from filmstudio.ui.graph.badges import CachedBadges
@@ -163,9 +164,12 @@ class GraphScene(QGraphicsScene):
         """A link into an Any input (a Dot) changes the colour of everything downstream of it."""
         for item in self.links.values():
             item.update()
-        for item in self.nodes.values():
-            if isinstance(item, DotItem):
-                item.update()
+        for node_item in self.nodes.values():
+            if isinstance(node_item, DotItem):
+                node_item.update()
+            for port in node_item.outputs.values():
+                if port.port_type is PortType.ANY:
+                    port.update()
 
     def _node_status_changed(self, uuid: str) -> None:
         item = self.nodes.get(uuid)
