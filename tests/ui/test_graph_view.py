@@ -129,6 +129,9 @@ def test_period_inserts_a_dot_after_the_selected_node(session, view, qtbot):
     assert session.graph.input_link(dot.uuid, "input").source == ramp.uuid
     assert session.graph.input_link(grade.uuid, "source").source == dot.uuid
     assert session.graph.output_type(dot.uuid, "output").value == "Image"
+    x, y = dot.position
+    drag(view, QPointF(x, y), QPointF(x + 60, y))  # the circle moves the Dot; its ports link
+    assert dot.position == (x + 60, y) and len(session.graph.links) == 2
 
 
 def test_error_badge_shows_the_message_after_a_failing_evaluation(session, view, qtbot):
@@ -184,6 +187,8 @@ def test_the_demo_project_is_drawn_with_every_node(session, qtbot, tmp_path):
     assert len(graph_view.graph_scene.links) == len(demo.graph.links)
     visible = graph_view.mapToScene(graph_view.viewport().rect()).boundingRect()
     assert all(visible.contains(QPointF(*node.position)) for node in demo.graph.nodes.values())
+    graph_view.action("legend").trigger()
+    assert graph_view.legend.isVisible() and graph_view.legend.geometry().bottom() < graph_view.height()
     image = graph_view.grab().toImage()
     assert image.pixelColor(5, 5).lightness() < 70  # the dark canvas
     assert graph_view.grab().save(str(tmp_path / "graph.png"))

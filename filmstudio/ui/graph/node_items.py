@@ -326,13 +326,14 @@ class DotItem(GraphNodeItem):
 
     def __init__(self, node: NodeInstance) -> None:
         super().__init__(node)
-        radius = style.DOT_RADIUS
+        # Small ports just outside the circle: a press on the circle itself moves the Dot.
+        offset = style.DOT_RADIUS + 2.0
         for port in node.type.inputs:
-            self.inputs[port.name] = PortItem(self, port.name, port.type, True, port.label, radius=3.0)
-            self.inputs[port.name].setPos(0, -radius)
+            self.inputs[port.name] = PortItem(self, port.name, port.type, True, port.label, 3.0, 4.5)
+            self.inputs[port.name].setPos(0, -offset)
         for port in node.type.outputs:
-            self.outputs[port.name] = PortItem(self, port.name, port.type, False, port.label, radius=3.0)
-            self.outputs[port.name].setPos(0, radius)
+            self.outputs[port.name] = PortItem(self, port.name, port.type, False, port.label, 3.0, 4.5)
+            self.outputs[port.name].setPos(0, offset)
         self.setToolTip(f"{node.name} (Dot)")
 
     def sync(self, detail: Any = None) -> None:

@@ -39,6 +39,7 @@ class PortItem(QGraphicsItem):
         is_input: bool,
         label: str = "",
         radius: float = style.PORT_RADIUS,
+        hit_radius: float = style.PORT_HIT_RADIUS,
     ) -> None:
         super().__init__(node_item)
         self.node_item = node_item
@@ -47,6 +48,7 @@ class PortItem(QGraphicsItem):
         self.is_input = is_input
         self.label = label or name
         self.radius = radius
+        self.hit_radius = hit_radius  # the area a press starts a link drag from
         self.highlight = NORMAL
         self._hovered = False
         self.setAcceptHoverEvents(True)
@@ -71,21 +73,23 @@ class PortItem(QGraphicsItem):
     def colour(self) -> QColor:
         """The type colour; an Any port shows the type that actually flows through it."""
         port_type = self.port_type
-        if port_type is PortType.ANY and not self.is_input:
-            graph = self.node_item.graph
-            if graph is not None and self.uuid in graph.nodes:
+        graph = self.node_item.graph
+        if port_type is PortType.ANY and graph is not None and self.uuid in graph.nodes:
+            if not self.is_input:
                 port_type = graph.output_type(self.uuid, self.name)
+            elif (link := graph.input_link(self.uuid, self.name)) is not None:
+                port_type = graph.output_type(link.source, link.source_port)
         return style.port_colour(port_type)
 
     # --- QGraphicsItem ---------------------------------------------------------------------------
 
     def boundingRect(self) -> QRectF:
-        r = style.PORT_HIT_RADIUS + 3
+        r = max(self.hit_radius, self.radius + 5.0) + 1
         return QRectF(-r, -r, 2 * r, 2 * r)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
-        r = style.PORT_HIT_RADIUS
+        r = self.hit_radius
         path.addEllipse(QPointF(0, 0), r, r)
         return path
 

@@ -167,7 +167,7 @@ class GraphScene(QGraphicsScene):
         for node_item in self.nodes.values():
             if isinstance(node_item, DotItem):
                 node_item.update()
-            for port in node_item.outputs.values():
+            for port in (*node_item.inputs.values(), *node_item.outputs.values()):
                 if port.port_type is PortType.ANY:
                     port.update()
 

@@ -18,6 +18,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QMouseEvent,
     QPainter,
+    QResizeEvent,
     QShowEvent,
     QWheelEvent,
 )
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import QGraphicsView, QMenu, QWidget
 
 from filmstudio.ui.graph import edits
 from filmstudio.ui.graph.commands import GraphCommands
+from filmstudio.ui.graph.legend import PortLegend
 from filmstudio.ui.graph.link_drag import LinkDrag
 from filmstudio.ui.graph.ports import PortItem
 from filmstudio.ui.graph.scene import GraphScene
@@ -60,6 +62,7 @@ class GraphView(GraphCommands, QGraphicsView):
         self._pan_from: QPoint | None = None
         self._link_drag: LinkDrag | None = None
         self._framed_once = False
+        self.legend = PortLegend(self)
         self.graph_actions: dict[str, QAction] = {}
         self._make_actions()
         session.projectReplaced.connect(self._project_replaced)
@@ -91,6 +94,10 @@ class GraphView(GraphCommands, QGraphicsView):
             action.triggered.connect(lambda _checked=False, slot=slot: slot())
             self.addAction(action)
             self.graph_actions[name] = action
+        legend = QAction("Port Colour Legend", self)
+        legend.setCheckable(True)
+        legend.toggled.connect(self.show_legend)
+        self.graph_actions["legend"] = legend
 
     def action(self, name: str) -> QAction:
         """One of the graph's actions by name (see :attr:`graph_actions`)."""
@@ -132,6 +139,15 @@ class GraphView(GraphCommands, QGraphicsView):
             self.set_zoom(FRAME_ZOOM)
         self.centerOn(rect.center())
 
+    def show_legend(self, shown: bool = True) -> None:
+        """Show the port colour legend in the bottom-left corner."""
+        self.legend.setVisible(shown)
+        self.graph_actions["legend"].setChecked(shown)
+        self._place_legend()
+
+    def _place_legend(self) -> None:
+        self.legend.move(8, self.height() - self.legend.height() - 8)
+
     def zoom(self) -> float:
         return self.transform().m11()
 
@@ -167,6 +183,10 @@ class GraphView(GraphCommands, QGraphicsView):
             self._framed_once = True
             self.frame_all()
         self.graph_scene.badges.request()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_legend()
 
     def hideEvent(self, event: QHideEvent) -> None:
         self.graph_scene.badges.stop()
@@ -286,6 +306,7 @@ class GraphView(GraphCommands, QGraphicsView):
             None,
             "disable",
             "frame_all",
+            "legend",
         ):
             if name is None:
                 menu.addSeparator()
