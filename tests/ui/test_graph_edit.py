@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QAction
 
 from filmstudio.ui.graph.ports import COMPATIBLE, REFUSED
 from tests.ui.test_graph_helpers import connect_by_drag, drag, make_view, port
@@ -50,6 +51,17 @@ def test_tab_search_with_a_node_selected_connects_it_downstream(session, view, q
     assert blur.position[1] > ramp.position[1]
     session.undo_stack.undo()
     assert session.graph.input_link(write.uuid, "source").source == ramp.uuid  # one step
+
+
+def test_a_menu_action_opens_the_search_too(session, view, qtbot):
+    menu_action = QAction("Add Node…", view)
+    menu_action.triggered.connect(view.open_node_search)  # passes checked=False
+    menu_action.trigger()
+    assert view.search.isVisible()
+    qtbot.keyClicks(view.search.line_edit, "const")
+    qtbot.keyClick(view.search.line_edit, Key.Key_Return)
+    assert [n.type.id for n in session.graph.nodes.values()] == ["Constant"]
+    view.shutdown()
 
 
 def test_escape_closes_the_search_without_adding(session, view, qtbot):

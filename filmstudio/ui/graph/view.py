@@ -106,8 +106,9 @@ class GraphView(GraphCommands, QGraphicsView):
     # --- search and framing ----------------------------------------------------------------------
 
     def open_node_search(self, at: QPoint | None = None) -> None:
-        """Show the Tab search at ``at`` (viewport coordinates; default: the cursor)."""
-        if at is None:
+        """Show the Tab search at ``at`` (viewport coordinates; default: the cursor). Safe to
+        connect to ``QAction.triggered`` (its ``checked`` argument is ignored)."""
+        if not isinstance(at, QPoint):
             at = (
                 self.mapFromScene(self._cursor)
                 if self._cursor is not None
@@ -162,10 +163,20 @@ class GraphView(GraphCommands, QGraphicsView):
 
     # --- helpers ---------------------------------------------------------------------------------
 
-    def _project_replaced(self) -> None:
+    def shutdown(self) -> None:
+        """Stop pending work (the badge refresher, a link drag, the search) before the session
+        closes; the main window calls it on exit."""
+        self._cancel_link_drag()
+        self.search.close_popup()
+        self.graph_scene.badges.stop()
+
+    def _cancel_link_drag(self) -> None:
         if self._link_drag is not None:
             self._link_drag.cancel()
             self._link_drag = None
+
+    def _project_replaced(self) -> None:
+        self._cancel_link_drag()
         self.search.close_popup()
         self.frame_all()
 
@@ -223,8 +234,7 @@ class GraphView(GraphCommands, QGraphicsView):
         elif plain and key == Qt.Key.Key_Period:
             self.add_dot()
         elif key == Qt.Key.Key_Escape and self._link_drag is not None:
-            self._link_drag.cancel()
-            self._link_drag = None
+            self._cancel_link_drag()
         else:
             super().keyPressEvent(event)
 
