@@ -41,16 +41,18 @@ WARMUP = 10
 SEED = 4
 
 
-def keep_none_alive() -> None:
-    """PySide6 6.12 on Python 3.11 drops a reference to None on every call of a void C++ method,
-    and thousands of playhead moves use them up ("deallocating None"). The editor guards against it
-    where it first imports Qt; a script driving a panel alone must do the same (same trick)."""
+def keep_singletons_alive() -> None:
+    """PySide6 6.12 on Python 3.11 drops a reference to None on every call of a void C++ method
+    (and to True/False from some bool returns), and a few thousand playhead moves use them up
+    ("deallocating None"). The editor guards against it where it imports Qt; a script driving a
+    panel alone must do the same (the same trick: give them a count nothing can use up)."""
     if sys.version_info < (3, 12) and sys.implementation.name == "cpython":
         import ctypes
 
-        count = ctypes.c_ssize_t.from_address(id(None))
-        if count.value < 1 << 59:
-            count.value += 1 << 60
+        for singleton in (None, True, False):
+            count = ctypes.c_ssize_t.from_address(id(singleton))
+            if count.value < 1 << 59:
+                count.value += 1 << 60
 
 
 def forget_decoded_frames() -> None:
@@ -75,6 +77,9 @@ class Probe:
     def __init__(self, panel: ViewerPanel) -> None:
         self.panel = panel
         self.loop = QEventLoop()
+        self.timeout = QTimer()
+        self.timeout.setSingleShot(True)
+        self.timeout.timeout.connect(self.loop.quit)
         self.target: int | None = None
         self.shown_at: float | None = None
         panel.canvas.imageShown.connect(self._shown)
@@ -92,8 +97,9 @@ class Probe:
         session.set_frame(frame)
         synchronous = self.shown_at is not None
         if not synchronous:
-            QTimer.singleShot(20_000, self.loop.quit)
+            self.timeout.start(20_000)
             self.loop.exec()
+            self.timeout.stop()
         if self.shown_at is None or self.panel.canvas.error:
             raise RuntimeError(f"frame {frame} was not shown: {self.panel.canvas.error or 'timeout'}")
         return self.shown_at - started, synchronous
@@ -108,7 +114,7 @@ def settle(app: QApplication) -> None:
 
 
 def main() -> int:
-    keep_none_alive()
+    keep_singletons_alive()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     session = EditorSession(Project.load(DEMO))
     panel = ViewerPanel(session)

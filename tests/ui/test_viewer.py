@@ -298,3 +298,25 @@ def test_the_baked_view_matches_the_exact_one_and_exact_mode_runs_it(session, vi
     shown(viewer, 1, qtbot)
     assert np.array_equal(pixels(viewer.canvas.image()), headless(session, noise, 1, exact=True))
     assert viewer.toolbar.view_combo.count() > 1 and viewer.toolbar.view_combo.isVisibleTo(viewer)
+
+
+def test_force_sync_evaluates_on_the_calling_thread(session, viewer):
+    node = noise(session)
+    viewer.requester.force_sync = True  # tests and scripts: no thread, no event loop
+    session.set_frame(77)
+    result = viewer.requester.last_result
+    assert result.frame == 77 and not result.error and viewer.requester.pending is None
+    assert np.array_equal(pixels(viewer.canvas.image()), headless(session, node, 77))
+
+
+def test_the_display_cache_keeps_the_most_recent_images_within_its_budget(qapp):
+    from filmstudio.ui.viewer.display_cache import DisplayCache, DisplayImage
+
+    cache = DisplayCache(budget_bytes=3 * 16 * 16 * 4)
+    images = [DisplayImage.wrap(key, np.full((16, 16, 4), key, np.uint8), 1.0) for key in range(4)]
+    for image in images[:3]:
+        cache.put(image)
+    assert cache.get(0) is images[0]  # now the most recently used
+    cache.put(images[3])
+    assert 1 not in cache and all(key in cache for key in (0, 2, 3))
+    assert cache.get(3).image.pixelColor(0, 0).red() == 3

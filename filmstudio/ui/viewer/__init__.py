@@ -4,6 +4,7 @@ zoom/pan, A/B wipe, channels and pixel readout, proxy scales, a timeline with ca
 Public entry: :class:`ViewerPanel`.
 """
 
-from filmstudio.ui.viewer.panel import ACTIONS, ViewerPanel
+from filmstudio.ui.viewer.actions import ACTIONS
+from filmstudio.ui.viewer.panel import ViewerPanel
 
 __all__ = ["ACTIONS", "ViewerPanel"]

@@ -10,18 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QHideEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QHideEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from filmstudio.core.graph import GraphEvent
 from filmstudio.ui.session import EditorSession
+from filmstudio.ui.viewer.actions import CHANNEL_ACTIONS, PROXY_ACTIONS, make_actions
 from filmstudio.ui.viewer.canvas import ImageCanvas
 from filmstudio.ui.viewer.display import Channel, PixelValue, default_view, display_names, view_names
 from filmstudio.ui.viewer.frames import FrameRequester, FrameResult
 from filmstudio.ui.viewer.icons import icon
 from filmstudio.ui.viewer.keys import key_frames, next_key, previous_key
 from filmstudio.ui.viewer.playback import Playback
-from filmstudio.ui.viewer.state import PROXY_SCALES, viewable_outputs
+from filmstudio.ui.viewer.state import viewable_outputs
 from filmstudio.ui.viewer.timeline import TimelineBar, last_frame_span
 from filmstudio.ui.viewer.toolbar import VIEWED, ViewerToolbar
 
@@ -32,50 +33,6 @@ STYLE = """
 #TimelineControls { background: #2b2b2b; border-top: 1px solid #1a1a1a; }
 QComboBox { padding: 1px 6px; }
 """
-
-# name: (menu text, shortcuts, icon)
-ACTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "play": ("Play / Pause", ("Space",), "play"),
-    "step_back": ("Step Back", ("Left",), "step_back"),
-    "step_forward": ("Step Forward", ("Right",), "step_forward"),
-    "step_back_10": ("Step Back 10 Frames", ("Shift+Left",), ""),
-    "step_forward_10": ("Step Forward 10 Frames", ("Shift+Right",), ""),
-    "previous_key": ("Previous Keyframe", ("Alt+Left",), "key_prev"),
-    "next_key": ("Next Keyframe", ("Alt+Right",), "key_next"),
-    "first_frame": ("First Frame", ("Home",), "first"),
-    "last_frame": ("Last Frame", ("End",), "last"),
-    "set_in": ("Set In Point", ("I",), "set_in"),
-    "set_out": ("Set Out Point", ("O",), "set_out"),
-    "clear_in_out": ("Clear In/Out Points", ("Alt+U",), ""),
-    "loop": ("Loop Playback", (), "loop"),
-    "fit": ("Fit", ("Ctrl+0", "H"), "fit"),
-    "zoom_100": ("100%", ("Ctrl+1",), ""),
-    "zoom_in": ("Zoom In", ("+", "="), ""),
-    "zoom_out": ("Zoom Out", ("-",), ""),
-    "input_a": ("Set Viewer Input A", ("1",), ""),
-    "input_b": ("Set Viewer Input B", ("2",), ""),
-    "wipe": ("A/B Wipe", ("W",), "wipe"),
-    "channel_rgb": ("RGB", (), ""),
-    "channel_red": ("Red", ("R",), ""),
-    "channel_green": ("Green", ("G",), ""),
-    "channel_blue": ("Blue", ("B",), ""),
-    "channel_alpha": ("Alpha", ("A",), ""),
-    "mask_overlay": ("Mask Overlay", ("M",), "mask"),
-    "proxy_1": ("Full Resolution", (), ""),
-    "proxy_2": ("Proxy 1/2", (), ""),
-    "proxy_4": ("Proxy 1/4", (), ""),
-    "auto_proxy": ("Automatic Proxy While Scrubbing", (), ""),
-    "exact_display": ("Exact Display Transform (Slower)", (), ""),
-}
-_CHECKABLE = {"loop", "wipe", "mask_overlay", "auto_proxy", "proxy_1", "proxy_2", "proxy_4", "exact_display"}
-_CHANNEL_ACTIONS = {
-    "channel_rgb": Channel.RGB,
-    "channel_red": Channel.RED,
-    "channel_green": Channel.GREEN,
-    "channel_blue": Channel.BLUE,
-    "channel_alpha": Channel.ALPHA,
-}
-_PROXY_ACTIONS = dict(zip(("proxy_1", "proxy_2", "proxy_4"), PROXY_SCALES, strict=True))
 
 
 class ViewerPanel(QWidget):
@@ -155,21 +112,9 @@ class ViewerPanel(QWidget):
             "input_a": lambda: self.assign_input("a"),
             "input_b": lambda: self.assign_input("b"),
         }
-        actions = {}
-        for name, (text, shortcuts, icon_name) in ACTIONS.items():
-            action = QAction(text, self)
-            action.setObjectName(f"viewer_{name}")
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            if icon_name:
-                action.setIcon(icon(icon_name))
-            keys = ", ".join(shortcuts)
-            action.setToolTip(f"{text} ({keys})" if keys else text)
-            action.setCheckable(name in _CHECKABLE or name in _CHANNEL_ACTIONS)
-            if name in slots:
-                action.triggered.connect(slots[name])
-            self.addAction(action)
-            actions[name] = action
+        actions = make_actions(self)
+        for name, slot in slots.items():
+            actions[name].triggered.connect(slot)
         actions["loop"].setChecked(True)
         actions["loop"].toggled.connect(self._set_loop)
         actions["wipe"].toggled.connect(self.set_wipe)
@@ -177,9 +122,9 @@ class ViewerPanel(QWidget):
         actions["auto_proxy"].setChecked(True)
         actions["auto_proxy"].toggled.connect(self._set_auto_proxy)
         actions["exact_display"].toggled.connect(self._set_exact)
-        for name, channel in _CHANNEL_ACTIONS.items():
+        for name, channel in CHANNEL_ACTIONS.items():
             actions[name].triggered.connect(lambda _checked=False, c=channel: self.toggle_channel(c))
-        for name, scale in _PROXY_ACTIONS.items():
+        for name, scale in PROXY_ACTIONS.items():
             actions[name].triggered.connect(lambda _checked=False, s=scale: self.set_proxy(s))
         return actions
 
@@ -396,9 +341,9 @@ class ViewerPanel(QWidget):
                     combo.addItem(node.name, node.uuid)
             combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen in graph.nodes else 0)
         toolbar.channel_combo.setCurrentIndex(toolbar.channel_combo.findData(state.channel))
-        for name, channel in _CHANNEL_ACTIONS.items():
+        for name, channel in CHANNEL_ACTIONS.items():
             actions[name].setChecked(state.channel is channel)
-        for name, scale in _PROXY_ACTIONS.items():
+        for name, scale in PROXY_ACTIONS.items():
             actions[name].setChecked(state.proxy == scale)
         actions["wipe"].setChecked(state.wipe)
         toolbar.display_combo.setCurrentText(state.display)
