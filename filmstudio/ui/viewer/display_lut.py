@@ -26,7 +26,7 @@ _SPLIT_PIXELS = 1_000_000  # frames larger than this are converted in two halves
 
 _lock = threading.Lock()
 _baking = threading.Lock()  # one bake at a time (two threads asking for one look wait for it)
-_baked: dict[tuple[str, str | None], BakedDisplay] = {}
+_baked: dict[tuple[object, str, str | None], BakedDisplay] = {}
 
 
 class BakedDisplay:
@@ -93,7 +93,7 @@ def _planar(plane: np.ndarray) -> np.ndarray:
 def baked(display: str, view: str | None, wait: bool = True) -> BakedDisplay | None:
     """The baked LUT of ``display``/``view``, baking it now if needed (``wait=False``: None unless
     it is baked already — the GUI thread's way of asking)."""
-    key = (display, view)
+    key = (_config_identity(), display, view)
     found = _baked.get(key)
     if found is not None or not wait:
         return found
@@ -106,7 +106,16 @@ def baked(display: str, view: str | None, wait: bool = True) -> BakedDisplay | N
     return found
 
 
+def _config_identity() -> object:
+    """Which OCIO config is active: a LUT baked from another (``$OCIO`` changed, the config was
+    reloaded) is not used."""
+    from filmstudio.colour import active_config
+
+    active = active_config()
+    return (active.source, id(active.config))
+
+
 def forget() -> None:
-    """Drop every baked LUT (after the OCIO config changed)."""
+    """Drop every baked LUT."""
     with _lock:
         _baked.clear()
