@@ -41,20 +41,6 @@ WARMUP = 10
 SEED = 4
 
 
-def keep_singletons_alive() -> None:
-    """PySide6 6.12 on Python 3.11 drops a reference to None on every call of a void C++ method
-    (and to True/False from some bool returns), and a few thousand playhead moves use them up
-    ("deallocating None"). The editor guards against it where it imports Qt; a script driving a
-    panel alone must do the same (the same trick: give them a count nothing can use up)."""
-    if sys.version_info < (3, 12) and sys.implementation.name == "cpython":
-        import ctypes
-
-        for singleton in (None, True, False):
-            count = ctypes.c_ssize_t.from_address(id(singleton))
-            if count.value < 1 << 59:
-                count.value += 1 << 60
-
-
 def forget_decoded_frames() -> None:
     """Empty every open clip's decoded-frame window and decoder position, so the next read of any
     frame seeks and decodes (private media state; a benchmark may reach into it, the app never)."""
@@ -131,7 +117,6 @@ def settle(app: QApplication) -> None:
 
 
 def main() -> int:
-    keep_singletons_alive()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     session = EditorSession(Project.load(DEMO))
     panel = ViewerPanel(session)

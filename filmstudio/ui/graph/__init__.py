@@ -6,10 +6,6 @@ events), ``node_items``/``backdrop``/``ports``/``links`` (items drawn by hand), 
 and insertion), ``style`` (colours and sizes).
 """
 
-from filmstudio.ui.graph._pyside_none import keep_none_alive
-
-keep_none_alive()  # before any drawing: see the module for the PySide6 6.12 bug
-
-from filmstudio.ui.graph.view import GraphView  # noqa: E402 - after the workaround
+from filmstudio.ui.graph.view import GraphView
 
 __all__ = ["GraphView"]
