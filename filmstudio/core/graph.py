@@ -454,7 +454,10 @@ class Graph:
         """Link ``source`` to ``target`` (undoable). Ports default to the source's first output and
         the target's first free input that accepts it."""
         src, dst = self.node(source), self.node(target)
-        source_port = source_port or src.type.outputs[0].name
+        if source_port is None:
+            if not src.type.outputs:
+                raise UnknownPortError(f"{src.name} has no outputs to connect")
+            source_port = src.type.outputs[0].name
         if target_port is None:
             target_port = self._default_input(src, source_port, dst, replace)
         link = Link(src.uuid, source_port, dst.uuid, target_port)

@@ -78,6 +78,7 @@ class EditorSession(QObject):
         self._running: dict[str, int] = {}
         self._nodeEvent.connect(self._node_event)
         self._unsubscribe = self._attach(self.project)
+        self._viewed = self.viewed_node
 
     # --- project lifetime ------------------------------------------------------------------------
 
@@ -94,6 +95,7 @@ class EditorSession(QObject):
         self.selected, self.pinned = (), None
         self.in_point, self.out_point = project.settings.frame_range.first, self._last_frame()
         self._unsubscribe = self._attach(project)
+        self._viewed = self.viewed_node
         self.projectReplaced.emit()
         self.selectionChanged.emit()
         self.viewedNodeChanged.emit()
@@ -138,6 +140,8 @@ class EditorSession(QObject):
             self._status.pop(event.node)  # an edit may have fixed it; the next evaluation tells
             self.nodeStatusChanged.emit(event.node)
         self.graphChanged.emit(event)
+        if event.kind in ("node_added", "node_removed", "link_added", "link_removed", "node_changed"):
+            self._update_viewed()  # the default viewed node follows the Write's input
 
     # --- node status (badges) --------------------------------------------------------------------
 
@@ -159,13 +163,16 @@ class EditorSession(QObject):
         self.nodeStatusChanged.emit(uuid)
 
     def _forget(self, uuid: str) -> None:
-        viewed = self.viewed_node
         if uuid in self.selected:
             self.selected = tuple(u for u in self.selected if u != uuid)
             self.selectionChanged.emit()
         if self.pinned == uuid:
             self.pinned = None
-        if self.viewed_node != viewed:
+
+    def _update_viewed(self) -> None:
+        viewed = self.viewed_node
+        if viewed != self._viewed:
+            self._viewed = viewed
             self.viewedNodeChanged.emit()
 
     # --- what the artist looks at ----------------------------------------------------------------
@@ -182,18 +189,14 @@ class EditorSession(QObject):
         selected = tuple(dict.fromkeys(u for u in uuids if u in self.project.graph.nodes))
         if selected == self.selected:
             return
-        viewed = self.viewed_node
         self.selected = selected
         self.selectionChanged.emit()
-        if self.viewed_node != viewed:
-            self.viewedNodeChanged.emit()
+        self._update_viewed()
 
     def pin(self, uuid: str | None) -> None:
         """Keep the viewer on ``uuid`` whatever is selected (None unpins)."""
-        viewed = self.viewed_node
         self.pinned = uuid
-        if self.viewed_node != viewed:
-            self.viewedNodeChanged.emit()
+        self._update_viewed()
 
     @property
     def viewed_node(self) -> str | None:

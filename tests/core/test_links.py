@@ -75,3 +75,11 @@ def test_connect_picks_the_first_free_compatible_input_and_can_replace(project):
     assert project.graph.input_link(grade.uuid, "source").source == noise.uuid
     project.undo()
     assert project.graph.input_link(grade.uuid, "source").source == ramp.uuid
+
+
+def test_a_node_without_outputs_cannot_be_a_link_source(project):
+    from filmstudio.core.errors import UnknownPortError
+
+    backdrop, grade = project.add_node("Backdrop"), project.add_node("Grade")
+    with pytest.raises(UnknownPortError, match="has no outputs"):
+        project.connect(backdrop, grade)

@@ -42,9 +42,11 @@ def test_a_refused_edit_records_nothing_and_is_reported(session, qtbot):
         graph.connect(constant, track, target_port="track")
 
 
-def test_viewed_node_follows_selection_and_pin(session):
+def test_viewed_node_follows_selection_and_pin(session, qtbot):
     graph = session.graph
-    ramp, grade = graph.create("Ramp"), graph.create("Grade")
+    ramp = graph.create("Ramp")
+    with qtbot.waitSignal(session.viewedNodeChanged):  # the new last node becomes the default
+        grade = graph.create("Grade")
     assert session.viewed_node == grade.uuid  # nothing selected: the last viewable node
     session.select([ramp.uuid])
     assert session.viewed_node == ramp.uuid
