@@ -33,6 +33,13 @@ from filmstudio.ui.session import EditorSession
 from filmstudio.ui.viewer import ViewerPanel
 
 PROJECT_FILTER = "FilmStudio projects (*.fsproj);;All files (*)"
+VIEWER_MENU = (
+    ("play", "loop", "step_back", "step_forward", "previous_key", "next_key", "first_frame", "last_frame"),
+    ("set_in", "set_out", "clear_in_out"),
+    ("fit", "zoom_100", "input_a", "input_b", "wipe"),
+)
+# Viewer actions whose shortcuts work wherever the focus is (the rest act in the viewer only).
+TRANSPORT = {"play", "step_back", "step_forward", "first_frame", "last_frame", "previous_key", "next_key"}
 
 
 class MainWindow(QMainWindow):
@@ -127,6 +134,16 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         for dock in (self.graph_dock, self.inspector_dock, self.jobs_dock):
             view.addAction(dock.toggleViewAction())
+
+        viewer = bar.addMenu("V&iewer")
+        actions = self.viewer.actions_by_name
+        for group in VIEWER_MENU:
+            for name in group:
+                action = actions[name]
+                if name in TRANSPORT:  # work from anywhere, as in Nuke; text fields keep their keys
+                    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+                viewer.addAction(action)
+            viewer.addSeparator()
 
         render = bar.addMenu("&Render")
         self._action(render, "&Export…", self.export_dialog)

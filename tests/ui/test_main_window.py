@@ -156,5 +156,17 @@ def test_status_bar_shows_frame_cache_and_device(qtbot, make_window, registry, s
     assert window.inspector_dock.widget() is window.inspector
     assert window.centralWidget() is window.viewer
     menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert menus == ["File", "Edit", "View", "Render", "Help"]
+    assert menus == ["File", "Edit", "View", "Viewer", "Render", "Help"]
     assert Qt.DockWidgetArea.RightDockWidgetArea == window.dockWidgetArea(window.inspector_dock)
+
+
+def test_space_and_arrows_drive_the_playhead_from_the_graph(qtbot, make_window, shot):
+    window = make_window(shot)
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.graph_view.setFocus()
+    window.session.set_frame(10)
+    qtbot.keyClick(window.graph_view, Qt.Key.Key_Right)
+    assert window.session.current_frame == 11
+    qtbot.keyClick(window.graph_view, Qt.Key.Key_End)
+    assert window.session.current_frame == 100
