@@ -88,6 +88,31 @@ class Job(QObject):
         self.state, self.message = state, message
 
 
+def analysis_job(session: EditorSession, uuid: str) -> Job:
+    """A job running a node's analysis pass (e.g. Deflicker, Tracker) over the in/out range; the
+    result is stored in the node's state as one undo step when it finishes (GUI thread)."""
+    from filmstudio.engine.jobs import AnalysisJob, run_analysis
+
+    node = session.node(uuid)
+    if node.type.analysis_state is None:
+        raise FilmStudioError(f"{node.name} ({node.type.id}) has no analysis pass")
+    frames = list(range(session.in_point, session.out_point + 1))
+    scheduler, graph = session.engine.scheduler, session.graph
+    outcome: list[AnalysisJob] = []
+
+    def run(progress: Callable[[int, int], None], cancel: CancelToken) -> str:
+        outcome.append(run_analysis(scheduler, node, frames, progress, cancel))
+        return f"analysed {node.name} over frames {frames[0]}-{frames[-1]}"
+
+    def store(state: str, _message: str) -> None:
+        if state == "done" and outcome and uuid in graph.nodes and session.graph is graph:
+            outcome[0].apply(graph)
+
+    job = Job(f"Analyse {node.name}", run)
+    job.finished.connect(store)
+    return job
+
+
 class JobsPanel(QWidget):
     """Jobs with progress and a cancel button, above the log of everything the session reported."""
 

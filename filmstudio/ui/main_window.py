@@ -28,7 +28,7 @@ from filmstudio.ui.autosave import Autosaver, RecentFiles, Recovery, find_recove
 from filmstudio.ui.export_dialog import ExportDialog
 from filmstudio.ui.graph import GraphView
 from filmstudio.ui.inspector import Inspector
-from filmstudio.ui.jobs import JobsPanel
+from filmstudio.ui.jobs import JobsPanel, analysis_job
 from filmstudio.ui.session import EditorSession
 from filmstudio.ui.viewer import ViewerPanel
 
@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
 
         render = bar.addMenu("&Render")
         self._action(render, "&Export…", self.export_dialog)
+        self._action(render, "&Analyse Selected Node", self.analyse_selected, QKeySequence("Ctrl+Shift+A"))
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About FilmStudio", self._about)
@@ -310,6 +311,19 @@ class MainWindow(QMainWindow):
         if dialog.exec() and dialog.job() is not None:
             self.jobs_dock.show()
             self.jobs.start(dialog.job())
+
+    def analyse_selected(self) -> None:
+        """Run the selected node's analysis pass over the in/out range in the jobs panel."""
+        if not self.session.selected:
+            self.session.report("select a node with an analysis pass (e.g. Deflicker) first", "warning")
+            return
+        try:
+            job = analysis_job(self.session, self.session.selected[-1])
+        except FilmStudioError as error:
+            self.session.report(str(error), "warning")
+            return
+        self.jobs_dock.show()
+        self.jobs.start(job)
 
     def _about(self) -> None:
         from filmstudio import __version__

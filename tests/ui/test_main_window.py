@@ -170,3 +170,24 @@ def test_space_and_arrows_drive_the_playhead_from_the_graph(qtbot, make_window, 
     assert window.session.current_frame == 11
     qtbot.keyClick(window.graph_view, Qt.Key.Key_End)
     assert window.session.current_frame == 100
+
+
+def test_analysis_pass_runs_in_the_jobs_panel_and_is_one_undo_step(qtbot, make_window, registry, tmp_path):
+    project = Project(fps=24, frame_range=(1, 20), width=32, height=18, registry=registry)
+    card = project.add_node("Constant", color=(0.5, 0.4, 0.3, 1.0))
+    grade = project.connect(card, project.add_node("Grade"))
+    for frame in range(1, 21):
+        grade.set_keyframe("gain", frame, (0.8 if frame % 2 else 1.2,) * 3 + (1.0,))
+    project.connect(grade, project.add_node("Deflicker", name="Even"))
+    project.save(tmp_path / "flicker.fsproj")
+    window = make_window(tmp_path / "flicker.fsproj")
+    even = window.session.node("Even")
+    window.session.select([even.uuid])
+    steps = window.session.undo_stack.count()
+    window.analyse_selected()
+    (job,) = window.jobs.jobs
+    qtbot.waitUntil(lambda: job.state == "done" and "luminance" in even.state, timeout=20_000)
+    assert sorted(map(int, even.state["luminance"])) == list(range(1, 21))
+    assert window.session.undo_stack.count() == steps + 1
+    window.session.undo_stack.undo()
+    assert "luminance" not in even.state
