@@ -15,6 +15,7 @@ from pathlib import Path
 
 from filmstudio import __version__
 from filmstudio.core.errors import Cancelled, FilmStudioError
+from filmstudio.models.cli import add_models_parser, run_models
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -41,10 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="describe a project or a media file")
     info.add_argument("path")
     commands.add_parser("nodes", help="list the installed node types")
+    add_models_parser(commands)
     return parser
 
 
-COMMANDS = ("render", "info", "nodes")
+COMMANDS = ("render", "info", "nodes", "models")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _info(args.path)
         if args.command == "nodes":
             return _list_nodes()
+        if args.command == "models":
+            return run_models(args)
         return _editor(editor_project)
     except (KeyboardInterrupt, Cancelled):
         print("\nfilmstudio: interrupted; no output was written", file=sys.stderr)
@@ -70,6 +74,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _editor(project: str | None) -> int:
+    import os
+
+    headless = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    )
+    if headless:
+        print(
+            "filmstudio: no display to open the editor on (DISPLAY/WAYLAND_DISPLAY unset); run it in a "
+            "desktop session, or render headless with `filmstudio render PROJECT`",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     try:
         from filmstudio.ui.app import run_editor
     except ImportError as error:

@@ -94,11 +94,16 @@ def test_ctrl_c_leaves_no_partial_output(shot, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_main_without_a_command_explains_itself(capsys):
-    assert main([]) == 1
-    assert "filmstudio render" in capsys.readouterr().err
-
-
 def test_project_info(shot):
     out = filmstudio("info", str(shot)).stdout
     assert "2 nodes" in out and "Read1" in out and os.path.basename(str(shot)) in out
+
+
+def test_the_editor_without_a_display_explains_itself(monkeypatch, capsys):
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    assert main([]) == 1
+    error = capsys.readouterr().err
+    assert "no display" in error and "filmstudio render" in error

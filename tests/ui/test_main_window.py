@@ -191,3 +191,16 @@ def test_analysis_pass_runs_in_the_jobs_panel_and_is_one_undo_step(qtbot, make_w
     assert window.session.undo_stack.count() == steps + 1
     window.session.undo_stack.undo()
     assert "luminance" not in even.state
+
+
+def test_the_editor_opens_the_demo_project_and_shows_a_frame(qtbot):
+    from filmstudio.ui.app import DEMO_PROJECT, open_window
+
+    window = open_window(offer_recovery=False)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.session.project.path == DEMO_PROJECT
+    canvas = window.viewer.canvas
+    qtbot.waitUntil(lambda: canvas.image() is not None, timeout=30_000)
+    assert not canvas.error
+    assert window.windowTitle().startswith("demo.fsproj")
