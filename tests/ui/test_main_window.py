@@ -193,11 +193,12 @@ def test_analysis_pass_runs_in_the_jobs_panel_and_is_one_undo_step(qtbot, make_w
     assert "luminance" not in even.state
 
 
-def test_the_editor_opens_the_demo_project_and_shows_a_frame(qtbot):
+def test_the_editor_opens_the_demo_project_and_shows_a_frame(qtbot, request):
     from filmstudio.ui.app import DEMO_PROJECT, open_window
 
     window = open_window(offer_recovery=False)
     qtbot.addWidget(window)
+    request.addfinalizer(lambda: window)  # alive until pytest-qt has closed it (threads stop)
     window.show()
     assert window.session.project.path == DEMO_PROJECT
     canvas = window.viewer.canvas
