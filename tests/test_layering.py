@@ -14,6 +14,8 @@ HEADLESS = [
     "filmstudio.media",
     "filmstudio.render",
     "filmstudio.cli",
+    "filmstudio.models",
+    "filmstudio.models.cli",
     "filmstudio_nodes",
 ]
 
@@ -50,3 +52,14 @@ def test_listing_the_node_registry_does_not_import_torch():
         "print('torch' in sys.modules, 'cv2' in sys.modules)"
     )
     assert run(code).strip() == "False False"
+
+
+def test_model_commands_do_not_import_torch():
+    code = (
+        "import sys\n"
+        "from filmstudio.cli import main\n"
+        "main(['models', 'where'])\n"
+        "main(['models', 'list'])\n"
+        "print('torch' in sys.modules, 'transformers' in sys.modules, 'spandrel' in sys.modules)"
+    )
+    assert run(code).strip().splitlines()[-1] == "False False False"

