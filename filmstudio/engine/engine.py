@@ -9,7 +9,7 @@ and the renderer alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,6 +99,23 @@ class Engine:
         self._generation += 1
         plan = self.scheduler.prepare(node, frame, output, scale, token, cache_frames)
         future = self.executors.requests.submit(self.scheduler.execute, plan)
+        return Request(future, token, self._generation)
+
+    def submit_frames(
+        self,
+        node: str | NodeInstance,
+        frames: Sequence[int],
+        output: str | None = None,
+        scale: float = 1.0,
+        cache_frames: bool = True,
+    ) -> Request:
+        """Evaluate ``node`` at several frames as one background request whose result is the list
+        of values; model nodes that batch get these frames together (exports). Planned here, as
+        :meth:`submit`."""
+        token = CancelToken()
+        self._generation += 1
+        plans = self.scheduler.prepare_frames(node, frames, output, scale, token, cache_frames)
+        future = self.executors.requests.submit(self.scheduler.execute_frames, plans)
         return Request(future, token, self._generation)
 
     def is_cached(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> bool:

@@ -78,6 +78,11 @@ class Executors:
                 self._models[device] = worker
             return worker
 
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`shutdown` has begun: no new work is accepted."""
+        return self._closed
+
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("the engine is closed")

@@ -22,7 +22,7 @@ import hashlib
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +32,7 @@ from filmstudio.core.errors import Cancelled, EvaluationError, FilmStudioError
 from filmstudio.core.graph import Graph, Link, NodeInstance, active_take, digest_json
 from filmstudio.core.node import Device
 from filmstudio.core.project import Project
+from filmstudio.engine.batching import Batcher
 from filmstudio.engine.cache import MISSING, FrameCache
 from filmstudio.engine.convert import converter
 from filmstudio.engine.executors import Executors
@@ -137,8 +138,50 @@ class Scheduler:
 
     def execute(self, plan: Plan) -> Any:
         """The run pass of a plan made by :meth:`prepare` (any thread; once per plan)."""
-        self._run(plan.target, plan.memo, plan.cancel)
+        self._run([plan.target], plan.memo, plan.cancel)
         return self._output(plan.target, plan.port, plan.memo)
+
+    def prepare_frames(
+        self,
+        node: str | NodeInstance,
+        frames: Sequence[int],
+        output: str | None = None,
+        scale: float = 1.0,
+        cancel: CancelToken | None = None,
+        cache_frames: bool = True,
+    ) -> list[Plan]:
+        """Plans of ``node`` at several frames sharing one memo, to run together with
+        :meth:`execute_frames` (as :meth:`prepare`, on the graph's thread)."""
+        cancel = cancel or CancelToken()
+        instance = self.project.graph.node(node)
+        port = output or instance.type.outputs[0].name
+        memo: dict[tuple[str, int], _Step] = {}
+        targets = [self._plan(instance.uuid, int(frame), scale, cancel, memo) for frame in frames]
+        if not cache_frames:
+            for step in memo.values():
+                step.store = not step.varies
+        return [Plan(target, port, memo, cancel) for target in targets]
+
+    def execute_frames(self, plans: Sequence[Plan]) -> list[Any]:
+        """Run plans made by :meth:`prepare_frames` as one request: model nodes that batch
+        (:mod:`filmstudio.engine.batching`) get these frames together. Same results as one
+        :meth:`execute` per frame; exports use it."""
+        if not plans:
+            return []
+        self._run([plan.target for plan in plans], plans[0].memo, plans[0].cancel)
+        return [self._output(plan.target, plan.port, plan.memo) for plan in plans]
+
+    def evaluate_frames(
+        self,
+        node: str | NodeInstance,
+        frames: Sequence[int],
+        output: str | None = None,
+        scale: float = 1.0,
+        cancel: CancelToken | None = None,
+        cache_frames: bool = True,
+    ) -> list[Any]:
+        """:meth:`evaluate` at several frames in one request (see :meth:`execute_frames`)."""
+        return self.execute_frames(self.prepare_frames(node, frames, output, scale, cancel, cache_frames))
 
     def key(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> str:
         """The cache key of ``node`` at ``frame`` (for the cache bar and for tests)."""
@@ -162,7 +205,7 @@ class Scheduler:
         step = self._plan(instance.uuid, int(frame), scale, cancel, memo, force=True)
         assert step.ctx is not None
         for _input, source, _port in step.wanted:
-            self._run(memo[source], memo, cancel)
+            self._run([memo[source]], memo, cancel)
         step.ctx.inputs = self._inputs(step, memo)
         return step.ctx
 
@@ -320,8 +363,8 @@ class Scheduler:
                     inputs[name] = function(inputs[name])
         return inputs
 
-    def _run(self, target: _Step, memo: dict[tuple[str, int], _Step], cancel: CancelToken) -> None:
-        order = self._collect(target, memo)
+    def _run(self, targets: list[_Step], memo: dict[tuple[str, int], _Step], cancel: CancelToken) -> None:
+        order = self._collect(targets, memo)
         if not order:
             return
         waiting_on: dict[int, int] = {}
@@ -336,17 +379,18 @@ class Scheduler:
             for source_id in waiting:
                 dependents.setdefault(source_id, []).append(step)
         ready = [s for s in order if waiting_on[id(s)] == 0]
-        running: dict[Future[Any], _Step] = {}
+        # Steps of different frames can share a key (a still, a non-time-dependent chain), and so
+        # one future: each future lists every step waiting on it.
+        running: dict[Future[Any], list[_Step]] = {}
         # Drop each intermediate frame as soon as its last reader has run: a long chain at 4K must
         # not hold every frame until the request ends (the cache keeps what its budget allows).
         readers = {id(s): len(dependents.get(id(s), ())) for s in order}
-
-        while target.alias is not None:
-            target = memo[target.alias]
+        kept = {id(self._resolve(target, memo)) for target in targets}
+        batches = Batcher(order)
 
         def finished(step: _Step) -> None:
             for source in reads[id(step)]:
-                if id(source) in readers and source is not target:
+                if id(source) in readers and id(source) not in kept:
                     readers[id(source)] -= 1
                     if readers[id(source)] == 0:
                         source.value = MISSING
@@ -356,10 +400,12 @@ class Scheduler:
                     ready.append(dependent)
 
         try:
-            while ready or running:
+            while ready or running or batches.held:
                 cancel.raise_if_cancelled()
                 while ready:
                     step = ready.pop()
+                    if batches.hold(step):
+                        continue
                     if (
                         not running
                         and not ready
@@ -370,23 +416,34 @@ class Scheduler:
                         step.value = self._compute(step, memo, cancel)
                         finished(step)
                     else:
-                        running[self._start(step, memo, cancel)] = step
+                        running.setdefault(self._start(step, memo, cancel), []).append(step)
+                for batch in batches.due(stalled=not running and not ready):
+                    for future, step in zip(self._start_batch(batch, memo, cancel), batch, strict=True):
+                        running.setdefault(future, []).append(step)
                 if not running:
-                    break
+                    continue
                 for future in wait(running, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED).done:
-                    step = running.pop(future)
+                    steps = running.pop(future)
                     try:
-                        step.value = future.result()
+                        value = future.result()
                     except Cancelled:
-                        if cancel.cancelled:
+                        if cancel.cancelled or self.executors.closed:
                             raise
-                        ready.append(step)  # another request computing this key was cancelled
+                        ready.extend(steps)  # another request computing this key was cancelled
                         continue
-                    finished(step)
+                    for step in steps:
+                        step.value = value
+                        finished(step)
         except BaseException:
             for future in running:
                 future.cancel()
             raise
+
+    @staticmethod
+    def _resolve(step: _Step, memo: dict[tuple[str, int], _Step]) -> _Step:
+        while step.alias is not None:
+            step = memo[step.alias]
+        return step
 
     def _resolved_sources(self, step: _Step, memo: dict[tuple[str, int], _Step]) -> list[_Step]:
         """The steps whose values ``step`` reads, looking through disabled (aliased) nodes."""
@@ -398,11 +455,11 @@ class Scheduler:
             targets.append(source_step)
         return targets
 
-    def _collect(self, target: _Step, memo: dict[tuple[str, int], _Step]) -> list[_Step]:
+    def _collect(self, targets: list[_Step], memo: dict[tuple[str, int], _Step]) -> list[_Step]:
         """The steps to compute, inputs first; cached steps get their value and stop the walk."""
         order: list[_Step] = []
         seen: set[int] = set()
-        stack: list[tuple[_Step, bool]] = [(target, False)]
+        stack: list[tuple[_Step, bool]] = [(target, False) for target in reversed(targets)]
         while stack:
             step, expanded = stack.pop()
             while step.alias is not None:
@@ -433,12 +490,25 @@ class Scheduler:
             future = Future()
             self._inflight[key] = future
         device = step.node.type.device
-        executor = self.executors.model_worker() if device is Device.GPU else self.executors.cpu
         try:
-            executor.submit(self._compute_into, future, step, memo, cancel)
+            executor = self.executors.model_worker() if device is Device.GPU else self.executors.cpu
+            work = executor.submit(self._compute_into, future, step, memo, cancel)
         except RuntimeError as error:  # the engine is shutting down
             self._finish(key, future, error=Cancelled(str(error)))
+        else:
+            self._follow(work, [(key, future)])
         return future
+
+    def _follow(self, work: Future[Any], futures: list[tuple[str, Future[Any]]]) -> None:
+        """If the executor drops ``work`` before it starts (the engine closing cancels queued work),
+        fail ``futures`` with :class:`Cancelled` so that no request waits on them forever."""
+
+        def dropped(done: Future[Any]) -> None:
+            if done.cancelled():
+                for key, future in futures:
+                    self._finish(key, future, error=Cancelled("the engine closed before this work ran"))
+
+        work.add_done_callback(dropped)
 
     def _compute_into(
         self, future: Future[Any], step: _Step, memo: dict[tuple[str, int], _Step], cancel: CancelToken
@@ -452,6 +522,92 @@ class Scheduler:
             self._finish(step.key or "", future, error=error)
         else:
             self._finish(step.key or "", future, result=result)
+
+    def _start_batch(
+        self, steps: list[_Step], memo: dict[tuple[str, int], _Step], cancel: CancelToken
+    ) -> list[Future[Any]]:
+        """Run steps of one batchable node as one call on the model worker; one future per step
+        (a step whose key another request is computing joins that instead)."""
+        if len(steps) == 1:
+            return [self._start(steps[0], memo, cancel)]
+        futures: list[Future[Any]] = []
+        mine: list[tuple[_Step, Future[Any]]] = []
+        with self._lock:
+            for step in steps:
+                future = self._inflight.get(step.key or "")
+                if future is None:
+                    future = self._inflight[step.key or ""] = Future()
+                    mine.append((step, future))
+                futures.append(future)
+        if mine:
+            try:
+                work = self.executors.model_worker().submit(self._compute_batch_into, mine, memo, cancel)
+            except RuntimeError as error:  # the engine is shutting down
+                for step, future in mine:
+                    self._finish(step.key or "", future, error=Cancelled(str(error)))
+            else:
+                self._follow(work, [(step.key or "", future) for step, future in mine])
+        return futures
+
+    def _compute_batch_into(
+        self, work: list[tuple[_Step, Future[Any]]], memo: dict[tuple[str, int], _Step], cancel: CancelToken
+    ) -> None:
+        live = []
+        for step, future in work:
+            if future.set_running_or_notify_cancel():
+                live.append((step, future))
+            else:
+                self._finish(step.key or "", future)
+        if not live:
+            return
+        try:
+            results = self._compute_batch([step for step, _future in live], memo, cancel)
+        except BaseException as error:
+            for step, future in live:
+                self._finish(step.key or "", future, error=error)
+        else:
+            for (step, future), result in zip(live, results, strict=True):
+                self._finish(step.key or "", future, result=result)
+
+    def _compute_batch(
+        self, steps: list[_Step], memo: dict[tuple[str, int], _Step], cancel: CancelToken
+    ) -> list[Any]:
+        """:meth:`_compute` for several steps of one node, in one ``evaluate_batch`` call."""
+        cancel.raise_if_cancelled()
+        node = steps[0].node
+        contexts = [step.ctx for step in steps if step.ctx is not None]
+        assert len(contexts) == len(steps)
+        inputs = [self._inputs(step, memo) for step in steps]
+        for ctx, step_inputs in zip(contexts, inputs, strict=True):
+            ctx.inputs = step_inputs
+
+        def tell(event: str, detail: str = "") -> None:
+            if self.observer is not None:
+                for step in steps:
+                    self.observer(node.uuid, step.frame, event, detail)
+
+        tell("start")
+        started = time.perf_counter()
+        try:
+            results = list(node.type.shared().evaluate_batch(contexts))
+        except Cancelled:
+            tell("cancelled")
+            raise
+        except Exception as error:
+            problem = str(error) if isinstance(error, FilmStudioError) else f"{type(error).__name__}: {error}"
+            tell("error", problem)
+            raise EvaluationError(node.name, steps[0].frame, problem) from error
+        finally:
+            for ctx in contexts:
+                ctx.inputs = {}  # do not keep upstream frames alive through the plan
+        if len(results) != len(steps):
+            problem = f"evaluate_batch returned {len(results)} results for {len(steps)} frames"
+            raise EvaluationError(node.name, steps[0].frame, problem)
+        tell("done")
+        seconds = (time.perf_counter() - started) / len(steps)
+        for step, result, step_inputs in zip(steps, results, inputs, strict=True):
+            self._keep(step, result, step_inputs, seconds)
+        return results
 
     def _finish(
         self, key: str, future: Future[Any], result: Any = None, error: BaseException | None = None
@@ -491,6 +647,12 @@ class Scheduler:
             ctx.inputs = {}  # do not keep upstream frames alive through the plan
         if observer is not None:
             observer(node.uuid, step.frame, "done", "")
+        self._keep(step, result, inputs, time.perf_counter() - started)
+        return result
+
+    def _keep(self, step: _Step, result: Any, inputs: dict[tuple[str, int], Any], seconds: float) -> None:
+        """Check a step's result, cache it and count the evaluation."""
+        node = step.node
         outputs = node.type.outputs
         if len(outputs) > 1 and not (isinstance(result, dict) and all(o.name in result for o in outputs)):
             raise EvaluationError(
@@ -499,7 +661,6 @@ class Scheduler:
         # A node that hands on one of its inputs unchanged (Dot, Switch, a no-op) costs nothing to
         # redo; caching it again would count the same frame's memory twice.
         if step.store and not any(result is value for value in inputs.values()):
-            self.cache.put(step.key, result, time.perf_counter() - started)
+            self.cache.put(step.key, result, seconds)
         with self._lock:
             self.evaluations[node.uuid] += 1
-        return result

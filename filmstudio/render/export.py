@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from filmstudio.core.context import CancelToken
 from filmstudio.core.errors import Cancelled, FilmStudioError, MediaError
@@ -97,26 +98,30 @@ def render(
             audio_from=audio[0] if audio else None,
             audio_range_s=audio[1] if audio else None,
         )
+        # Model nodes that batch get `batch` frames per request; other graphs go frame by frame.
+        batch = batch_size_upstream(project, node)
+        in_flight = look_ahead if batch == 1 else max(2, look_ahead // batch)
         pending: deque[Request] = deque()
-        upcoming = iter(frames)
+        upcoming = _chunks(frames, batch)
         written = 0
         try:
-            for frame in upcoming:
-                pending.append(engine.submit(node, frame, scale=scale, cache_frames=False))
-                if len(pending) >= look_ahead:
+            for chunk in upcoming:
+                pending.append(engine.submit_frames(node, chunk, scale=scale, cache_frames=False))
+                if len(pending) >= in_flight:
                     break
             while pending:
                 cancel.raise_if_cancelled()
-                image = _wait(pending.popleft(), cancel)
-                if image is None:
-                    raise FilmStudioError(f"{node.name} has nothing connected to render")
-                next_frame = next(upcoming, None)
-                if next_frame is not None:
-                    pending.append(engine.submit(node, next_frame, scale=scale, cache_frames=False))
-                writer.write(to_output_space(image, node, target))
-                written += 1
-                if progress is not None:
-                    progress(written, len(frames))
+                images = _wait(pending.popleft(), cancel)
+                next_chunk = next(upcoming, None)
+                if next_chunk is not None:
+                    pending.append(engine.submit_frames(node, next_chunk, scale=scale, cache_frames=False))
+                for image in images:
+                    if image is None:
+                        raise FilmStudioError(f"{node.name} has nothing connected to render")
+                    writer.write(to_output_space(image, node, target))
+                    written += 1
+                    if progress is not None:
+                        progress(written, len(frames))
             path = writer.close()
         except BaseException:
             for request in pending:
@@ -129,12 +134,37 @@ def render(
     return RenderResult(path, written, time.perf_counter() - started)
 
 
-def _wait(request: Request, cancel: CancelToken) -> object:
-    while True:
-        if cancel.cancelled:
-            request.cancel()
-            raise Cancelled(cancel.reason)
-        try:
-            return request.result(timeout=0.05)
-        except TimeoutError:
-            continue
+def batch_size_upstream(project: Project, write: NodeInstance) -> int:
+    """The largest batch a model node feeding ``write`` takes (1: no node batches)."""
+    from filmstudio.engine.batching import batch_size_of
+
+    upstream = project.graph.upstream(write.uuid)
+    nodes = project.graph.nodes.values()
+    return max((batch_size_of(n.type) for n in nodes if n.uuid in upstream and not n.disabled), default=1)
+
+
+def _chunks(frames: FrameRange, size: int) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    for frame in frames:
+        chunk.append(frame)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _wait(request: Request, cancel: CancelToken) -> Any:
+    try:
+        while True:
+            if cancel.cancelled:
+                raise Cancelled(cancel.reason)
+            try:
+                return request.result(timeout=0.05)
+            except TimeoutError:
+                continue
+    except BaseException:
+        # Ctrl+C lands here most often: the request being waited on must stop too, or its thread
+        # keeps the process alive after the engine has closed.
+        request.cancel()
+        raise
