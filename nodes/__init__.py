@@ -13,9 +13,11 @@ from filmstudio_nodes.lut import LUT
 from filmstudio_nodes.merge import Merge
 from filmstudio_nodes.reformat import Crop, Reformat
 from filmstudio_nodes.routing import Dot, Switch
+from filmstudio_nodes.segment import Segmenter
 from filmstudio_nodes.time import FrameHold, TimeOffset
 from filmstudio_nodes.title import Title
 from filmstudio_nodes.transform import Transform
+from filmstudio_nodes.upscale import Upscaler
 
 NODES = (
     Read,
@@ -42,6 +44,8 @@ NODES = (
     Dot,
     Deflicker,
     Backdrop,
+    Upscaler,
+    Segmenter,
 )
 
 __all__ = ["NODES", *(node.__name__ for node in NODES)]

@@ -1,0 +1,143 @@
+"""Segmenter: a Mask of what matters in the frame, from a model or without weights.
+
+Backends (``backend``):
+
+* ``chroma_key`` — green/blue screens: distance from ``key_color`` in OKLab with ``tolerance`` and
+  ``softness``; ``spill`` suppression cleans the ``image`` output. No weights.
+* ``grabcut`` — the object inside ``box`` (OpenCV GrabCut, CPU). No weights.
+* ``deeplabv3`` — semantic classes (``classes``: "person", "car, bus", or numbers), torchvision.
+* ``mask_rcnn`` — instances of ``classes`` scoring at least ``score``; ``instance`` -1 for all.
+* ``sam2`` — Segment Anything 2 (transformers) prompted by ``point`` and/or ``box``.
+
+Model backends find their weights with the model store (``model``: a known name, a file or a
+path; empty means the backend's default); a missing model is an error on the node naming the file,
+the folders searched and how to install it. Then every backend's mask is refined: ``threshold``,
+``grow`` (dilate > 0, erode < 0), ``feather`` (full-resolution pixels, scaled with the proxy) and
+``invert``.
+
+Outputs: ``mask`` ``[1, H, W]`` in 0..1 (1 = the object), and ``image``: the source cut out by the
+mask (premultiplied; for chroma key also despilled). Key colour, point and box are in the working
+space / frame fractions, so they survive proxies. Runs on the model worker, batched in exports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from filmstudio.core.node import Device, Input, Node, Output
+from filmstudio.core.params import (
+    BoolParam,
+    ChoiceParam,
+    ColorParam,
+    FloatParam,
+    IntParam,
+    PathParam,
+    TextParam,
+    VectorParam,
+)
+from filmstudio.core.types import PortType
+
+BACKENDS = ("chroma_key", "grabcut", "deeplabv3", "mask_rcnn", "sam2")
+MODEL_BACKENDS = ("deeplabv3", "mask_rcnn", "sam2")
+# A typical green screen (display sRGB 0.10, 0.70, 0.25) in the default ACEScg working space.
+GREEN_SCREEN = (0.1607, 0.4119, 0.0935, 1.0)
+
+
+class Segmenter(Node):
+    """A mask from a chroma key, GrabCut, DeepLabV3, Mask R-CNN or SAM 2, with refinement."""
+
+    id = "Segmenter"
+    category = "AI"
+    description = "Masks from chroma key, GrabCut, DeepLabV3, Mask R-CNN or Segment Anything 2."
+    device = Device.GPU
+    batch_size = 4
+    inputs = (Input("source", PortType.IMAGE),)
+    outputs = (Output("mask", PortType.MASK), Output("image", PortType.IMAGE))
+    params = (
+        ChoiceParam("backend", BACKENDS),
+        PathParam(
+            "model",
+            "",
+            file_filter="Models (*.pth *.pt *.safetensors);;Model folders (config.json)",
+            tooltip="deeplabv3/mask_rcnn/sam2 weights; empty: deeplabv3-resnet50, "
+            "maskrcnn-resnet50-fpn or sam2.1-hiera-tiny",
+        ),
+        TextParam(
+            "classes", "person", tooltip="deeplabv3/mask_rcnn: class names or numbers, comma separated"
+        ),
+        FloatParam("score", 0.5, minimum=0.0, maximum=1.0, tooltip="mask_rcnn: lowest detection score kept"),
+        IntParam("instance", -1, animatable=False, minimum=-1, tooltip="mask_rcnn: -1 all, n: the n-th best"),
+        ChoiceParam("prompt", ("box", "point", "box+point"), tooltip="sam2: what points at the object"),
+        VectorParam("point", (0.5, 0.5), soft_min=0.0, soft_max=1.0, tooltip="sam2: x, y as frame fractions"),
+        VectorParam(
+            "box",
+            (0.25, 0.25, 0.75, 0.75),
+            soft_min=0.0,
+            soft_max=1.0,
+            tooltip="sam2/grabcut: x0, y0, x1, y1 as frame fractions",
+        ),
+        ColorParam("key_color", GREEN_SCREEN, tooltip="chroma_key: the screen colour (working space)"),
+        FloatParam(
+            "tolerance", 0.12, minimum=0.0, soft_max=0.5, tooltip="chroma_key: OKLab distance keyed out"
+        ),
+        FloatParam(
+            "softness", 0.08, minimum=0.0, soft_max=0.5, tooltip="chroma_key: distance of the soft edge"
+        ),
+        FloatParam("spill", 1.0, minimum=0.0, maximum=1.0, tooltip="chroma_key: spill suppression in image"),
+        IntParam("iterations", 5, animatable=False, minimum=1, maximum=20, tooltip="grabcut iterations"),
+        FloatParam("threshold", 0.0, minimum=0.0, maximum=1.0, tooltip="> 0: a hard mask cut at this value"),
+        FloatParam("grow", 0.0, soft_min=-50.0, soft_max=50.0, tooltip="dilate (> 0) or erode (< 0), pixels"),
+        FloatParam("feather", 0.0, minimum=0.0, soft_max=100.0, tooltip="edge blur, pixels"),
+        BoolParam("invert", False),
+    )
+
+    def state_for_frame(self, ctx: Any) -> Any:
+        # The weights file a model backend resolves to is part of the key (installing it re-renders).
+        backend = ctx.params.backend
+        if backend not in MODEL_BACKENDS:
+            return None
+        from filmstudio.models.store import ModelStore
+        from filmstudio_nodes.segment_models import DEFAULT_MODELS
+
+        return ModelStore(ctx.project_dir).identity(ctx.params.model or DEFAULT_MODELS[backend])
+
+    def evaluate(self, ctx: Any) -> Any:
+        return self.evaluate_batch([ctx])[0]
+
+    def evaluate_batch(self, contexts: list[Any]) -> list[Any]:
+        from filmstudio.models.batches import evaluate_in_groups
+
+        return evaluate_in_groups(contexts, "source", _segment)
+
+
+def _segment(ctx: Any, images: Any) -> list[dict[str, Any]]:
+    """{"mask", "image"} for each frame of ``images`` ``[N, 4, H, W]`` (working space)."""
+    import torch
+
+    from filmstudio.models.display import colour_to_display, from_model_rgb
+    from filmstudio_nodes.segment_refine import refine
+
+    p = ctx.params
+    images = images.to(ctx.device)
+    cutout_rgb = None
+    if p.backend == "chroma_key":
+        from filmstudio_nodes.segment_keying import chroma_key
+
+        masks, cutout_rgb = chroma_key(
+            images, colour_to_display(p.key_color), p.tolerance, p.softness, p.spill
+        )
+    elif p.backend == "grabcut":
+        from filmstudio_nodes.segment_keying import grabcut
+
+        masks = grabcut(images, p.box, p.iterations)
+    else:
+        from filmstudio_nodes.segment_models import run_backend
+
+        masks = run_backend(ctx, p.backend, images)
+    ctx.check_cancelled()
+    masks = refine(masks.to(images.device), p.threshold, p.grow * ctx.scale, p.feather * ctx.scale, p.invert)
+    if cutout_rgb is not None:  # despilled colour, keyed: alpha is the matte
+        cut = from_model_rgb(cutout_rgb, masks)
+    else:
+        cut = torch.cat([images[:, :3] * masks, images[:, 3:4] * masks], dim=1)
+    return [{"mask": mask, "image": image} for mask, image in zip(masks, cut, strict=True)]
