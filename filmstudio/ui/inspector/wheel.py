@@ -1,9 +1,15 @@
-"""A compact colour wheel for grading parameters (lift, gamma, gain, offset), as in Resolve or
-Baselight: the disc pushes the colour's balance toward a hue, the slider under it moves the
-master level (the mean of R, G and B).
+"""Colour wheels for grading parameters (lift, gamma, gain, offset), as in Resolve or Baselight:
+a hue/saturation disc pushes the colour's balance toward a hue.
 
-The split is exact and invertible: ``rgb = master + chroma`` where chroma sums to zero, and the
-disc point is chroma projected on the hue plane (R at 0°, G at 120°, B at 240°).
+Two exact, invertible splits of an RGB triple into a level and a point on the disc (R at 0°, G at
+120°, B at 240°):
+
+- :func:`split_rgb` / :func:`join_rgb`: ``rgb = master + chroma`` with chroma summing to zero; the
+  level is the mean of R, G and B. :class:`GradeWheel` (colour parameters) uses it, with a master
+  slider under the disc.
+- :func:`split_luma` / :func:`join_luma`: ``rgb = luma + chroma`` with chroma of zero Rec.709 luma,
+  so moving the disc changes the balance without brightening or darkening the picture. The
+  per-channel grading rows of :mod:`filmstudio.ui.inspector.grading` use it.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from filmstudio.ui.inspector.base import ValueSlider
 # How much chroma the rim of the disc stands for, per parameter (gains move more than offsets).
 WHEEL_PARAMS = {"lift": 0.25, "gamma": 0.5, "gain": 0.5, "offset": 0.25}
 _PHASES = (0.0, 2 * math.pi / 3, 4 * math.pi / 3)
+REC709_LUMA = (0.2126, 0.7152, 0.0722)
 
 
 def split_rgb(rgb: tuple[float, ...]) -> tuple[float, float, float]:
@@ -42,18 +49,46 @@ def join_rgb(master: float, x: float, y: float) -> tuple[float, float, float]:
     return tuple(master + x * math.cos(p) + y * math.sin(p) for p in _PHASES)  # type: ignore[return-value]
 
 
-class _Disc(QWidget):
-    """The hue/saturation disc; emits the dragged point in chroma units."""
+def luma(rgb: tuple[float, ...]) -> float:
+    """Rec.709 luma of the first three components."""
+    return sum(w * c for w, c in zip(REC709_LUMA, rgb[:3], strict=False))
+
+
+def split_luma(rgb: tuple[float, ...]) -> tuple[float, float, float]:
+    """(luma, x, y): the Rec.709 luma of R, G, B and the chroma's point on the hue plane.
+
+    The chroma ``rgb - luma`` (zero luma) and the zero-sum chroma of :func:`split_rgb` differ by a
+    grey, so the disc point is that of ``chroma - mean(chroma)``: grey in, centre of the disc out.
+    """
+    level = luma(rgb)
+    chroma = [c - level for c in rgb[:3]]
+    mean = sum(chroma) / 3.0
+    _, x, y = split_rgb(tuple(c - mean for c in chroma))
+    return level, x, y
+
+
+def join_luma(level: float, x: float, y: float) -> tuple[float, float, float]:
+    """The inverse of :func:`split_luma`: its luma is exactly ``level``."""
+    balance = join_rgb(0.0, x, y)
+    shift = luma(balance)
+    return tuple(level + c - shift for c in balance)  # type: ignore[return-value]
+
+
+class HueDisc(QWidget):
+    """The hue/saturation disc; emits the dragged point in chroma units (``scale`` at the rim).
+    A double-click emits :attr:`neutralised` only: what neutral means is the owner's business."""
 
     moved = Signal(float, float, bool)  # x, y, dragging
     pressed = Signal()
+    neutralised = Signal()
 
-    def __init__(self, scale: float, parent: QWidget | None = None) -> None:
+    def __init__(self, scale: float, size: int = 76, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.scale = scale
         self.point = (0.0, 0.0)
         self.dragging = False
-        self.setFixedSize(QSize(76, 76))
+        self.setFixedSize(QSize(size, size))
+        self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Drag to tint toward a hue; double-click to neutralise")
 
     def _geometry(self) -> tuple[QPointF, float]:
@@ -82,7 +117,16 @@ class _Disc(QWidget):
         self.dragging = False
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        self._move((0.0, 0.0), False)
+        self.dragging = False
+        self.point = (0.0, 0.0)
+        self.update()
+        self.neutralised.emit()
+
+    def set_point(self, x: float, y: float) -> None:
+        """Show a point (no signal); ignored while the artist drags (the marker follows the mouse)."""
+        if not self.dragging:
+            self.point = (x, y)
+            self.update()
 
     def _move(self, point: tuple[float, float], dragging: bool) -> None:
         self.point = point
@@ -93,29 +137,48 @@ class _Disc(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         centre, radius = self._geometry()
-        hues = QConicalGradient(centre, 0.0)  # counter-clockwise from 3 o'clock: R, G at 120°, B
-        for step in range(7):
-            hues.setColorAt(step / 6, QColor.fromHsvF((step / 6) % 1.0, 0.55, 0.62))
-        painter.setPen(QPen(QColor("#111"), 1.0))
-        painter.setBrush(hues)
-        painter.drawEllipse(centre, radius, radius)
-        fade = QRadialGradient(centre, radius)
-        fade.setColorAt(0.0, QColor(92, 92, 92, 255))
-        fade.setColorAt(1.0, QColor(92, 92, 92, 0))
+        ring = max(3.0, radius * 0.1)
+        face = radius - ring
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(fade)
+        painter.setBrush(_hues(centre, 0.8, 0.85))  # the hue ring at the rim
         painter.drawEllipse(centre, radius, radius)
-        painter.setPen(QPen(QColor(0, 0, 0, 90), 1.0))
-        painter.drawLine(QPointF(centre.x() - radius, centre.y()), QPointF(centre.x() + radius, centre.y()))
-        painter.drawLine(QPointF(centre.x(), centre.y() - radius), QPointF(centre.x(), centre.y() + radius))
+        painter.setBrush(_hues(centre, 0.45, 0.42))  # the face: a faint wash of the same hues...
+        painter.drawEllipse(centre, face, face)
+        fade = QRadialGradient(centre, face)  # ...fading to a neutral grey centre
+        fade.setColorAt(0.0, QColor(46, 46, 46, 255))
+        fade.setColorAt(0.6, QColor(46, 46, 46, 205))
+        fade.setColorAt(1.0, QColor(46, 46, 46, 70))
+        painter.setBrush(fade)
+        painter.drawEllipse(centre, face, face)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor(255, 255, 255, 26), 1.0))
+        painter.drawEllipse(centre, face / 2, face / 2)
+        painter.drawLine(QPointF(centre.x() - face, centre.y()), QPointF(centre.x() + face, centre.y()))
+        painter.drawLine(QPointF(centre.x(), centre.y() - face), QPointF(centre.x(), centre.y() + face))
+        painter.setPen(QPen(QColor("#121212"), 1.0))
+        painter.drawEllipse(centre, radius, radius)
+        painter.drawEllipse(centre, face, face)
+
         x, y = self.point
         length = math.hypot(x, y) / self.scale
         if length > 1.0:
             x, y = x / length, y / length
         marker = QPointF(centre.x() + x / self.scale * radius, centre.y() - y / self.scale * radius)
-        painter.setPen(QPen(QColor("#f0f0f0"), 1.5))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawEllipse(marker, 3.5, 3.5)
+        if length > 0.02:  # the push, from neutral to the marker
+            painter.setPen(QPen(QColor(240, 240, 240, 110), 1.0))
+            painter.drawLine(centre, marker)
+        painter.setPen(QPen(QColor(0, 0, 0, 150), 3.0))
+        painter.drawEllipse(marker, 4.0, 4.0)
+        painter.setPen(QPen(QColor("#f2f2f2"), 1.5))
+        painter.drawEllipse(marker, 4.0, 4.0)
+
+
+def _hues(centre: QPointF, saturation: float, value: float) -> QConicalGradient:
+    """The hue circle, counter-clockwise from 3 o'clock: R at 0°, G at 120°, B at 240°."""
+    hues = QConicalGradient(centre, 0.0)
+    for step in range(13):
+        hues.setColorAt(step / 12, QColor.fromHsvF((step / 12) % 1.0, saturation, value))
+    return hues
 
 
 class GradeWheel(QWidget):
@@ -127,7 +190,7 @@ class GradeWheel(QWidget):
 
     def __init__(self, name: str, span: tuple[float, float], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.disc = _Disc(WHEEL_PARAMS.get(name, 0.5))
+        self.disc = HueDisc(WHEEL_PARAMS.get(name, 0.5))
         self.master = ValueSlider(*span)
         self.master.setToolTip("master: moves R, G and B together")
         self.master.setFixedWidth(self.disc.width())
@@ -138,6 +201,7 @@ class GradeWheel(QWidget):
         layout.addWidget(self.master)
         self._master_value = 0.0
         self.disc.moved.connect(self._disc_moved)
+        self.disc.neutralised.connect(lambda: self._disc_moved(0.0, 0.0, False))
         self.master.dragged.connect(self._master_moved)
         self.disc.pressed.connect(self.dragStarted)
         self.master.dragStarted.connect(self.dragStarted)
