@@ -41,6 +41,7 @@ class ParamEditor(QWidget):
     """Base of the widget of one parameter kind. Subclasses build their children, call
     :meth:`_edited` on user edits and implement :meth:`_show`."""
 
+    depends_on: frozenset[str] = frozenset()  # other parameters whose change refreshes this one
     valueEdited = Signal(object, bool)  # (value, merge)
     dragStarted = Signal()  # a slider or wheel drag begins: the merged edits that follow are one step
     notice = Signal(str)  # something the artist should know (a typed value was clamped)

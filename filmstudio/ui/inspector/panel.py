@@ -24,6 +24,8 @@ from filmstudio.core.graph import GraphEvent, NodeInstance
 from filmstudio.core.params import ParamKind
 from filmstudio.ui.inspector.binding import ParamBinding
 from filmstudio.ui.inspector.color import ColorEditor
+from filmstudio.ui.inspector.colourspace import ColourNameEditor
+from filmstudio.ui.inspector.grading import grade_pairs, layout_grade_block, separator
 from filmstudio.ui.inspector.header import NodeHeader
 from filmstudio.ui.inspector.rows import ParamRow
 from filmstudio.ui.session import EditorSession
@@ -125,27 +127,51 @@ class Inspector(QWidget):
             note = QLabel(f"{node.type.display_name()} has no parameters")
             note.setEnabled(False)
             grid.addWidget(note, 0, 0, 1, 3)
-        for index, param in enumerate(node.type.params):
+        for param in node.type.params:  # all rows first: a grading block needs both of its rows
             row = ParamRow(ParamBinding(self.session, node, param), body)
             row.label.setMinimumWidth(LABEL_WIDTH)
-            top = param.kind in (ParamKind.COLOR, ParamKind.TEXT)  # tall widgets: label at the top
-            label_alignment = Qt.AlignmentFlag.AlignRight | (
-                Qt.AlignmentFlag.AlignTop if top else Qt.AlignmentFlag.AlignVCenter
-            )
-            if top:
-                row.label.setContentsMargins(0, 3, 0, 0)
-            grid.addWidget(row.label, index, 0, label_alignment)
-            grid.addWidget(row.editor, index, 1)
-            if row.key_button is not None:
-                key_alignment = Qt.AlignmentFlag.AlignTop if top else Qt.AlignmentFlag.AlignVCenter
-                grid.addWidget(row.key_button, index, 2, key_alignment)
             if isinstance(row.editor, ColorEditor) and (node.type.id, param.name) in self._expanded:
                 row.editor.set_expanded(True)
             self._rows[param.name] = row
+        pairs = grade_pairs(node.type.params)
+        partner = {**pairs, **{channels: master for master, channels in pairs.items()}}
+        placed: set[str] = set()
+        grid_row, after_block = 0, False
+        for param in node.type.params:
+            if param.name in placed:
+                continue
+            if param.name in partner:  # the master and its X_rgb, wherever either is declared
+                master = param.name if param.name in pairs else partner[param.name]
+                if grid_row > 0 and not after_block:
+                    separator(grid, grid_row)
+                    grid_row += 1
+                grid_row = layout_grade_block(grid, grid_row, self._rows[master], self._rows[pairs[master]])
+                separator(grid, grid_row)
+                grid_row, after_block = grid_row + 1, True
+                placed.update((master, pairs[master]))
+            else:
+                self._place(grid, grid_row, self._rows[param.name])
+                grid_row, after_block = grid_row + 1, False
         layout.addWidget(body)
         layout.addStretch(1)
         page.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         return page
+
+    @staticmethod
+    def _place(grid: QGridLayout, index: int, row: ParamRow) -> None:
+        """An ordinary row: label, editor, key button in the grid's three columns."""
+        top = row.binding.param.kind in (ParamKind.COLOR, ParamKind.TEXT)  # tall widgets: label at the top
+        top = top and not isinstance(row.editor, ColourNameEditor)
+        label_alignment = Qt.AlignmentFlag.AlignRight | (
+            Qt.AlignmentFlag.AlignTop if top else Qt.AlignmentFlag.AlignVCenter
+        )
+        if top:
+            row.label.setContentsMargins(0, 3, 0, 0)
+        grid.addWidget(row.label, index, 0, label_alignment)
+        grid.addWidget(row.editor, index, 1)
+        if row.key_button is not None:
+            key_alignment = Qt.AlignmentFlag.AlignTop if top else Qt.AlignmentFlag.AlignVCenter
+            grid.addWidget(row.key_button, index, 2, key_alignment)
 
     def _remember_expanded(self) -> None:
         """Colour rows keep their expanded state per node type across selections (as in Nuke)."""
@@ -167,7 +193,9 @@ class Inspector(QWidget):
         if event.kind == "node_removed":
             self.show_node(None)
         elif event.kind == "param_changed" and event.detail in self._rows:
-            self._rows[event.detail].refresh()
+            for name, row in self._rows.items():
+                if name == event.detail or event.detail in row.depends_on:
+                    row.refresh()
             if self.header is not None:
                 self.header.refresh_navigation()
         elif event.kind in ("node_changed", "node_added") and self.header is not None:

@@ -18,6 +18,8 @@ from filmstudio.ui.inspector.base import ParamEditor, format_number
 from filmstudio.ui.inspector.basic import BoolEditor, ChoiceEditor, PathEditor, TextEditor, path_mode
 from filmstudio.ui.inspector.binding import KeyState, ParamBinding
 from filmstudio.ui.inspector.color import ColorEditor
+from filmstudio.ui.inspector.colourspace import ColourNameEditor, name_source
+from filmstudio.ui.inspector.grading import ChannelGradeEditor, grade_pairs
 from filmstudio.ui.inspector.keyframe import KeyframeButton
 from filmstudio.ui.inspector.numeric import FloatEditor, IntEditor, VectorEditor
 
@@ -52,11 +54,19 @@ def project_relative(project: Project) -> Callable[[Path], str]:
     return relativize
 
 
-def make_editor(param: Param, node_type_id: str, project: Project) -> ParamEditor:
-    """The widget for ``param`` (a node type's declaration)."""
+def make_editor(binding: ParamBinding) -> ParamEditor:
+    """The widget for the parameter of ``binding``: by kind, except for the per-channel half of a
+    grading pair (:mod:`grading`) and colour-space names (:mod:`colourspace`)."""
+    param, node = binding.param, binding.node
     if param.kind is ParamKind.PATH:
-        mode = path_mode(param, node_type_id)
+        project = binding.session.project
+        mode = path_mode(param, node.type.id)
         return PathEditor(param, mode, resolve=project.resolve_path, relativize=project_relative(project))
+    if param.name in grade_pairs(node.type.params).values():
+        return ChannelGradeEditor(param)
+    source = name_source(param, node)
+    if source is not None:
+        return ColourNameEditor(param, source)
     return _EDITORS[param.kind](param)
 
 
@@ -89,7 +99,7 @@ class ParamRow:
         self.label.setToolTip(tooltip(param))
         self.label.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.label.customContextMenuRequested.connect(self._label_menu)
-        self.editor = make_editor(param, binding.node.type.id, binding.session.project)
+        self.editor = make_editor(binding)
         self.editor.setParent(parent)
         self.editor.setToolTip(tooltip(param))
         self.editor.valueEdited.connect(self._edited)
@@ -106,6 +116,11 @@ class ParamRow:
     @property
     def name(self) -> str:
         return self.binding.name
+
+    @property
+    def depends_on(self) -> frozenset[str]:
+        """Parameters of the same node whose change this row must show (a view follows its display)."""
+        return self.editor.depends_on
 
     @property
     def animated(self) -> bool:
