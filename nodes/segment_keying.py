@@ -75,8 +75,9 @@ def srgb_from_oklab(lab: Any) -> Any:
 def chroma_key(
     images: Any, key_rgb: tuple[float, float, float], tolerance: float, softness: float, spill: float
 ) -> tuple[Any, Any]:
-    """(matte ``[N, 1, H, W]``: 1 = foreground, despilled straight sRGB ``[N, 3, H, W]``) of
-    working-space RGBA ``images`` keyed against the display-sRGB colour ``key_rgb``."""
+    """(matte ``[N, 1, H, W]``: 1 = foreground, despilled straight sRGB ``[N, 3, H, W]`` or None
+    when ``spill`` is 0) of working-space RGBA ``images`` keyed against the display-sRGB colour
+    ``key_rgb``."""
     import torch
 
     from filmstudio.models.display import to_model_rgb
@@ -90,11 +91,11 @@ def chroma_key(
     if alpha is not None:
         matte = matte * alpha
     if spill <= 0:
-        return matte, rgb
+        return matte, None
     hue = key[:, 1:]
     length = hue.norm(dim=1, keepdim=True)
     if float(length.max()) < 1e-6:  # a grey key has no hue to suppress
-        return matte, rgb
+        return matte, None
     direction = hue / length
     towards = ((lab[:, 1:] * direction).sum(1, keepdim=True)).clamp_min(0.0)
     despilled = torch.cat([lab[:, :1], lab[:, 1:] - spill * towards * direction], dim=1)

@@ -2,7 +2,8 @@
 
 Lanczos is separable: each output pixel is a weighted sum of the ``2a`` nearest input pixels along
 each axis (more when shrinking, where the kernel is stretched to filter out what the smaller image
-cannot hold). Edges repeat the border pixel. Weights are computed once per (size, device). Bicubic
+cannot hold). Edges repeat the border pixel. Weights are computed once per (size, device) and
+applied as a matrix product (sparse taps gathered instead for very large frames). Bicubic
 is torch's (Keys, a = -0.75), antialiased when shrinking. Pixel centres are aligned the usual way
 (``align_corners=False``), as Pillow and Nuke do.
 
@@ -17,6 +18,7 @@ import math
 from typing import Any
 
 LANCZOS_LOBES = 3
+_DENSE_LIMIT = 16_000_000  # weights matrix entries (64 MB) above which taps are gathered instead
 METHODS = ("lanczos", "bicubic")
 
 
@@ -42,10 +44,23 @@ def _resample_axis(images: Any, size: int, dim: int) -> Any:
     length = images.shape[dim]
     if length == size:
         return images
-    index, weight = _lanczos_weights(length, size, str(images.device))
     moved = images.movedim(dim, -1)  # [..., length]
-    gathered = moved[..., index]  # [..., size, taps]
-    return (gathered * weight).sum(-1).movedim(-1, dim)
+    if length * size <= _DENSE_LIMIT:
+        # A dense [size, length] matrix of the few non-zero weights: one BLAS call beats gathers.
+        return (moved @ _dense_weights(length, size, str(images.device)).T).movedim(-1, dim)
+    index, weight = _lanczos_weights(length, size, str(images.device))
+    out = moved.index_select(-1, index[:, 0]) * weight[:, 0]
+    for tap in range(1, index.shape[1]):
+        out.add_(moved.index_select(-1, index[:, tap]) * weight[:, tap])
+    return out.movedim(-1, dim)
+
+
+@functools.lru_cache(maxsize=64)
+def _dense_weights(length: int, size: int, device: str) -> Any:
+    import torch
+
+    index, weight = _lanczos_weights(length, size, device)
+    return torch.zeros(size, length, device=device).scatter_add_(1, index, weight)
 
 
 def _sinc(x: Any) -> Any:

@@ -108,8 +108,19 @@ def upscale_images(
 ) -> Any:
     """Run the image model at ``location`` over ``images`` (sRGB ``[N, 3, H, W]``), tiled when
     ``tile`` > 0, falling back on out-of-memory as the module describes. ``label`` names the node
-    in warnings."""
+    in warnings. On the CPU frames run one at a time: batches help GPUs, but on the CPU every op
+    already uses all cores and a batch only multiplies the memory of the model's intermediates."""
+    options = {
+        "tile": tile,
+        "overlap": overlap,
+        "precision": precision,
+        "check_cancelled": check_cancelled,
+        "label": label,
+        "loader": loader,
+    }
     n, _c, height, width = images.shape
+    if n > 1 and not is_cuda(device):
+        return _frame_by_frame(location, images, device, options)
     size_key = (location.identity, precision, device, n, height, width)
     with _remembered_lock:
         start_device, start_tile = _remembered.get(size_key, (device, tile))
@@ -130,21 +141,7 @@ def upscale_images(
                         _remembered[size_key] = (current, current_tile)
                 return output
             if n > 1:  # a batch that does not fit: one frame at a time first
-                import torch
-
-                options = {"tile": tile, "overlap": overlap, "precision": precision, "label": label}
-                frames = [
-                    upscale_images(
-                        location,
-                        images[i : i + 1],
-                        device,
-                        check_cancelled=check_cancelled,
-                        loader=loader,
-                        **options,
-                    )
-                    for i in range(n)
-                ]
-                return torch.cat([frame.to(frames[-1].device) for frame in frames])
+                return _frame_by_frame(location, images, device, options)
             smaller = _smaller_tile(current_tile, height, width)
             if smaller is None:
                 break
@@ -156,6 +153,13 @@ def upscale_images(
                 f"{label}: out of memory on {current} even with {MIN_TILE}-pixel tiles; continuing on the CPU"
             )
     raise ModelError(f"{label}: out of memory even on the CPU with {MIN_TILE}-pixel tiles; free some memory")
+
+
+def _frame_by_frame(location: ModelLocation, images: Any, device: str, options: dict[str, Any]) -> Any:
+    import torch
+
+    frames = [upscale_images(location, images[i : i + 1], device, **options) for i in range(len(images))]
+    return torch.cat([frame.to(frames[-1].device) for frame in frames])
 
 
 def _run(model: ImageModel, images: Any, tile: int, overlap: int, check: Callable[[], None] | None) -> Any:

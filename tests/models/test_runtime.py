@@ -82,9 +82,10 @@ def test_out_of_memory_falls_back_to_smaller_tiles_once(compact):
 
 def test_a_batch_that_does_not_fit_runs_frame_by_frame(compact):
     images = torch.rand(3, 3, 40, 40)
-    model = Limited(load_image_model(compact, "cpu"), most=40 * 40)
-    out = upscale_images(compact, images, "cpu", tile=0, loader=lambda *a: model)
+    model = Limited(load_image_model(compact, "cpu"), most=40 * 40, device="cuda:0")
+    out = upscale_images(compact, images, "cuda:0", tile=0, loader=lambda *a: model)
     assert out.shape == (3, 3, 80, 80)
+    assert [call[0] for call in model.calls] == [3, 1, 1, 1]  # the batch failed, then frame by frame
     assert torch.allclose(out, reference(compact, images), atol=1e-5)
 
 
