@@ -99,7 +99,7 @@ def render(
             audio_range_s=audio[1] if audio else None,
         )
         # Model nodes that batch get `batch` frames per request; other graphs go frame by frame.
-        batch = batch_size_upstream(project, node)
+        batch = batch_size_upstream(project, node, engine.executors.compute_device)
         in_flight = look_ahead if batch == 1 else max(2, look_ahead // batch)
         pending: deque[Request] = deque()
         upcoming = _chunks(frames, batch)
@@ -134,10 +134,15 @@ def render(
     return RenderResult(path, written, time.perf_counter() - started)
 
 
-def batch_size_upstream(project: Project, write: NodeInstance) -> int:
-    """The largest batch a model node feeding ``write`` takes (1: no node batches)."""
+def batch_size_upstream(project: Project, write: NodeInstance, device: str = "cuda") -> int:
+    """The largest batch a model node feeding ``write`` takes on ``device`` (1: none batches).
+
+    Batches pay on accelerators. On the CPU every op already uses every core, and requesting
+    several frames at once only makes their decoding compete with the model: 1 there."""
     from filmstudio.engine.batching import batch_size_of
 
+    if device == "cpu":
+        return 1
     upstream = project.graph.upstream(write.uuid)
     nodes = project.graph.nodes.values()
     return max((batch_size_of(n.type) for n in nodes if n.uuid in upstream and not n.disabled), default=1)

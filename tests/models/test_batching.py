@@ -96,10 +96,13 @@ def test_exports_feed_model_nodes_batches_and_write_the_same_frames(project, tmp
     source = project.add_node("test.FrameNumber")
     probe = project.connect(source, project.add_node("test.BatchProbe"))
     write = project.connect(probe, project.add_node("Write", preset="exr"))
-    assert batch_size_upstream(project, write) == 3
+    assert batch_size_upstream(project, write, "cuda:0") == 3
+    assert batch_size_upstream(project, write, "cpu") == 1  # no gain on the CPU: frame by frame
     for folder in ("batched", "single"):
         (tmp_path / folder).mkdir()
-    assert render(project, output=tmp_path / "batched" / "f.####.exr").frames == 7
+    # An accelerator's model worker (the probe never touches the device itself).
+    with Engine(project, cpu_workers=2, device="cuda:0") as engine:
+        assert render(project, output=tmp_path / "batched" / "f.####.exr", engine=engine).frames == 7
     assert any(len(call) == 3 for call in BatchProbe.calls)
     BatchProbe.calls.clear()
     original = BatchProbe.batch_size
