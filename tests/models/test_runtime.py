@@ -122,3 +122,16 @@ def test_other_errors_are_not_mistaken_for_out_of_memory(compact):
 
     with pytest.warns(ModelFallbackWarning, match="continuing on the CPU"):
         assert with_cpu_fallback(gpu_full, "cuda:0", "Seg") == "cpu"
+
+
+@pytest.mark.gpu
+def test_on_cuda_models_run_in_half_precision_and_frames_stay_on_the_gpu(compact):
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    images = torch.rand(2, 3, 64, 80)
+    model = load_image_model(compact, "cuda:0")
+    assert model.dtype in (torch.float16, torch.bfloat16)
+    out = upscale_images(compact, images, "cuda:0", tile=48, overlap=24)
+    assert out.device.type == "cuda" and out.dtype == torch.float32
+    assert (out.cpu() - reference(compact, images)).abs().max() < 0.02  # half precision
+    resident_models("cuda:0").clear()
