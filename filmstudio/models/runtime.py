@@ -45,6 +45,7 @@ class ImageModel:
     device: str
     dtype: Any
     key: Hashable
+    channels_last: bool = False  # feed it channels_last tensors (a conv net on CUDA)
 
     @property
     def model(self) -> Any:  # for the resident-memory accounting
@@ -67,7 +68,7 @@ class ImageModel:
         import torch
 
         images = images.to(device=self.device, dtype=self.dtype, non_blocking=True)
-        if is_cuda(self.device) and is_convolutional(self.descriptor.model):
+        if self.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
         return images
 
@@ -89,7 +90,8 @@ def load_image_model(location: ModelLocation, device: str, precision: str = "aut
             )
         dtype = choose_dtype(device, descriptor.supports_half, descriptor.supports_bfloat16, precision)
         place(descriptor.model, device, dtype)
-        return ImageModel(descriptor, device, dtype, key)
+        channels_last = is_cuda(device) and is_convolutional(descriptor.model)
+        return ImageModel(descriptor, device, dtype, key, channels_last)
 
     return resident_models(device).get(key, load)
 
