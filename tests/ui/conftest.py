@@ -43,3 +43,28 @@ def session(project: Project, qtbot):
     yield editor
     editor.close()
     editor.deleteLater()
+
+
+@pytest.fixture
+def dark_theme(qapp):
+    """The editor's own theme (filmstudio.ui.theme) for screenshots, restored afterwards."""
+    from filmstudio.ui.theme import apply_theme
+
+    style, palette, sheet = qapp.style().name(), qapp.palette(), qapp.styleSheet()
+    apply_theme(qapp)
+    yield
+    qapp.setStyle(style)
+    qapp.setPalette(palette)
+    qapp.setStyleSheet(sheet)
+
+
+@pytest.fixture
+def inspector(session, qtbot):
+    """An Inspector on the session, shown at 420x900."""
+    from filmstudio.ui.inspector import Inspector
+
+    panel = Inspector(session)
+    qtbot.addWidget(panel)
+    panel.resize(420, 900)
+    panel.show()
+    return panel

@@ -7,20 +7,10 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLabel
 
 from filmstudio.core.project import Project
-from filmstudio.ui.inspector import Inspector
 from filmstudio.ui.inspector.base import ValueSlider
 from filmstudio.ui.inspector.color import ColorEditor
 from filmstudio.ui.inspector.numeric import FloatEditor, IntEditor
 from filmstudio.ui.inspector.panel import EMPTY_TEXT
-
-
-@pytest.fixture
-def inspector(session, qtbot):
-    panel = Inspector(session)
-    qtbot.addWidget(panel)
-    panel.resize(420, 600)
-    panel.show()
-    return panel
 
 
 def type_into(qtbot, spin, text: str) -> None:

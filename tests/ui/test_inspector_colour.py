@@ -26,18 +26,8 @@ from filmstudio.ui.inspector.numeric import FloatEditor, VectorEditor
 from filmstudio.ui.inspector.wheel import REC709_LUMA, join_luma, luma, split_luma
 from filmstudio.ui.session import EditorSession
 from tests.ui.test_inspector import drag, type_into
-from tests.ui.test_inspector_widgets import _dark_palette
 
 GRADES = ("lift", "gamma", "gain", "offset")
-
-
-@pytest.fixture
-def inspector(session, qtbot):
-    panel = Inspector(session)
-    qtbot.addWidget(panel)
-    panel.resize(420, 900)
-    panel.show()
-    return panel
 
 
 @pytest.fixture
@@ -285,13 +275,9 @@ def test_importing_the_inspector_loads_no_colour_management():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
 
-def test_screenshot_of_a_colour_corrector(project, qtbot, tmp_path):
-    """A graded ColorCorrector in a dark Fusion theme (set locally and restored). Saved to
+def test_screenshot_of_a_colour_corrector(project, qtbot, tmp_path, dark_theme):
+    """A graded ColorCorrector in the editor's dark theme. Saved to
     $FILMSTUDIO_CC_SCREENSHOT when set (e.g. /tmp/cc_inspector.png), else to tmp_path."""
-    app = QApplication.instance()
-    style, palette = app.style().name(), app.palette()
-    app.setStyle("Fusion")
-    app.setPalette(_dark_palette())
     session = EditorSession(project, engine_options={"cpu_workers": 1})
     try:
         node = session.graph.create("ColorCorrector")
@@ -317,5 +303,3 @@ def test_screenshot_of_a_colour_corrector(project, qtbot, tmp_path):
         assert picture.pixelColor(image.width() - 20, image.height() - 20).lightness() < 80  # dark
     finally:
         session.close()
-        app.setStyle(style)
-        app.setPalette(palette)

@@ -7,17 +7,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from filmstudio.core.params import Interp
-from filmstudio.ui.inspector import Inspector, KeyState
+from filmstudio.ui.inspector import KeyState
 from tests.ui.test_inspector import drag, type_into
-
-
-@pytest.fixture
-def inspector(session, qtbot):
-    panel = Inspector(session)
-    qtbot.addWidget(panel)
-    panel.resize(420, 600)
-    panel.show()
-    return panel
 
 
 @pytest.fixture

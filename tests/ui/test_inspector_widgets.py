@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from filmstudio.core.node import Input, Node, Output
@@ -25,15 +25,6 @@ from filmstudio.ui.session import EditorSession
 from tests.ui.test_inspector import drag, type_into
 
 DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo" / "demo.fsproj"
-
-
-@pytest.fixture
-def inspector(session, qtbot):
-    panel = Inspector(session)
-    qtbot.addWidget(panel)
-    panel.resize(420, 700)
-    panel.show()
-    return panel
 
 
 def show(session, node) -> None:
@@ -223,39 +214,9 @@ def test_tooltips_come_from_the_declaration(session, inspector):
     assert "fades the text" in tip and "max 1" in tip and "<b>opacity</b>" in tip
 
 
-def _dark_palette() -> QPalette:
-    palette = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#2b2b2b",
-        QPalette.ColorRole.WindowText: "#d6d6d6",
-        QPalette.ColorRole.Base: "#1f1f1f",
-        QPalette.ColorRole.AlternateBase: "#262626",
-        QPalette.ColorRole.Text: "#d6d6d6",
-        QPalette.ColorRole.Button: "#353535",
-        QPalette.ColorRole.ButtonText: "#d6d6d6",
-        QPalette.ColorRole.Highlight: "#e8912d",
-        QPalette.ColorRole.HighlightedText: "#111111",
-        QPalette.ColorRole.Light: "#4a4a4a",
-        QPalette.ColorRole.Midlight: "#3c3c3c",
-        QPalette.ColorRole.Mid: "#303030",
-        QPalette.ColorRole.Dark: "#1a1a1a",
-        QPalette.ColorRole.Shadow: "#0d0d0d",
-    }
-    for role, colour in roles.items():
-        palette.setColor(role, QColor(colour))
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6a6a6a"))
-    return palette
-
-
-def test_screenshot_of_the_demo_grade_and_title(registry, qtbot, tmp_path):
-    """Grade and Title of the demo project side by side, in a dark Fusion theme (the app's theme
-    is app.py's business; here it is set locally and restored). Saved to
+def test_screenshot_of_the_demo_grade_and_title(registry, qtbot, tmp_path, dark_theme):
+    """Grade and Title of the demo project side by side, in the editor's dark theme. Saved to
     $FILMSTUDIO_INSPECTOR_SCREENSHOT when set (e.g. /tmp/inspector.png), else to tmp_path."""
-    app = QApplication.instance()
-    style, palette = app.style().name(), app.palette()
-    app.setStyle("Fusion")
-    app.setPalette(_dark_palette())
     session = EditorSession(Project.load(DEMO, registry), engine_options={"cpu_workers": 1})
     try:
         nodes = {n.type.id: n for n in session.graph.nodes.values()}
@@ -288,5 +249,3 @@ def test_screenshot_of_the_demo_grade_and_title(registry, qtbot, tmp_path):
         assert picture.pixelColor(image.width() - 20, image.height() - 20).lightness() < 80  # dark
     finally:
         session.close()
-        app.setStyle(style)
-        app.setPalette(palette)
