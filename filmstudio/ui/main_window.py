@@ -348,10 +348,8 @@ class MainWindow(QMainWindow):
         self._stats_timer.stop()
         self.autosaver.stop()
         self.jobs.shutdown()
-        for panel in (self.viewer, self.graph_view, self.inspector):
-            stop = getattr(panel, "shutdown", None) or getattr(panel, "close_panel", None)
-            if callable(stop):
-                stop()
+        self.viewer.shutdown()
+        self.graph_view.shutdown()
         self.autosaver.discard()  # saved, or discarded by the artist's answer: nothing to recover
         self.session.close()
 
