@@ -174,7 +174,7 @@ def main() -> int:
 
     device = detect_compute_device()
     cuda = device.startswith("cuda")
-    width, height, frames = (960, 540, 48) if cuda else (854, 480, 8)
+    width, height, frames = (960, 540, 48) if cuda else (854, 480, 12)
     batch = Upscaler.batch_size if cuda else 1  # the runtime runs CPU batches frame by frame
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
