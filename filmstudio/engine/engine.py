@@ -19,7 +19,13 @@ from filmstudio.core.graph import NodeInstance
 from filmstudio.core.project import Project
 from filmstudio.engine.cache import FrameCache
 from filmstudio.engine.executors import Executors
-from filmstudio.engine.jobs import AnalysisJob, generate_take, run_analysis
+from filmstudio.engine.jobs import (
+    AnalysisJob,
+    generate_take,
+    plan_analysis,
+    run_analysis,
+    run_planned_analysis,
+)
 from filmstudio.engine.memory import tune_allocator
 from filmstudio.engine.scheduler import Scheduler
 
@@ -147,14 +153,14 @@ class Engine:
         frames: Iterable[int] | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> tuple[Future[AnalysisJob], CancelToken]:
-        """Run an analysis pass in the background. The future's :class:`AnalysisJob` is applied
+        """Run an analysis pass in the background, planned here (the graph may be edited while it
+        runs; it analyses the graph as it is now). The future's :class:`AnalysisJob` is applied
         by the caller on the thread that owns the graph (``job.apply(graph)``)."""
         instance = self.project.graph.node(node)
         frames = list(self.project.settings.frame_range if frames is None else frames)
         token = CancelToken()
-        future = self.executors.requests.submit(
-            run_analysis, self.scheduler, instance, frames, progress, token
-        )
+        plan = plan_analysis(self.scheduler, instance, frames, token)
+        future = self.executors.requests.submit(run_planned_analysis, self.scheduler, plan, progress, token)
         return future, token
 
     def generate_take(self, node: str | NodeInstance, frame: int | None = None) -> str:

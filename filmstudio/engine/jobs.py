@@ -18,7 +18,7 @@ from filmstudio.core.context import CancelToken
 from filmstudio.core.errors import EvaluationError, FilmStudioError
 from filmstudio.core.graph import Graph, NodeInstance
 from filmstudio.core.node import Device
-from filmstudio.engine.scheduler import Scheduler
+from filmstudio.engine.scheduler import Plan, Scheduler
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,60 @@ class AnalysisJob:
         graph.perform(cmd.SetState(instance.uuid, state))
 
 
+@dataclass
+class AnalysisPlan:
+    """An analysis pass planned on the graph's thread: each frame's context with its inputs'
+    cache keys and parameter values captured, so the pass may run on a job thread while the
+    artist goes on editing (it analyses the graph as it was when it was planned)."""
+
+    node: str
+    name: str
+    state_key: str
+    implementation: Any
+    frames: list[tuple[int, Plan | None]]  # a frame's plan is dropped once it has run
+
+
+def plan_analysis(
+    scheduler: Scheduler, node: NodeInstance, frames: Sequence[int], cancel: CancelToken
+) -> AnalysisPlan:
+    """Plan ``node``'s analysis over ``frames`` (in order); call on the thread that edits the graph."""
+    state_key = node.type.analysis_state
+    if state_key is None:
+        raise FilmStudioError(f"{node.name} ({node.type.id}) has no analysis pass")
+    plans: list[tuple[int, Plan | None]] = [
+        (frame, scheduler.prepare_context(node, frame, cancel=cancel)) for frame in sorted(set(frames))
+    ]
+    return AnalysisPlan(node.uuid, node.name, state_key, node.type.shared(), plans)
+
+
+def run_planned_analysis(
+    scheduler: Scheduler,
+    plan: AnalysisPlan,
+    progress: Callable[[int, int], None] | None,
+    cancel: CancelToken,
+) -> AnalysisJob:
+    """Run a planned analysis pass (any thread); raises :class:`Cancelled` if cancelled."""
+    results: dict[str, Any] = {}
+    carry: Any = None
+    total = len(plan.frames)
+    for done in range(1, total + 1):
+        cancel.raise_if_cancelled()
+        frame, frame_plan = plan.frames[done - 1]
+        if frame_plan is None:
+            raise FilmStudioError(f"the analysis of {plan.name} has run already; plan it again")
+        plan.frames[done - 1] = (frame, None)  # its input frames can go once analysed
+        ctx = scheduler.context_of(frame_plan)
+        try:
+            results[str(frame)], carry = plan.implementation.analyze(ctx, carry)
+        except FilmStudioError as error:
+            raise EvaluationError(plan.name, frame, str(error)) from error
+        finally:
+            ctx.inputs = {}
+        if progress is not None:
+            progress(done, total)
+    return AnalysisJob(plan.node, plan.state_key, results)
+
+
 def run_analysis(
     scheduler: Scheduler,
     node: NodeInstance,
@@ -47,24 +101,8 @@ def run_analysis(
     progress: Callable[[int, int], None] | None,
     cancel: CancelToken,
 ) -> AnalysisJob:
-    """Run ``node``'s analysis over ``frames`` in order; raises :class:`Cancelled` if cancelled."""
-    state_key = node.type.analysis_state
-    if state_key is None:
-        raise FilmStudioError(f"{node.name} ({node.type.id}) has no analysis pass")
-    implementation = node.type.shared()
-    results: dict[str, Any] = {}
-    carry: Any = None
-    ordered = sorted(set(frames))
-    for done, frame in enumerate(ordered, start=1):
-        cancel.raise_if_cancelled()
-        ctx = scheduler.context_with_inputs(node, frame, cancel=cancel)
-        try:
-            results[str(frame)], carry = implementation.analyze(ctx, carry)
-        except FilmStudioError as error:
-            raise EvaluationError(node.name, frame, str(error)) from error
-        if progress is not None:
-            progress(done, len(ordered))
-    return AnalysisJob(node.uuid, state_key, results)
+    """Plan and run ``node``'s analysis over ``frames`` on this thread (the graph's)."""
+    return run_planned_analysis(scheduler, plan_analysis(scheduler, node, frames, cancel), progress, cancel)
 
 
 def generate_take(scheduler: Scheduler, node: NodeInstance, frame: int) -> str:

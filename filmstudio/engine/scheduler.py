@@ -199,14 +199,26 @@ class Scheduler:
     ) -> EvalContext:
         """The context ``node`` would evaluate with at ``frame``, its inputs computed — for analysis
         passes and take generation, which call other node methods than ``evaluate``."""
+        return self.context_of(self.prepare_context(node, frame, scale, cancel))
+
+    def prepare_context(
+        self, node: str | NodeInstance, frame: int, scale: float = 1.0, cancel: CancelToken | None = None
+    ) -> Plan:
+        """The plan pass of :meth:`context_with_inputs` (on the graph's thread, like :meth:`prepare`;
+        a disabled node still gets its own context)."""
         cancel = cancel or CancelToken()
         instance = self.project.graph.node(node)
         memo: dict[tuple[str, int], _Step] = {}
         step = self._plan(instance.uuid, int(frame), scale, cancel, memo, force=True)
+        return Plan(step, "", memo, cancel)
+
+    def context_of(self, plan: Plan) -> EvalContext:
+        """The run pass of :meth:`context_with_inputs` (any thread; once per plan)."""
+        step = plan.target
         assert step.ctx is not None
         for _input, source, _port in step.wanted:
-            self._run([memo[source]], memo, cancel)
-        step.ctx.inputs = self._inputs(step, memo)
+            self._run([plan.memo[source]], plan.memo, plan.cancel)
+        step.ctx.inputs = self._inputs(step, plan.memo)
         return step.ctx
 
     # --- planning --------------------------------------------------------------------------------

@@ -90,8 +90,9 @@ class Job(QObject):
 
 def analysis_job(session: EditorSession, uuid: str) -> Job:
     """A job running a node's analysis pass (e.g. Deflicker, Tracker) over the in/out range; the
-    result is stored in the node's state as one undo step when it finishes (GUI thread)."""
-    from filmstudio.engine.jobs import AnalysisJob, run_analysis
+    result is stored in the node's state as one undo step when it finishes (GUI thread). The pass
+    is planned here, on the GUI thread, so editing the graph while it runs is safe."""
+    from filmstudio.engine.jobs import AnalysisJob, plan_analysis, run_planned_analysis
 
     node = session.node(uuid)
     if node.type.analysis_state is None:
@@ -101,14 +102,16 @@ def analysis_job(session: EditorSession, uuid: str) -> Job:
     outcome: list[AnalysisJob] = []
 
     def run(progress: Callable[[int, int], None], cancel: CancelToken) -> str:
-        outcome.append(run_analysis(scheduler, node, frames, progress, cancel))
-        return f"analysed {node.name} over frames {frames[0]}-{frames[-1]}"
+        outcome.append(run_planned_analysis(scheduler, plan, progress, cancel))
+        return f"analysed {plan.name} over frames {frames[0]}-{frames[-1]}"
+
+    job = Job(f"Analyse {node.name}", run)
+    plan = plan_analysis(scheduler, node, frames, job.token)  # nodes check the job's own token
 
     def store(state: str, _message: str) -> None:
         if state == "done" and outcome and uuid in graph.nodes and session.graph is graph:
             outcome[0].apply(graph)
 
-    job = Job(f"Analyse {node.name}", run)
     job.finished.connect(store)
     return job
 

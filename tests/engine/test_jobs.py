@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import torch
 
@@ -48,6 +50,30 @@ def test_analysis_can_be_cancelled_and_changes_nothing(project, engine):
     with pytest.raises(Cancelled):
         future.result(timeout=5)
     assert "luminance" not in deflicker.state
+
+
+def test_a_background_analysis_measures_the_graph_as_it_was_when_submitted(project, engine):
+    """The artist goes on editing while a pass runs: the pass neither sees half an edit nor fails;
+    it measures the graph as submitted (the edit then shows as usual on the next analysis)."""
+    deflicker = flicker_clip(project)
+    first_frame_done, edited = threading.Event(), threading.Event()
+
+    def progress(done: int, _total: int) -> None:
+        if done == 1:
+            first_frame_done.set()
+            assert edited.wait(5)
+
+    future, _token = engine.submit_analysis(deflicker, range(1, 31), progress=progress)
+    assert first_frame_done.wait(5)
+    grade = project["Grade1"]
+    for frame in range(1, 31):  # flatten the flicker the pass is measuring
+        grade.set_keyframe("gain", frame, 2.0, "hold")
+    project.graph.delete([project["Constant1"]])  # and pull its input away
+    edited.set()
+    job = future.result(timeout=10)
+    measured = job.results
+    assert sorted(measured, key=int) == [str(f) for f in range(1, 31)]
+    assert measured["2"] == pytest.approx(0.6) and measured["29"] == pytest.approx(0.4)
 
 
 def test_a_node_without_analysis_says_so(project, engine):
