@@ -127,6 +127,10 @@ class Engine:
     def is_cached(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> bool:
         return self.scheduler.is_cached(node, frame, scale)
 
+    def cached(self, nodes: Sequence[str | NodeInstance], frame: int, scale: float = 1.0) -> dict[str, bool]:
+        """:meth:`is_cached` for several nodes at once, by uuid (planned together: cheap)."""
+        return self.scheduler.cached(nodes, frame, scale)
+
     def evaluations(self, node: str | NodeInstance) -> int:
         """How many times ``node`` has actually been computed (not served from cache)."""
         return self.scheduler.evaluations[self.project.graph.node(node).uuid]

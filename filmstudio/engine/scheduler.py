@@ -194,6 +194,25 @@ class Scheduler:
     def is_cached(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> bool:
         return self.key(node, frame, scale) in self.cache
 
+    def cached(self, nodes: Sequence[str | NodeInstance], frame: int, scale: float = 1.0) -> dict[str, bool]:
+        """Whether each of ``nodes`` has its result at ``frame`` cached, by node uuid (the graph's
+        badges). One shared plan: what several nodes have upstream in common is planned once. A
+        node that cannot be planned (a missing file) is not cached."""
+        graph = self.project.graph
+        memo: dict[tuple[str, int], _Step] = {}
+        cancel = CancelToken()
+        found: dict[str, bool] = {}
+        for node in nodes:
+            uuid = graph.node(node).uuid
+            try:
+                step = self._resolve(self._plan(uuid, int(frame), scale, cancel, memo), memo)
+            except Exception:  # planning a broken node fails: it is simply not cached
+                found[uuid] = False
+                memo = {}  # a half-planned step must not be reused
+                continue
+            found[uuid] = step.key is not None and step.key in self.cache
+        return found
+
     def context_with_inputs(
         self, node: str | NodeInstance, frame: int, scale: float = 1.0, cancel: CancelToken | None = None
     ) -> EvalContext:

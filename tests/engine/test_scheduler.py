@@ -212,3 +212,23 @@ def test_keys_do_not_depend_on_the_order_links_were_made(project, registry):
 
     with Engine(build(False)) as a, Engine(build(True)) as b:
         assert a.scheduler.key("G", 1) == b.scheduler.key("G", 1)
+
+
+def test_asking_about_many_nodes_at_once_agrees_with_asking_each(project, engine, tmp_path):
+    """The graph's cached badges ask about every visible node in one call."""
+    ramp = project.add_node("Ramp")
+    blur = project.connect(ramp, project.add_node("Blur", size=3))
+    grade = project.connect(blur, project.add_node("Grade", gain=(2, 2, 2, 1)))
+    side = project.connect(ramp, project.add_node("Grade"))
+    off = project.connect(grade, project.add_node("Grade"))
+    off.disabled = True
+    missing = project.add_node("Read", file=str(tmp_path / "gone.mp4"))
+    nodes = [ramp, blur, grade, side, off, missing]
+    assert engine.scheduler.cached(nodes, 1) == dict.fromkeys((n.uuid for n in nodes), False)
+    engine.evaluate(grade, 1)
+    answers = engine.cached(nodes, 1)
+    each = {n.uuid: engine.is_cached(n, 1) for n in nodes[:-1]}  # (is_cached raises on the Read)
+    assert answers == each | {missing.uuid: False}
+    assert [answers[n.uuid] for n in nodes] == [True, True, True, False, True, False]  # off shows grade's
+    engine.evaluate(side, 2)
+    assert engine.cached([side], 1) == {side.uuid: True}  # a still branch: one result for every frame

@@ -3,8 +3,9 @@
 A node's badge says whether its frame at the playhead is in the engine's cache. Asking costs a
 planning pass over the node's upstream, so the scene never asks while painting: a change of frame
 or of the graph only marks every badge stale (an epoch number), and a zero-delay timer then asks
-the engine about the visible, stale nodes in slices of a few milliseconds, repainting only those
-whose answer changed. Nodes out of view are asked when they scroll in. GUI thread only.
+the engine about the visible, stale nodes (a batch at a time, planned together) in slices of a few
+milliseconds, repainting only those whose answer changed. Nodes out of view are asked when they
+scroll in. GUI thread only.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 _SLICE_SECONDS = 0.006  # at most this long per event-loop turn, so scrubbing stays smooth
 _PAUSE_MS = 10  # between slices when one was not enough
+_BATCH = 16  # nodes asked about together: their shared upstream is planned once
 
 
 class CachedBadges(QObject):
@@ -60,9 +62,13 @@ class CachedBadges(QObject):
         if area.isNull():
             return
         deadline = time.perf_counter() + _SLICE_SECONDS
-        for item in self.scene.items(area):
-            if isinstance(item, NodeItem) and item.cached_epoch != self.epoch:
-                item.set_cached(self.scene.is_cached(item.node), self.epoch)
-                if time.perf_counter() > deadline:
-                    self._timer.start(_PAUSE_MS)
-                    return
+        items = self.scene.items(area)
+        stale = [i for i in items if isinstance(i, NodeItem) and i.cached_epoch != self.epoch]
+        for start in range(0, len(stale), _BATCH):
+            batch = stale[start : start + _BATCH]
+            answers = self.scene.cached_nodes([item.node for item in batch])
+            for item in batch:
+                item.set_cached(answers.get(item.node.uuid, False), self.epoch)
+            if time.perf_counter() > deadline:
+                self._timer.start(_PAUSE_MS)
+                return

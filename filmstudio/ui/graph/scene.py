@@ -10,6 +10,7 @@ exception is a drag, which moves items live and becomes a single Move edit on re
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 from PySide6.QtCore import QLineF, QPointF, QRectF
@@ -181,6 +182,16 @@ class GraphScene(QGraphicsScene):
 
     def _invalidate_cached_badges(self) -> None:
         self.badges.invalidate()
+
+    def cached_nodes(self, nodes: list[NodeInstance]) -> dict[str, bool]:
+        """:meth:`is_cached` for several nodes, by uuid, planned together (what they share
+        upstream is planned once)."""
+        asked = [n for n in nodes if n.type.outputs and n.graph is not None]
+        answers = dict.fromkeys((n.uuid for n in nodes), False)
+        if asked:
+            with contextlib.suppress(Exception):  # a node removed meanwhile: asked again next time
+                answers.update(self.session.engine.cached(asked, self.session.current_frame))
+        return answers
 
     def is_cached(self, node: NodeInstance) -> bool:
         """Whether ``node``'s frame at the playhead is in the engine's cache."""
