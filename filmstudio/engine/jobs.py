@@ -18,7 +18,8 @@ from filmstudio.core.context import CancelToken
 from filmstudio.core.errors import EvaluationError, FilmStudioError
 from filmstudio.core.graph import Graph, NodeInstance
 from filmstudio.core.node import Device
-from filmstudio.engine.scheduler import Plan, Scheduler
+from filmstudio.engine.planner import Plan
+from filmstudio.engine.scheduler import Scheduler
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,14 @@
 """The pull scheduler: evaluate (node, frame, scale) by resolving inputs, through the frame cache.
 
-A request runs in two passes on the calling thread:
+A request runs in two passes:
 
-1. *Plan*: from the requested node, walk the inputs each node asks for (its ``requests``) and
-   give every (node, frame) a cache key = hash(type id + version, parameter values at that frame,
-   the state it depends on, its inputs' keys, the frame only if time-dependent, scale). Keys depend
-   on values, not on edits: changing a keyframe changes only the frames whose interpolated value
-   changed; a still image has one key for all frames; undo brings back keys that are cached.
-2. *Run*: steps whose key is cached are done; the rest run in dependency order. ``Device.ANY``
-   nodes run inline when nothing else is ready (no thread hop on a chain); ``Device.CPU`` nodes run
-   on the CPU pool and ``Device.GPU`` nodes on the device's model worker, in parallel when
-   independent. Identical work requested twice at once (two viewers, playback + export) runs once.
+1. *Plan* (:mod:`filmstudio.engine.planner`, on the thread that edits the graph): every
+   (node, frame) the request needs, with its cache key and captured parameter values.
+2. *Run* (any thread): steps whose key is cached are done; the rest run in dependency order.
+   ``Device.ANY`` nodes run inline when nothing else is ready (no thread hop on a chain);
+   ``Device.CPU`` nodes run on the CPU pool and ``Device.GPU`` nodes on the device's model worker,
+   in parallel when independent. Identical work requested twice at once (two viewers, playback +
+   export) runs once.
 
 Every request carries a :class:`CancelToken`: the scheduler checks it between nodes and while
 waiting, long nodes check it between tiles/batches, so a cancelled request returns promptly.
@@ -18,79 +16,38 @@ waiting, long nodes check it between tiles/batches, so a cancelled request retur
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass, field
 from typing import Any
 
 from filmstudio.core.context import CancelToken, EvalContext
 from filmstudio.core.errors import Cancelled, EvaluationError, FilmStudioError
-from filmstudio.core.graph import Graph, Link, NodeInstance, active_take, digest_json
+from filmstudio.core.graph import NodeInstance
 from filmstudio.core.node import Device
 from filmstudio.core.project import Project
 from filmstudio.engine.batching import Batcher
 from filmstudio.engine.cache import MISSING, FrameCache
-from filmstudio.engine.convert import converter
 from filmstudio.engine.executors import Executors
+from filmstudio.engine.planner import Plan, Planner, Step
+
+__all__ = ["Plan", "Scheduler"]
 
 _POLL_SECONDS = 0.01  # how often a waiting request looks at its cancel token
 
 
-@dataclass(eq=False)
-class _Step:
-    """One (node, frame) of a request's plan."""
-
-    node: NodeInstance
-    frame: int
-    ctx: EvalContext | None = None
-    # ((input name, input frame), (source node uuid, source frame), source port) per requested input
-    wanted: list[tuple[tuple[str, int], tuple[str, int], str]] = field(default_factory=list)
-    alias: tuple[str, int] | None = None  # a disabled node: the (node, frame) it passes through
-    alias_port: str = ""
-    convert: dict[str, Callable[[Any], Any]] | None = None  # input name -> type conversion
-    key: str | None = None
-    varies: bool = False  # the result changes from frame to frame (time-dependent upstream)
-    store: bool = True  # put the result in the frame cache
-    value: Any = MISSING
-
-
-@dataclass(eq=False)
-class Plan:
-    """A planned request: every (node, frame) it needs with its cache key and captured parameter
-    values. Made by :meth:`Scheduler.prepare` on the graph's thread, run by :meth:`Scheduler.execute`."""
-
-    target: _Step
-    port: str
-    memo: dict[tuple[str, int], _Step]
-    cancel: CancelToken
-
-    @property
-    def key(self) -> str:
-        """The cache key of the requested node at the requested frame."""
-        step = self.target
-        while step.alias is not None:
-            step = self.memo[step.alias]
-        return step.key or ""
-
-
-class Scheduler:
+class Scheduler(Planner):
     """Evaluates nodes of one project through a shared :class:`FrameCache`. Thread-safe: any
     number of threads may call :meth:`evaluate` while the graph is not being edited."""
 
     def __init__(self, project: Project, cache: FrameCache, executors: Executors) -> None:
-        self.project = project
+        super().__init__(project, executors)
         self.cache = cache
-        self.executors = executors
         self.evaluations: Counter[str] = Counter()  # node uuid -> evaluations run (for tests, stats)
         self._inflight: dict[str, Future[Any]] = {}
-        self._project_dir: str | None = None
         self._lock = threading.Lock()
-        self._conversion_cache: dict[str, dict[str, Callable[[Any], Any]] | None] = {}
-        self._conversion_revision = -1
         # Called from worker threads as nodes run: observer(node uuid, frame, event, detail) with
         # event "start", "done" or "error" (detail: the message). The editor's node badges use it.
         self.observer: Callable[[str, int, str, str], None] | None = None
@@ -125,11 +82,11 @@ class Scheduler:
     ) -> Plan:
         """The plan pass alone: reads the graph (call it on the thread that edits the graph) and
         captures everything the run needs, so :meth:`execute` may run on any thread while the
-        graph is edited. A plan whose result is cached already has :attr:`Plan.cached` set."""
+        graph is edited."""
         cancel = cancel or CancelToken()
         instance = self.project.graph.node(node)
         port = output or instance.type.outputs[0].name
-        memo: dict[tuple[str, int], _Step] = {}
+        memo: dict[tuple[str, int], Step] = {}
         target = self._plan(instance.uuid, int(frame), scale, cancel, memo)
         if not cache_frames:
             for step in memo.values():
@@ -155,7 +112,7 @@ class Scheduler:
         cancel = cancel or CancelToken()
         instance = self.project.graph.node(node)
         port = output or instance.type.outputs[0].name
-        memo: dict[tuple[str, int], _Step] = {}
+        memo: dict[tuple[str, int], Step] = {}
         targets = [self._plan(instance.uuid, int(frame), scale, cancel, memo) for frame in frames]
         if not cache_frames:
             for step in memo.values():
@@ -185,7 +142,7 @@ class Scheduler:
 
     def key(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> str:
         """The cache key of ``node`` at ``frame`` (for the cache bar and for tests)."""
-        memo: dict[tuple[str, int], _Step] = {}
+        memo: dict[tuple[str, int], Step] = {}
         step = self._plan(self.project.graph.node(node).uuid, int(frame), scale, CancelToken(), memo)
         while step.alias is not None:
             step = memo[step.alias]
@@ -199,7 +156,7 @@ class Scheduler:
         badges). One shared plan: what several nodes have upstream in common is planned once. A
         node that cannot be planned (a missing file) is not cached."""
         graph = self.project.graph
-        memo: dict[tuple[str, int], _Step] = {}
+        memo: dict[tuple[str, int], Step] = {}
         cancel = CancelToken()
         found: dict[str, bool] = {}
         for node in nodes:
@@ -227,7 +184,7 @@ class Scheduler:
         a disabled node still gets its own context)."""
         cancel = cancel or CancelToken()
         instance = self.project.graph.node(node)
-        memo: dict[tuple[str, int], _Step] = {}
+        memo: dict[tuple[str, int], Step] = {}
         step = self._plan(instance.uuid, int(frame), scale, cancel, memo, force=True)
         return Plan(step, "", memo, cancel)
 
@@ -240,143 +197,9 @@ class Scheduler:
         step.ctx.inputs = self._inputs(step, plan.memo)
         return step.ctx
 
-    # --- planning --------------------------------------------------------------------------------
-
-    def _conversions(
-        self, graph: Graph, node: NodeInstance, links: Mapping[str, Link]
-    ) -> dict[str, Any] | None:
-        """Type conversions the links into ``node`` need (Image -> Mask, ...), remembered until the
-        graph's links change."""
-        if self._conversion_revision != graph.link_revision:
-            self._conversion_cache.clear()
-            self._conversion_revision = graph.link_revision
-        found = self._conversion_cache.get(node.uuid, MISSING)
-        if found is MISSING:
-            found = {}
-            wanted = {i.name: i.type for i in node.type.inputs}
-            for port, link in links.items():
-                function = converter(graph.output_type(link.source, link.source_port), wanted[port])
-                if function is not None:
-                    found[port] = function
-            self._conversion_cache[node.uuid] = found = found or None
-        return found
-
-    def _plan(
-        self,
-        uuid: str,
-        frame: int,
-        scale: float,
-        cancel: CancelToken,
-        memo: dict[tuple[str, int], _Step],
-        force: bool = False,
-    ) -> _Step:
-        """Give (uuid, frame) and everything it needs a step with a key (iterative: deep graphs
-        do not hit Python's recursion limit)."""
-        graph = self.project.graph
-        path = self.project.path
-        self._project_dir = str(path.resolve().parent) if path is not None else None
-        stack = [(uuid, frame)]
-        while stack:
-            item = stack[-1]
-            step = memo.get(item)
-            if step is None:
-                step = memo[item] = self._new_step(graph.nodes[item[0]], item[1], scale, cancel, force)
-            if step.key is not None:
-                stack.pop()
-                continue
-            todo = [
-                source
-                for _input, source, _port in step.wanted
-                if memo.get(source) is None or memo[source].key is None
-            ]
-            if todo:
-                stack.extend(todo)
-                continue
-            step.key = self._key(step, scale, memo)
-            stack.pop()
-        return memo[(uuid, frame)]
-
-    def _new_step(
-        self,
-        instance: NodeInstance,
-        frame: int,
-        scale: float,
-        cancel: CancelToken,
-        force: bool,
-    ) -> _Step:
-        graph = self.project.graph
-        links = graph.input_links(instance.uuid)
-        step = _Step(instance, frame)
-        node_type = instance.type
-        if instance.disabled and not force:
-            link = links.get(node_type.passthrough or "")
-            if link is not None:
-                step.alias, step.alias_port = (link.source, frame), link.source_port
-                step.wanted = [((link.target_port, frame), step.alias, link.source_port)]
-            return step
-        settings = self.project.settings
-        state = instance.state
-        ctx = EvalContext(
-            node_name=instance.name,
-            frame=frame,
-            params=instance.values_at(frame),
-            scale=scale,
-            format=settings.format,
-            fps=settings.fps,
-            connected=frozenset(links),
-            state=state,
-            take=active_take(state) if state else None,
-            device=self.executors.compute_device if node_type.device is Device.GPU else "cpu",
-            cancel=cancel,
-            project_dir=self._project_dir,
-        )
-        step.ctx = ctx
-        step.convert = self._conversions(graph, instance, links) if links else None
-        for name, frames in node_type.shared().requests(ctx).items():
-            link = links.get(name)
-            if link is not None:
-                step.wanted.extend(((name, int(f)), (link.source, int(f)), link.source_port) for f in frames)
-        return step
-
-    def _key(self, step: _Step, scale: float, memo: dict[tuple[str, int], _Step]) -> str:
-        step.varies = step.node.type.time_dependent or any(memo[src].varies for _i, src, _p in step.wanted)
-        if step.alias is not None:
-            return "alias:" + self._output_key(memo[step.alias], step.alias_port, memo)
-        if step.ctx is None:
-            return "nothing"
-        node = step.node
-        node_type = node.type
-        if node_type._slices_state:
-            state = digest_json(node_type.shared().state_for_frame(step.ctx))
-        else:
-            state = node.state_digest() if node.state else ""
-        # By input name (a stable sort keeps each input's frames in the order the node asked for
-        # them): a key must not depend on the order links were made or a set happened to iterate in.
-        inputs = tuple(
-            sorted(
-                ((name, self._output_key(memo[src], port, memo)) for (name, _f), src, port in step.wanted),
-                key=lambda item: item[0],
-            )
-        )
-        parts = (
-            node_type.id,
-            node_type.version,
-            tuple(step.ctx.params.values()),
-            state,
-            inputs,
-            step.frame if node_type.time_dependent else None,
-            scale,
-        )
-        return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-
-    def _output_key(self, step: _Step, port: str, memo: dict[tuple[str, int], _Step]) -> str:
-        while step.alias is not None:
-            step, port = memo[step.alias], step.alias_port
-        return f"{step.key}:{port}"
-
     # --- running ---------------------------------------------------------------------------------
 
-    def _output(self, step: _Step, port: str, memo: dict[tuple[str, int], _Step]) -> Any:
+    def _output(self, step: Step, port: str, memo: dict[tuple[str, int], Step]) -> Any:
         while step.alias is not None:
             step, port = memo[step.alias], step.alias_port
         if step.key == "nothing":
@@ -384,7 +207,7 @@ class Scheduler:
         value = step.value
         return value[port] if len(step.node.type.outputs) > 1 else value
 
-    def _inputs(self, step: _Step, memo: dict[tuple[str, int], _Step]) -> dict[tuple[str, int], Any]:
+    def _inputs(self, step: Step, memo: dict[tuple[str, int], Step]) -> dict[tuple[str, int], Any]:
         """The values a step asked for, converted to its input types (Image -> Mask, ...)."""
         inputs = {name: self._output(memo[src], port, memo) for name, src, port in step.wanted}
         if step.convert:
@@ -394,14 +217,14 @@ class Scheduler:
                     inputs[name] = function(inputs[name])
         return inputs
 
-    def _run(self, targets: list[_Step], memo: dict[tuple[str, int], _Step], cancel: CancelToken) -> None:
+    def _run(self, targets: list[Step], memo: dict[tuple[str, int], Step], cancel: CancelToken) -> None:
         order = self._collect(targets, memo)
         if not order:
             return
         waiting_on: dict[int, int] = {}
-        dependents: dict[int, list[_Step]] = {}
+        dependents: dict[int, list[Step]] = {}
         scheduled = {id(s) for s in order}
-        reads: dict[int, list[_Step]] = {}  # step -> the distinct steps it reads
+        reads: dict[int, list[Step]] = {}  # step -> the distinct steps it reads
         for step in order:
             sources = {id(s): s for s in self._resolved_sources(step, memo)}
             reads[id(step)] = list(sources.values())
@@ -412,14 +235,14 @@ class Scheduler:
         ready = [s for s in order if waiting_on[id(s)] == 0]
         # Steps of different frames can share a key (a still, a non-time-dependent chain), and so
         # one future: each future lists every step waiting on it.
-        running: dict[Future[Any], list[_Step]] = {}
+        running: dict[Future[Any], list[Step]] = {}
         # Drop each intermediate frame as soon as its last reader has run: a long chain at 4K must
         # not hold every frame until the request ends (the cache keeps what its budget allows).
         readers = {id(s): len(dependents.get(id(s), ())) for s in order}
         kept = {id(self._resolve(target, memo)) for target in targets}
         batches = Batcher(order)
 
-        def finished(step: _Step) -> None:
+        def finished(step: Step) -> None:
             for source in reads[id(step)]:
                 if id(source) in readers and id(source) not in kept:
                     readers[id(source)] -= 1
@@ -471,12 +294,12 @@ class Scheduler:
             raise
 
     @staticmethod
-    def _resolve(step: _Step, memo: dict[tuple[str, int], _Step]) -> _Step:
+    def _resolve(step: Step, memo: dict[tuple[str, int], Step]) -> Step:
         while step.alias is not None:
             step = memo[step.alias]
         return step
 
-    def _resolved_sources(self, step: _Step, memo: dict[tuple[str, int], _Step]) -> list[_Step]:
+    def _resolved_sources(self, step: Step, memo: dict[tuple[str, int], Step]) -> list[Step]:
         """The steps whose values ``step`` reads, looking through disabled (aliased) nodes."""
         targets = []
         for _input, source, _port in step.wanted:
@@ -486,11 +309,11 @@ class Scheduler:
             targets.append(source_step)
         return targets
 
-    def _collect(self, targets: list[_Step], memo: dict[tuple[str, int], _Step]) -> list[_Step]:
+    def _collect(self, targets: list[Step], memo: dict[tuple[str, int], Step]) -> list[Step]:
         """The steps to compute, inputs first; cached steps get their value and stop the walk."""
-        order: list[_Step] = []
+        order: list[Step] = []
         seen: set[int] = set()
-        stack: list[tuple[_Step, bool]] = [(target, False) for target in reversed(targets)]
+        stack: list[tuple[Step, bool]] = [(target, False) for target in reversed(targets)]
         while stack:
             step, expanded = stack.pop()
             while step.alias is not None:
@@ -511,7 +334,7 @@ class Scheduler:
             stack.extend((memo[src], False) for _i, src, _p in step.wanted)
         return order
 
-    def _start(self, step: _Step, memo: dict[tuple[str, int], _Step], cancel: CancelToken) -> Future[Any]:
+    def _start(self, step: Step, memo: dict[tuple[str, int], Step], cancel: CancelToken) -> Future[Any]:
         """Run ``step`` on its executor, or join the same key already running for another request."""
         key = step.key or ""
         with self._lock:
@@ -542,7 +365,7 @@ class Scheduler:
         work.add_done_callback(dropped)
 
     def _compute_into(
-        self, future: Future[Any], step: _Step, memo: dict[tuple[str, int], _Step], cancel: CancelToken
+        self, future: Future[Any], step: Step, memo: dict[tuple[str, int], Step], cancel: CancelToken
     ) -> None:
         if not future.set_running_or_notify_cancel():
             self._finish(step.key or "", future)
@@ -555,14 +378,14 @@ class Scheduler:
             self._finish(step.key or "", future, result=result)
 
     def _start_batch(
-        self, steps: list[_Step], memo: dict[tuple[str, int], _Step], cancel: CancelToken
+        self, steps: list[Step], memo: dict[tuple[str, int], Step], cancel: CancelToken
     ) -> list[Future[Any]]:
         """Run steps of one batchable node as one call on the model worker; one future per step
         (a step whose key another request is computing joins that instead)."""
         if len(steps) == 1:
             return [self._start(steps[0], memo, cancel)]
         futures: list[Future[Any]] = []
-        mine: list[tuple[_Step, Future[Any]]] = []
+        mine: list[tuple[Step, Future[Any]]] = []
         with self._lock:
             for step in steps:
                 future = self._inflight.get(step.key or "")
@@ -581,7 +404,7 @@ class Scheduler:
         return futures
 
     def _compute_batch_into(
-        self, work: list[tuple[_Step, Future[Any]]], memo: dict[tuple[str, int], _Step], cancel: CancelToken
+        self, work: list[tuple[Step, Future[Any]]], memo: dict[tuple[str, int], Step], cancel: CancelToken
     ) -> None:
         live = []
         for step, future in work:
@@ -601,7 +424,7 @@ class Scheduler:
                 self._finish(step.key or "", future, result=result)
 
     def _compute_batch(
-        self, steps: list[_Step], memo: dict[tuple[str, int], _Step], cancel: CancelToken
+        self, steps: list[Step], memo: dict[tuple[str, int], Step], cancel: CancelToken
     ) -> list[Any]:
         """:meth:`_compute` for several steps of one node, in one ``evaluate_batch`` call."""
         cancel.raise_if_cancelled()
@@ -653,7 +476,7 @@ class Scheduler:
         else:
             future.set_result(result)
 
-    def _compute(self, step: _Step, memo: dict[tuple[str, int], _Step], cancel: CancelToken) -> Any:
+    def _compute(self, step: Step, memo: dict[tuple[str, int], Step], cancel: CancelToken) -> Any:
         cancel.raise_if_cancelled()
         ctx = step.ctx
         assert ctx is not None and step.key is not None
@@ -681,7 +504,7 @@ class Scheduler:
         self._keep(step, result, inputs, time.perf_counter() - started)
         return result
 
-    def _keep(self, step: _Step, result: Any, inputs: dict[tuple[str, int], Any], seconds: float) -> None:
+    def _keep(self, step: Step, result: Any, inputs: dict[tuple[str, int], Any], seconds: float) -> None:
         """Check a step's result, cache it and count the evaluation."""
         node = step.node
         outputs = node.type.outputs

@@ -31,7 +31,7 @@ from filmstudio.core.errors import Cancelled, EvaluationError, FilmStudioError
 from filmstudio.core.graph import GraphEvent
 from filmstudio.engine.cache import MISSING
 from filmstudio.engine.engine import Engine
-from filmstudio.engine.scheduler import Plan
+from filmstudio.engine.planner import Plan
 from filmstudio.ui.session import EditorSession
 from filmstudio.ui.viewer.display import Channel, converts_quickly, to_display
 from filmstudio.ui.viewer.display_cache import DisplayCache, DisplayImage

@@ -1,0 +1,206 @@
+"""The plan pass of a request: every (node, frame) it needs, with its cache key.
+
+From the requested node, walk the inputs each node asks for (its ``requests``) and give every
+(node, frame) a cache key = hash(type id + version, parameter values at that frame, the state it
+depends on, its inputs' keys, the frame only if time-dependent, scale). Keys depend on values, not
+on edits: changing a keyframe changes only the frames whose interpolated value changed; a still
+image has one key for all frames; undo brings back keys that are cached.
+
+Planning reads the graph, so it runs on the thread that edits it; everything the run pass needs
+(parameter values, state, conversions) is captured in the :class:`Plan`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from filmstudio.core.context import CancelToken, EvalContext
+from filmstudio.core.graph import Graph, Link, NodeInstance, active_take, digest_json
+from filmstudio.core.node import Device
+from filmstudio.core.project import Project
+from filmstudio.engine.cache import MISSING
+from filmstudio.engine.convert import converter
+from filmstudio.engine.executors import Executors
+
+
+@dataclass(eq=False)
+class Step:
+    """One (node, frame) of a request's plan."""
+
+    node: NodeInstance
+    frame: int
+    ctx: EvalContext | None = None
+    # ((input name, input frame), (source node uuid, source frame), source port) per requested input
+    wanted: list[tuple[tuple[str, int], tuple[str, int], str]] = field(default_factory=list)
+    alias: tuple[str, int] | None = None  # a disabled node: the (node, frame) it passes through
+    alias_port: str = ""
+    convert: dict[str, Callable[[Any], Any]] | None = None  # input name -> type conversion
+    key: str | None = None
+    varies: bool = False  # the result changes from frame to frame (time-dependent upstream)
+    store: bool = True  # put the result in the frame cache
+    value: Any = MISSING
+
+
+@dataclass(eq=False)
+class Plan:
+    """A planned request: every (node, frame) it needs with its cache key and captured parameter
+    values. Made by :meth:`Scheduler.prepare` on the graph's thread, run by :meth:`Scheduler.execute`."""
+
+    target: Step
+    port: str
+    memo: dict[tuple[str, int], Step]
+    cancel: CancelToken
+
+    @property
+    def key(self) -> str:
+        """The cache key of the requested node at the requested frame."""
+        step = self.target
+        while step.alias is not None:
+            step = self.memo[step.alias]
+        return step.key or ""
+
+
+class Planner:
+    """The plan pass; :class:`~filmstudio.engine.scheduler.Scheduler` adds the run pass."""
+
+    def __init__(self, project: Project, executors: Executors) -> None:
+        self.project = project
+        self.executors = executors
+        self._project_dir: str | None = None
+        self._conversion_cache: dict[str, dict[str, Callable[[Any], Any]] | None] = {}
+        self._conversion_revision = -1
+
+    def _conversions(
+        self, graph: Graph, node: NodeInstance, links: Mapping[str, Link]
+    ) -> dict[str, Any] | None:
+        """Type conversions the links into ``node`` need (Image -> Mask, ...), remembered until the
+        graph's links change."""
+        if self._conversion_revision != graph.link_revision:
+            self._conversion_cache.clear()
+            self._conversion_revision = graph.link_revision
+        found = self._conversion_cache.get(node.uuid, MISSING)
+        if found is MISSING:
+            found = {}
+            wanted = {i.name: i.type for i in node.type.inputs}
+            for port, link in links.items():
+                function = converter(graph.output_type(link.source, link.source_port), wanted[port])
+                if function is not None:
+                    found[port] = function
+            self._conversion_cache[node.uuid] = found = found or None
+        return found
+
+    def _plan(
+        self,
+        uuid: str,
+        frame: int,
+        scale: float,
+        cancel: CancelToken,
+        memo: dict[tuple[str, int], Step],
+        force: bool = False,
+    ) -> Step:
+        """Give (uuid, frame) and everything it needs a step with a key (iterative: deep graphs
+        do not hit Python's recursion limit)."""
+        graph = self.project.graph
+        path = self.project.path
+        self._project_dir = str(path.resolve().parent) if path is not None else None
+        stack = [(uuid, frame)]
+        while stack:
+            item = stack[-1]
+            step = memo.get(item)
+            if step is None:
+                step = memo[item] = self._new_step(graph.nodes[item[0]], item[1], scale, cancel, force)
+            if step.key is not None:
+                stack.pop()
+                continue
+            todo = [
+                source
+                for _input, source, _port in step.wanted
+                if memo.get(source) is None or memo[source].key is None
+            ]
+            if todo:
+                stack.extend(todo)
+                continue
+            step.key = self._key(step, scale, memo)
+            stack.pop()
+        return memo[(uuid, frame)]
+
+    def _new_step(
+        self,
+        instance: NodeInstance,
+        frame: int,
+        scale: float,
+        cancel: CancelToken,
+        force: bool,
+    ) -> Step:
+        graph = self.project.graph
+        links = graph.input_links(instance.uuid)
+        step = Step(instance, frame)
+        node_type = instance.type
+        if instance.disabled and not force:
+            link = links.get(node_type.passthrough or "")
+            if link is not None:
+                step.alias, step.alias_port = (link.source, frame), link.source_port
+                step.wanted = [((link.target_port, frame), step.alias, link.source_port)]
+            return step
+        settings = self.project.settings
+        state = instance.state
+        ctx = EvalContext(
+            node_name=instance.name,
+            frame=frame,
+            params=instance.values_at(frame),
+            scale=scale,
+            format=settings.format,
+            fps=settings.fps,
+            connected=frozenset(links),
+            state=state,
+            take=active_take(state) if state else None,
+            device=self.executors.compute_device if node_type.device is Device.GPU else "cpu",
+            cancel=cancel,
+            project_dir=self._project_dir,
+        )
+        step.ctx = ctx
+        step.convert = self._conversions(graph, instance, links) if links else None
+        for name, frames in node_type.shared().requests(ctx).items():
+            link = links.get(name)
+            if link is not None:
+                step.wanted.extend(((name, int(f)), (link.source, int(f)), link.source_port) for f in frames)
+        return step
+
+    def _key(self, step: Step, scale: float, memo: dict[tuple[str, int], Step]) -> str:
+        step.varies = step.node.type.time_dependent or any(memo[src].varies for _i, src, _p in step.wanted)
+        if step.alias is not None:
+            return "alias:" + self._output_key(memo[step.alias], step.alias_port, memo)
+        if step.ctx is None:
+            return "nothing"
+        node = step.node
+        node_type = node.type
+        if node_type._slices_state:
+            state = digest_json(node_type.shared().state_for_frame(step.ctx))
+        else:
+            state = node.state_digest() if node.state else ""
+        # By input name (a stable sort keeps each input's frames in the order the node asked for
+        # them): a key must not depend on the order links were made or a set happened to iterate in.
+        inputs = tuple(
+            sorted(
+                ((name, self._output_key(memo[src], port, memo)) for (name, _f), src, port in step.wanted),
+                key=lambda item: item[0],
+            )
+        )
+        parts = (
+            node_type.id,
+            node_type.version,
+            tuple(step.ctx.params.values()),
+            state,
+            inputs,
+            step.frame if node_type.time_dependent else None,
+            scale,
+        )
+        return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+    def _output_key(self, step: Step, port: str, memo: dict[tuple[str, int], Step]) -> str:
+        while step.alias is not None:
+            step, port = memo[step.alias], step.alias_port
+        return f"{step.key}:{port}"
