@@ -77,12 +77,11 @@ def run_planned_analysis(
     results: dict[str, Any] = {}
     carry: Any = None
     total = len(plan.frames)
-    for done in range(1, total + 1):
+    for index, (frame, frame_plan) in enumerate(plan.frames):
         cancel.raise_if_cancelled()
-        frame, frame_plan = plan.frames[done - 1]
         if frame_plan is None:
             raise FilmStudioError(f"the analysis of {plan.name} has run already; plan it again")
-        plan.frames[done - 1] = (frame, None)  # its input frames can go once analysed
+        plan.frames[index] = (frame, None)  # its input frames can go once analysed
         ctx = scheduler.context_of(frame_plan)
         try:
             results[str(frame)], carry = plan.implementation.analyze(ctx, carry)
@@ -91,7 +90,7 @@ def run_planned_analysis(
         finally:
             ctx.inputs = {}
         if progress is not None:
-            progress(done, total)
+            progress(index + 1, total)
     return AnalysisJob(plan.node, plan.state_key, results)
 
 

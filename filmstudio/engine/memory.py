@@ -14,8 +14,8 @@ one is wholly free, so the model worker's activations were page-faulted in afres
 top is within ``M_TOP_PAD`` of the heap size, so the pad is set to one heap (64 MiB): thread arenas
 keep their memory for the next frame, and the main arena trims down to 64 MiB rather than to
 nothing — the trim threshold is raised by the same pad, so touched memory kept stays at 256 MiB.
-On two cores the CPU model benchmark went from 0.72-0.92 to 0.905-0.973 of the bare loop (ten
-runs), the export benchmark from 0.98 to 1.08-1.12 with its RSS ratio still 1.01-1.03, and the
+On two cores the CPU model benchmark went from 0.72-0.92 to 0.905-0.986 of the bare loop (16
+runs), the export benchmark from 0.98 to 1.05-1.12 with its RSS ratio still 1.01-1.06, and the
 scheduler benchmark's cold runs stopped page-faulting between rounds.
 
 Blocks above the mmap threshold's 32 MiB ceiling (a model's activations: 32 channels of a 480p

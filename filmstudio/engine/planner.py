@@ -57,10 +57,14 @@ class Plan:
     @property
     def key(self) -> str:
         """The cache key of the requested node at the requested frame."""
-        step = self.target
-        while step.alias is not None:
-            step = self.memo[step.alias]
-        return step.key or ""
+        return resolve(self.target, self.memo).key or ""
+
+
+def resolve(step: Step, memo: Mapping[tuple[str, int], Step]) -> Step:
+    """The step whose value ``step`` has: itself, or through disabled (aliased) nodes their source."""
+    while step.alias is not None:
+        step = memo[step.alias]
+    return step
 
 
 class Planner:

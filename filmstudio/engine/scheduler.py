@@ -31,7 +31,7 @@ from filmstudio.core.project import Project
 from filmstudio.engine.batching import Batcher
 from filmstudio.engine.cache import MISSING, FrameCache
 from filmstudio.engine.executors import Executors
-from filmstudio.engine.planner import Plan, Planner, Step
+from filmstudio.engine.planner import Plan, Planner, Step, resolve
 
 __all__ = ["Plan", "Scheduler"]
 
@@ -83,15 +83,7 @@ class Scheduler(Planner):
         """The plan pass alone: reads the graph (call it on the thread that edits the graph) and
         captures everything the run needs, so :meth:`execute` may run on any thread while the
         graph is edited."""
-        cancel = cancel or CancelToken()
-        instance = self.project.graph.node(node)
-        port = output or instance.type.outputs[0].name
-        memo: dict[tuple[str, int], Step] = {}
-        target = self._plan(instance.uuid, int(frame), scale, cancel, memo)
-        if not cache_frames:
-            for step in memo.values():
-                step.store = not step.varies
-        return Plan(target, port, memo, cancel)
+        return self.prepare_frames(node, [frame], output, scale, cancel, cache_frames)[0]
 
     def execute(self, plan: Plan) -> Any:
         """The run pass of a plan made by :meth:`prepare` (any thread; once per plan)."""
@@ -144,9 +136,7 @@ class Scheduler(Planner):
         """The cache key of ``node`` at ``frame`` (for the cache bar and for tests)."""
         memo: dict[tuple[str, int], Step] = {}
         step = self._plan(self.project.graph.node(node).uuid, int(frame), scale, CancelToken(), memo)
-        while step.alias is not None:
-            step = memo[step.alias]
-        return step.key or ""
+        return resolve(step, memo).key or ""
 
     def is_cached(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> bool:
         return self.key(node, frame, scale) in self.cache
@@ -162,7 +152,7 @@ class Scheduler(Planner):
         for node in nodes:
             uuid = graph.node(node).uuid
             try:
-                step = self._resolve(self._plan(uuid, int(frame), scale, cancel, memo), memo)
+                step = resolve(self._plan(uuid, int(frame), scale, cancel, memo), memo)
             except Exception:  # planning a broken node fails: it is simply not cached
                 found[uuid] = False
                 memo = {}  # a half-planned step must not be reused
@@ -239,7 +229,7 @@ class Scheduler(Planner):
         # Drop each intermediate frame as soon as its last reader has run: a long chain at 4K must
         # not hold every frame until the request ends (the cache keeps what its budget allows).
         readers = {id(s): len(dependents.get(id(s), ())) for s in order}
-        kept = {id(self._resolve(target, memo)) for target in targets}
+        kept = {id(resolve(target, memo)) for target in targets}
         batches = Batcher(order)
 
         def finished(step: Step) -> None:
@@ -294,20 +284,9 @@ class Scheduler(Planner):
             raise
 
     @staticmethod
-    def _resolve(step: Step, memo: dict[tuple[str, int], Step]) -> Step:
-        while step.alias is not None:
-            step = memo[step.alias]
-        return step
-
-    def _resolved_sources(self, step: Step, memo: dict[tuple[str, int], Step]) -> list[Step]:
+    def _resolved_sources(step: Step, memo: dict[tuple[str, int], Step]) -> list[Step]:
         """The steps whose values ``step`` reads, looking through disabled (aliased) nodes."""
-        targets = []
-        for _input, source, _port in step.wanted:
-            source_step = memo[source]
-            while source_step.alias is not None:
-                source_step = memo[source_step.alias]
-            targets.append(source_step)
-        return targets
+        return [resolve(memo[source], memo) for _input, source, _port in step.wanted]
 
     def _collect(self, targets: list[Step], memo: dict[tuple[str, int], Step]) -> list[Step]:
         """The steps to compute, inputs first; cached steps get their value and stop the walk."""
@@ -316,8 +295,7 @@ class Scheduler(Planner):
         stack: list[tuple[Step, bool]] = [(target, False) for target in reversed(targets)]
         while stack:
             step, expanded = stack.pop()
-            while step.alias is not None:
-                step = memo[step.alias]
+            step = resolve(step, memo)
             if expanded:
                 order.append(step)
                 continue

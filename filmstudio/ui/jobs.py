@@ -95,8 +95,6 @@ def analysis_job(session: EditorSession, uuid: str) -> Job:
     from filmstudio.engine.jobs import AnalysisJob, plan_analysis, run_planned_analysis
 
     node = session.node(uuid)
-    if node.type.analysis_state is None:
-        raise FilmStudioError(f"{node.name} ({node.type.id}) has no analysis pass")
     frames = list(range(session.in_point, session.out_point + 1))
     scheduler, graph = session.engine.scheduler, session.graph
     outcome: list[AnalysisJob] = []

@@ -184,23 +184,14 @@ class GraphScene(QGraphicsScene):
         self.badges.invalidate()
 
     def cached_nodes(self, nodes: list[NodeInstance]) -> dict[str, bool]:
-        """:meth:`is_cached` for several nodes, by uuid, planned together (what they share
-        upstream is planned once)."""
+        """Whether each node's frame at the playhead is in the engine's cache, by uuid; asked
+        together, so what they share upstream is planned once."""
         asked = [n for n in nodes if n.type.outputs and n.graph is not None]
         answers = dict.fromkeys((n.uuid for n in nodes), False)
         if asked:
             with contextlib.suppress(Exception):  # a node removed meanwhile: asked again next time
                 answers.update(self.session.engine.cached(asked, self.session.current_frame))
         return answers
-
-    def is_cached(self, node: NodeInstance) -> bool:
-        """Whether ``node``'s frame at the playhead is in the engine's cache."""
-        if not node.type.outputs or node.graph is None:
-            return False
-        try:
-            return self.session.engine.is_cached(node.uuid, self.session.current_frame)
-        except Exception:  # a node that cannot even plan (a missing file) is simply not cached
-            return False
 
     # --- moves -----------------------------------------------------------------------------------
 
