@@ -43,14 +43,18 @@ def reference_transform(space: Space, to_working: bool = True):
 @pytest.mark.parametrize("name", COLOUR_SPACES)
 def test_every_offered_space_converts_like_ocio_both_ways(name):
     space = colour.resolve_space(name)
-    image = torch.rand(3, 40, 50, generator=torch.Generator().manual_seed(5))
+    # Encoded values from 0.01 up: a pure power curve's slope is infinite at 0, where a last-bit
+    # difference in the matrix before it (OCIO's fused ops against ours) decides the sign of 1e-11.
+    image = 0.01 + 0.99 * torch.rand(3, 40, 50, generator=torch.Generator().manual_seed(5))
     ours = colour.to_working(opaque(image), name)
     reference = ocio_rgb(reference_transform(space), image)
     assert torch.allclose(ours[:3], reference, rtol=1e-5, atol=1e-6)
     assert torch.equal(ours[3], torch.ones(40, 50))
     back = colour.from_working(opaque(reference), name)
+    # Encoding: float32 rounding of the matrix (~1e-7) meets a 1/2.4 power whose slope is ~140 at
+    # 0.016 (OCIO 2.6 measured 2.8e-6 there); 1e-5 is still 1/400 of an 8-bit code value.
     assert torch.allclose(
-        back[:3], ocio_rgb(reference_transform(space, False), reference), rtol=1e-5, atol=1e-6
+        back[:3], ocio_rgb(reference_transform(space, False), reference), rtol=1e-5, atol=1e-5
     )
 
 
