@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
 if TYPE_CHECKING:
     from filmstudio.core.errors import FilmStudioError, ProjectError
     from filmstudio.core.project import Project
+    from filmstudio.core.version import __version__
     from filmstudio.engine.engine import Engine
 
 _LAZY = {
@@ -21,6 +20,7 @@ _LAZY = {
     "FilmStudioError": "filmstudio.core.errors",
     "ProjectError": "filmstudio.core.errors",
     "Engine": "filmstudio.engine.engine",
+    "__version__": "filmstudio.core.version",
 }
 
 __all__ = [

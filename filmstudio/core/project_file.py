@@ -31,13 +31,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from filmstudio import __version__
 from filmstudio.core.errors import FilmStudioError, ProjectError
 from filmstudio.core.graph import Link, NodeInstance
 from filmstudio.core.params import AnimCurve, Interp, Keyframe, Param
 from filmstudio.core.project import Project, ProjectSettings
 from filmstudio.core.registry import NodeRegistry
 from filmstudio.core.timebase import Format, FrameRange, format_fps, parse_fps
+from filmstudio.core.version import __version__
 
 SCHEMA = 1
 
