@@ -16,9 +16,9 @@ from typing import Any
 
 from filmstudio.core.errors import MediaError
 from filmstudio.media.info import MediaInfo
-from filmstudio.media.probe import is_sequence_pattern
+from filmstudio.media.probe import probe
 from filmstudio.media.reader import VideoReader
-from filmstudio.media.sequence import ImageSequence
+from filmstudio.media.sequence import ImageSequence, is_sequence_pattern
 from filmstudio.media.stills import read_image_tensor
 
 _STILL_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".bmp", ".webp", ".dpx"}
@@ -97,8 +97,6 @@ def _open_clip(path: Path) -> Clip:
         return Clip(str(path), sequence.info, sequence.first_frame, sequence.last_frame, sequence)
     if path.suffix.lower() in _STILL_SUFFIXES:
         image = read_image_tensor(path)
-        from filmstudio.media.probe import probe
-
         return Clip(str(path), probe(path), 0, 0, image)
     if not path.exists():
         raise MediaError(path, "the file does not exist; check the path or relink the Read node")

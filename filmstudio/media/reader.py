@@ -26,7 +26,7 @@ from filmstudio.core.errors import MediaError
 from filmstudio.media.convert import array_to_tensor, frame_to_array, upright
 from filmstudio.media.failures import FrameOutOfRangeError, check_readable_file, reading
 from filmstudio.media.info import MediaInfo
-from filmstudio.media.probe import inspect_video, open_input
+from filmstudio.media.inspection import inspect_video, open_input
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -20,11 +20,13 @@ import numpy as np
 from filmstudio.core.errors import MediaError
 from filmstudio.media.failures import FrameOutOfRangeError
 from filmstudio.media.info import MediaInfo
+from filmstudio.media.inspection import probe_file
+from filmstudio.media.stills import read_image, read_image_tensor
 
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["ImageSequence", "MissingPolicy", "SequencePattern", "find_placeholder"]
+__all__ = ["ImageSequence", "MissingPolicy", "SequencePattern", "find_placeholder", "is_sequence_pattern"]
 
 MissingPolicy = Literal["error", "black", "hold"]
 _PLACEHOLDER = re.compile(r"#+|%0?(\d*)d")
@@ -37,6 +39,11 @@ def find_placeholder(name: str) -> re.Match[str] | None:
     for found in _PLACEHOLDER.finditer(name):  # noqa: B007 - keep the last one
         pass
     return found
+
+
+def is_sequence_pattern(path: str | os.PathLike[str]) -> bool:
+    """True for names like ``shot.####.exr`` or ``shot.%04d.exr`` (a frame-number placeholder)."""
+    return find_placeholder(Path(path).name) is not None
 
 
 @dataclass(frozen=True)
@@ -175,9 +182,7 @@ class ImageSequence:
     @cached_property
     def info(self) -> MediaInfo:
         """Facts from the first image, with the sequence's frame range, gaps and rate."""
-        from filmstudio.media.probe import probe
-
-        first = probe(self.path_for(self.first_frame))
+        first = probe_file(self.path_for(self.first_frame))
         count = len(self)
         return replace(
             first,
@@ -217,8 +222,6 @@ class ImageSequence:
 
     def read(self, frame: int, missing: MissingPolicy | None = None) -> np.ndarray:
         """Frame ``frame`` as an ``HxWxC`` array of the file's values (see :func:`read_image`)."""
-        from filmstudio.media.stills import read_image
-
         path = self.resolve(frame, missing)
         if path is None:
             return self._black_frame()
@@ -227,8 +230,6 @@ class ImageSequence:
     def read_tensor(self, frame: int, missing: MissingPolicy | None = None) -> torch.Tensor:
         """Frame ``frame`` as a float32 ``[4,H,W]`` premultiplied RGBA tensor."""
         import torch
-
-        from filmstudio.media.stills import read_image_tensor
 
         path = self.resolve(frame, missing)
         if path is not None:
@@ -241,8 +242,6 @@ class ImageSequence:
 
     def _black_frame(self) -> np.ndarray:
         if self._black is None:
-            from filmstudio.media.stills import read_image
-
             sample = read_image(self.path_for(self.first_frame))
             black = np.zeros_like(sample)
             black.flags.writeable = False

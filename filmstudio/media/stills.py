@@ -30,7 +30,7 @@ from filmstudio.media.convert import (
     upright,
 )
 from filmstudio.media.failures import check_readable_file, reading, writing
-from filmstudio.media.probe import inspect_video, open_input
+from filmstudio.media.inspection import inspect_video, open_input
 
 if TYPE_CHECKING:
     import torch
