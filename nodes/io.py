@@ -61,12 +61,13 @@ class Read(Node):
         from filmstudio.colour.conversions import to_working
         from filmstudio.colour.spaces import chosen_space
         from filmstudio.media.pool import shared_pool
+        from filmstudio.media.timing import clip_frame_number
 
         p = ctx.params
         if not p.file:
             raise MediaError("(no file)", "the Read node has no file: choose one in its file parameter")
         clip = shared_pool.open(ctx.resolve_path(p.file))
-        number = clip_number(clip.first, clip.last, p, ctx.frame)
+        number = clip_frame_number(clip.first, clip.last, p, ctx.frame)
         if number is None:
             return _black(clip.info.width, clip.info.height, ctx.scale)
         ctx.check_cancelled()
@@ -75,26 +76,6 @@ class Read(Node):
         )
         image = to_working(clip.read_tensor(number, p.missing), space)
         return _scaled(image, ctx.scale)
-
-
-def clip_number(first: int, last: int, params: Any, frame: int) -> int | None:
-    """The clip's frame number shown at timeline ``frame`` (None: transparent black)."""
-    start = first + params.trim_in
-    end = last if params.trim_out < 0 else min(last, first + params.trim_out)
-    if end < start:
-        raise MediaError("(trim)", f"trim_in {params.trim_in} is after trim_out {params.trim_out}")
-    number = start + (frame - params.start_frame)
-    if start <= number <= end:
-        return number
-    if params.outside == "hold":
-        return min(max(number, start), end)
-    if params.outside == "black":
-        return None
-    raise MediaError(
-        "(timeline)",
-        f"frame {frame} is outside the clip (frames {params.start_frame}-"
-        f"{params.start_frame + end - start}); set outside to hold or black",
-    )
 
 
 class Write(Node):

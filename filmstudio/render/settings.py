@@ -43,7 +43,7 @@ def audio_source(
     if values.audio == "none" or values.preset in ("png", "exr") or frames.step != 1:
         return None
     from filmstudio.media.pool import shared_pool
-    from filmstudio_nodes.io import clip_number
+    from filmstudio.media.timing import clip_frame_number
 
     graph = project.graph
     upstream = graph.upstream(write.uuid)
@@ -58,7 +58,7 @@ def audio_source(
             continue
         if not clip.info.audio or clip.info.kind != "video" or clip.info.fps is None:
             continue
-        first = clip_number(clip.first, clip.last, params, frames.first)
+        first = clip_frame_number(clip.first, clip.last, params, frames.first)
         if first is None:
             continue
         start = (first - clip.first) / float(clip.info.fps)
