@@ -19,6 +19,7 @@ The API the viewer calls (all headless)::
     shown = colour.display_transform(image, display, view, exposure=0.0, gamma=1.0)
     # -> premultiplied RGBA display values (0..1 for SDR displays) on the image's device, ready
     #    to quantise for the screen; pass inverse=True to go from display values back.
+    colour.working_to_display(image, display, view)  # the viewer's: RGB over black, [3, H, W]
     colour.display_pipeline(display, view).cpu   # the OCIO CPU processor, e.g. for a pixel readout
 
 Names: nodes offer FilmStudio's short names (:data:`COLOUR_SPACES`: "sRGB", "Rec.709", "ACEScct",
@@ -67,6 +68,7 @@ _EXPORTS = {
     "from_working": "conversions",
     "display_pipeline": "conversions",
     "display_transform": "conversions",
+    "working_to_display": "conversions",
     "Pipeline": "pipeline",
     "cached_pipeline": "pipeline",
     "clear_cache": "pipeline",

@@ -100,6 +100,16 @@ def display_transform(
     return _gamma(out, gamma) if gamma != 1.0 else out
 
 
+def working_to_display(image: Any, display: str, view: str | None = None) -> Any:
+    """The viewer's conversion: working-space RGB(A) (torch ``[C, H, W]``) to display values
+    ``[3, H, W]`` through ``display``'s ``view`` (None: its default). The view applies to the colour
+    as given (premultiplied, over black): alpha is set aside. Any thread; returns a new tensor."""
+    torch = _torch()
+    rgb = image[:3]
+    opaque = torch.cat([rgb, torch.ones_like(rgb[:1])])
+    return display_transform(opaque, display, view)[:3]
+
+
 def _gamma(image: Any, gamma: float, inverse: bool = False) -> Any:
     """A viewer gamma on display values (un-premultiplied colour; negatives unchanged)."""
     from filmstudio.colour.ops import signed_power

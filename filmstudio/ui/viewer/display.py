@@ -3,9 +3,9 @@
 Plain numpy/torch, no Qt: these functions run on the engine's request threads (the GUI thread
 only wraps the bytes they return), and tests call them directly to know what the viewer must show.
 
-Every conversion to display goes through :func:`working_to_display`, the one place that calls
-:mod:`filmstudio.colour` (its OCIO display/view transform). By default the viewer applies it
-through a 3D LUT baked from it (:mod:`.display_lut`, ~2 ms a frame whatever the view costs);
+Every conversion to display goes through :func:`filmstudio.colour.working_to_display` (its OCIO
+display/view transform). By default the viewer applies it through a 3D LUT baked from it
+(:mod:`.display_lut`, ~2 ms a frame whatever the view costs);
 ``exact=True`` runs the transform itself on every frame. What you see is the premultiplied image
 over black, as in Nuke's viewer: the view applies to premultiplied colour.
 """
@@ -61,18 +61,6 @@ def default_display() -> str:
 
 def default_view(display: str) -> str:
     return str(_colour().default_view(display))
-
-
-def working_to_display(image: Any, display: str, view: str | None = None) -> Any:
-    """THE working -> display conversion: working-space RGB(A) (torch ``[C, H, W]``) to display
-    values through ``display``'s ``view`` (None: its default), via :mod:`filmstudio.colour`. The
-    view applies to the colour as given (premultiplied, over black): alpha is set aside. Any
-    thread; returns a new tensor ``[3, H, W]``."""
-    import torch
-
-    rgb = image[:3]
-    opaque = torch.cat([rgb, torch.ones_like(rgb[:1])])
-    return _colour().display_transform(opaque, display, view)[:3]
 
 
 def converts_quickly(display: str, view: str | None, channel: Channel, mask: bool, exact: bool) -> bool:
@@ -156,7 +144,8 @@ def to_display(
     if exact:
         import torch
 
-        out[..., :3] = _quantise(working_to_display(torch.from_numpy(np.stack(planes)), display, view))
+        shown = _colour().working_to_display(torch.from_numpy(np.stack(planes)), display, view)
+        out[..., :3] = _quantise(shown)
         out[..., 3] = 255
     else:
         display_lut.baked(display, view).apply(*planes, out)

@@ -3,7 +3,7 @@
 An OCIO view can cost far more than the frame it shows: ACES 2.0's output transform runs at ~300
 ns a pixel on the CPU (60+ ms for 640x360), where decoding and grading the frame take ~20 ms. So
 the viewer does what OCIO's GPU path and Nuke's viewer did for years: it samples the exact
-transform (:func:`~filmstudio.ui.viewer.display.working_to_display`) once on a 65^3 lattice
+transform (:func:`~filmstudio.colour.working_to_display`) once on a 65^3 lattice
 spaced in log2 (0, then 2^-12 .. 2^8: shadows to super-whites) and applies it with OCIO's
 tetrahedral LUT interpolation, writing 8-bit RGBX straight into the display buffer (~2 ms for
 640x360). On the demo footage it is within 2 codes of the exact transform; the viewer's "Exact
@@ -36,7 +36,7 @@ class BakedDisplay:
         import PyOpenColorIO as ocio
         import torch
 
-        from filmstudio.ui.viewer.display import working_to_display
+        from filmstudio.colour import working_to_display
 
         low, high = LOG2_RANGE
         steps = np.exp2(np.linspace(low, high, LATTICE, dtype=np.float64)).astype(np.float32)
@@ -113,9 +113,3 @@ def _config_identity() -> object:
 
     active = active_config()
     return (active.source, id(active.config))
-
-
-def forget() -> None:
-    """Drop every baked LUT."""
-    with _lock:
-        _baked.clear()
