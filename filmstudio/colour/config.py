@@ -38,10 +38,6 @@ class ActiveConfig:
     config: Any
     working_space: str  # canonical name of the scene_linear role's colour space
 
-    @property
-    def from_environment(self) -> bool:
-        return self.source != DEFAULT_CONFIG
-
 
 _lock = threading.Lock()
 _active: ActiveConfig | None = None

@@ -39,7 +39,7 @@ class ParameterError(FilmStudioError, ValueError):
     """A parameter name or value is not valid for a node."""
 
 
-# --- links: one checker, one error per rule (see core.links) --------------------------------------
+# --- links: one checker, one error per rule (see Graph.check_link in core/graph.py) ---------------
 
 
 class LinkError(FilmStudioError, ValueError):

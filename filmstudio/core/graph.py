@@ -235,9 +235,6 @@ class Graph:
     def input_link(self, node: str, port: str) -> Link | None:
         return self._links.get((node, port))
 
-    def connected_inputs(self, node: str) -> frozenset[str]:
-        return frozenset(self._inputs.get(node, ()))
-
     def input_links(self, node: str) -> Mapping[str, Link]:
         """The links into ``node``'s inputs, by input name (a live view: do not modify)."""
         return self._inputs.get(node, _NO_LINKS)

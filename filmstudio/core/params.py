@@ -10,8 +10,8 @@ from __future__ import annotations
 import bisect
 import enum
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from filmstudio.core.errors import ParameterError
@@ -304,13 +304,3 @@ def evaluate_value(param: Param, stored: Any, frame: float) -> Any:
     if param.kind is ParamKind.INT:
         return math.floor(value + 0.5)
     return value
-
-
-def curve_from_pairs(param: Param, keys: Iterable[tuple[float, Any, Interp]]) -> AnimCurve:
-    """Build a validated curve for ``param`` from (frame, value, interpolation) triples."""
-    return AnimCurve(tuple(Keyframe(float(f), param.coerce(v), Interp(i)) for f, v, i in keys))
-
-
-def with_default(param: Param, **changes: Any) -> Param:
-    """A copy of a declaration with some fields changed (for subclasses that tweak a default)."""
-    return replace(param, **changes)

@@ -50,11 +50,6 @@ class NodeRegistry:
             self._legacy[legacy] = node_type
         return node_type
 
-    def unregister(self, node_type: type[Node]) -> None:
-        self._types.pop(node_type.id, None)
-        for legacy in node_type.legacy_ids:
-            self._legacy.pop(legacy, None)
-
     def get(self, type_id: str) -> type[Node]:
         """The node type with this id or legacy id; raises :class:`UnknownNodeTypeError`."""
         node_type = self._types.get(type_id) or self._legacy.get(type_id)

@@ -71,11 +71,6 @@ class AudioPassthrough:
         self._next: tuple[float, object] | None = None
         self._written_samples = 0
 
-    @property
-    def copies(self) -> bool:
-        """True when packets are remuxed; False when audio is re-encoded to AAC."""
-        return self._copy
-
     def add_stream(self, container: av.container.OutputContainer, bitrate: int) -> None:
         """Create the output audio stream (before any packet is muxed)."""
         context = self._in_stream.codec_context

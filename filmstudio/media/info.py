@@ -107,10 +107,6 @@ class MediaInfo:
         """Number of the last frame (``first_frame + frame_count - 1``)."""
         return self.first_frame + self.frame_count - 1
 
-    @property
-    def has_audio(self) -> bool:
-        return bool(self.audio)
-
 
 def guess_colour_space(tags: ColourTags, *, is_rgb: bool, is_float: bool, height: int) -> str:
     """Name the colour space a clip most likely uses, from its tags; untagged files get the usual default.

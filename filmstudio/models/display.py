@@ -44,13 +44,6 @@ def from_model_rgb(rgb: Any, alpha: Any | None = None) -> Any:
     return torch.stack([to_working(image, MODEL_SPACE) for image in encoded])
 
 
-def to_display_rgb(image: Any) -> Any:
-    """One working-space RGBA frame ``[4, H, W]`` -> straight sRGB ``[3, H, W]`` in 0..1 (for
-    weight-free analysis in a perceptual space, like the chroma keyer)."""
-    rgb, _alpha = to_model_rgb(image.unsqueeze(0))
-    return rgb[0]
-
-
 def colour_to_display(color: tuple[float, ...]) -> tuple[float, float, float]:
     """A working-space colour parameter as display sRGB (a key colour picked in the viewer)."""
     import torch
