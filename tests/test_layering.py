@@ -1,4 +1,8 @@
-"""The headless layers never import Qt, and listing nodes never imports torch."""
+"""The headless layers never import Qt, and listing nodes never imports torch.
+
+tests/test_import_contracts.py checks the import statements (import-linter); these tests check what
+actually loads, which also catches imports made by name at run time (importlib, entry points).
+"""
 
 from __future__ import annotations
 
