@@ -5,6 +5,9 @@ and the renderer alike.
         image = engine.evaluate("Grade1", frame=12)          # torch tensor [4, H, W]
         request = engine.submit("Grade1", frame=13)           # runs in the background
         request.cancel()                                      # latest-wins viewers do this
+
+The editor and the renderer use only this facade: a :class:`FrameRequest` is planned here on the
+graph's thread (:meth:`Engine.plan`) and run on any thread (:meth:`Engine.execute`).
 """
 
 from __future__ import annotations
@@ -17,17 +20,22 @@ from typing import Any
 from filmstudio.core.context import CancelToken
 from filmstudio.core.graph import NodeInstance
 from filmstudio.core.project import Project
-from filmstudio.engine.cache import FrameCache
+from filmstudio.engine.cache import CacheStats, FrameCache
 from filmstudio.engine.executors import Executors
 from filmstudio.engine.jobs import (
     AnalysisJob,
+    AnalysisPlan,
     generate_take,
     plan_analysis,
     run_analysis,
     run_planned_analysis,
 )
 from filmstudio.engine.memory import tune_allocator
+from filmstudio.engine.planner import Plan
+from filmstudio.engine.request import FrameRequest
 from filmstudio.engine.scheduler import Scheduler
+
+NodeObserver = Callable[[str, int, str, str], None]
 
 
 @dataclass
@@ -84,10 +92,25 @@ class Engine:
         output: str | None = None,
         scale: float = 1.0,
         cancel: CancelToken | None = None,
+        cache_frames: bool = True,
     ) -> Any:
-        """The value of ``node`` at ``frame`` (default: the project's current frame)."""
+        """The value of ``node`` at ``frame`` (default: the project's current frame). See
+        :class:`FrameRequest` for ``cache_frames``."""
         frame = self.project.settings.current_frame if frame is None else frame
-        return self.scheduler.evaluate(node, frame, output, scale, cancel)
+        return self.scheduler.evaluate(FrameRequest.at(node, frame, output, scale, cancel, cache_frames))[0]
+
+    def evaluate_frames(
+        self,
+        node: str | NodeInstance,
+        frames: Iterable[int],
+        output: str | None = None,
+        scale: float = 1.0,
+        cancel: CancelToken | None = None,
+        cache_frames: bool = True,
+    ) -> list[Any]:
+        """:meth:`evaluate` at several frames as one request (model nodes that batch get them
+        together); the list of values, in order."""
+        return self.scheduler.evaluate(FrameRequest.of(node, frames, output, scale, cancel, cache_frames))
 
     def submit(
         self,
@@ -100,12 +123,10 @@ class Engine:
         """Evaluate in the background; the returned request carries a generation number so a
         viewer can drop results that arrive after a newer request. The plan pass runs here, on
         the calling thread (the one that edits the graph), so the graph may change while the
-        request runs. See :meth:`Scheduler.evaluate` for ``cache_frames``."""
-        token = CancelToken()
-        self._generation += 1
-        plan = self.scheduler.prepare(node, frame, output, scale, token, cache_frames)
-        future = self.executors.requests.submit(self.scheduler.execute, plan)
-        return Request(future, token, self._generation)
+        request runs. See :class:`FrameRequest` for ``cache_frames``."""
+        request = FrameRequest.at(node, frame, output, scale, cache_frames=cache_frames)
+        plan = self.scheduler.plan(request)[0]
+        return self._started(request, self.executors.requests.submit(self.scheduler.execute, plan))
 
     def submit_frames(
         self,
@@ -118,11 +139,56 @@ class Engine:
         """Evaluate ``node`` at several frames as one background request whose result is the list
         of values; model nodes that batch get these frames together (exports). Planned here, as
         :meth:`submit`."""
-        token = CancelToken()
+        request = FrameRequest.of(node, frames, output, scale, cache_frames=cache_frames)
+        plans = self.scheduler.plan(request)
+        return self._started(request, self.executors.requests.submit(self.scheduler.execute_frames, plans))
+
+    def _started(self, request: FrameRequest, future: Future[Any]) -> Request:
         self._generation += 1
-        plans = self.scheduler.prepare_frames(node, frames, output, scale, token, cache_frames)
-        future = self.executors.requests.submit(self.scheduler.execute_frames, plans)
-        return Request(future, token, self._generation)
+        return Request(future, request.cancel, self._generation)
+
+    def plan(self, request: FrameRequest) -> list[Plan]:
+        """The plan pass of ``request``, one plan per frame: reads the graph, so call it on the
+        thread that edits the graph; :meth:`execute` may then run each plan on any thread while
+        the graph is edited (the viewer plans on the GUI thread and runs on request threads)."""
+        return self.scheduler.plan(request)
+
+    def execute(self, plan: Plan) -> Any:
+        """The run pass of one plan from :meth:`plan` (any thread; once per plan)."""
+        return self.scheduler.execute(plan)
+
+    def run_in_background(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Call ``function(*args)`` on the engine's request threads (where :meth:`submit` runs).
+        Raises RuntimeError once the engine is closing."""
+        return self.executors.requests.submit(function, *args)
+
+    # --- cache and status ------------------------------------------------------------------------
+
+    def key(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> str:
+        """The cache key of ``node`` at ``frame`` (planned here: call on the graph's thread)."""
+        return self.scheduler.key(node, frame, scale)
+
+    def lookup(self, key: str) -> Any:
+        """The frame cache's value under ``key`` (a plan's key), or
+        :data:`~filmstudio.engine.cache.MISSING`: a dictionary lookup, nothing runs."""
+        return self.cache.get(key)
+
+    def holds(self, key: str) -> bool:
+        """Whether the frame cache holds ``key``, without counting a hit or miss (the cache bar)."""
+        return key in self.cache
+
+    def cache_stats(self) -> CacheStats:
+        return self.cache.stats()
+
+    @property
+    def compute_device(self) -> str:
+        """Where GPU nodes run: "cuda:0", ... or "cpu"."""
+        return self.executors.compute_device
+
+    def set_observer(self, observer: NodeObserver | None) -> None:
+        """Call ``observer(node uuid, frame, event, detail)`` from worker threads as nodes run
+        (event "start", "done", "cancelled" or "error" with the message); None stops it."""
+        self.scheduler.observer = observer
 
     def is_cached(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> bool:
         return self.scheduler.is_cached(node, frame, scale)
@@ -166,6 +232,19 @@ class Engine:
         plan = plan_analysis(self.scheduler, instance, frames, token)
         future = self.executors.requests.submit(run_planned_analysis, self.scheduler, plan, progress, token)
         return future, token
+
+    def plan_analysis(
+        self, node: str | NodeInstance, frames: Iterable[int], cancel: CancelToken
+    ) -> AnalysisPlan:
+        """The plan pass of an analysis over ``frames`` (the graph's thread); run it on any thread
+        with :meth:`run_analysis_plan`."""
+        return plan_analysis(self.scheduler, self.project.graph.node(node), list(frames), cancel)
+
+    def run_analysis_plan(
+        self, plan: AnalysisPlan, progress: Callable[[int, int], None] | None, cancel: CancelToken
+    ) -> AnalysisJob:
+        """Run a pass planned by :meth:`plan_analysis` (any thread); apply the job on the graph's."""
+        return run_planned_analysis(self.scheduler, plan, progress, cancel)
 
     def generate_take(self, node: str | NodeInstance, frame: int | None = None) -> str:
         """Make a new generative take for ``node`` and make it active (undoable); returns its id."""

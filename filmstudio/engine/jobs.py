@@ -19,6 +19,7 @@ from filmstudio.core.errors import EvaluationError, FilmStudioError
 from filmstudio.core.graph import Graph, NodeInstance
 from filmstudio.core.node import Device
 from filmstudio.engine.planner import Plan
+from filmstudio.engine.request import FrameRequest
 from filmstudio.engine.scheduler import Scheduler
 
 
@@ -62,7 +63,8 @@ def plan_analysis(
     if state_key is None:
         raise FilmStudioError(f"{node.name} ({node.type.id}) has no analysis pass")
     plans: list[tuple[int, Plan | None]] = [
-        (frame, scheduler.prepare_context(node, frame, cancel=cancel)) for frame in sorted(set(frames))
+        (frame, scheduler.plan_context(FrameRequest.at(node, frame, cancel=cancel)))
+        for frame in sorted(set(frames))
     ]
     return AnalysisPlan(node.uuid, node.name, state_key, node.type.shared(), plans)
 
@@ -107,7 +109,7 @@ def run_analysis(
 
 def generate_take(scheduler: Scheduler, node: NodeInstance, frame: int) -> str:
     """Ask ``node`` for a new take, store it in the node's state and make it active (undoable)."""
-    ctx = scheduler.context_with_inputs(node, frame)
+    ctx = scheduler.context_with_inputs(FrameRequest.at(node, frame))
     implementation = node.type.shared()
     if node.type.device is Device.GPU:  # model work runs on the device's model worker
         data = scheduler.executors.model_worker().submit(implementation.generate_take, ctx).result()

@@ -7,13 +7,14 @@ on edits: changing a keyframe changes only the frames whose interpolated value c
 image has one key for all frames; undo brings back keys that are cached.
 
 Planning reads the graph, so it runs on the thread that edits it; everything the run pass needs
-(parameter values, state, conversions) is captured in the :class:`Plan`.
+(parameter values, state, conversions) is captured in the :class:`Plan`, which the
+:class:`~filmstudio.engine.scheduler.Scheduler` runs on any thread.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from filmstudio.core.project import Project
 from filmstudio.engine.cache import MISSING
 from filmstudio.engine.convert import converter
 from filmstudio.engine.executors import Executors
+from filmstudio.engine.request import FrameRequest
 
 
 @dataclass(eq=False)
@@ -46,8 +48,9 @@ class Step:
 
 @dataclass(eq=False)
 class Plan:
-    """A planned request: every (node, frame) it needs with its cache key and captured parameter
-    values. Made by :meth:`Scheduler.prepare` on the graph's thread, run by :meth:`Scheduler.execute`."""
+    """One planned frame of a request: every (node, frame) it needs with its cache key and captured
+    parameter values (``memo``, shared by the plans of one request's frames). Made by
+    :meth:`Planner.plan` on the graph's thread, run by :meth:`Scheduler.execute` on any thread."""
 
     target: Step
     port: str
@@ -68,14 +71,62 @@ def resolve(step: Step, memo: Mapping[tuple[str, int], Step]) -> Step:
 
 
 class Planner:
-    """The plan pass; :class:`~filmstudio.engine.scheduler.Scheduler` adds the run pass."""
+    """The plan pass of one project's requests. Every method reads the graph: call them on the
+    thread that edits it. The :class:`~filmstudio.engine.scheduler.Scheduler` owns one and runs
+    the plans it makes."""
 
     def __init__(self, project: Project, executors: Executors) -> None:
         self.project = project
-        self.executors = executors
+        self._executors = executors  # for the compute device of GPU nodes' contexts
         self._project_dir: str | None = None
         self._conversion_cache: dict[str, dict[str, Callable[[Any], Any]] | None] = {}
         self._conversion_revision = -1
+
+    def plan(self, request: FrameRequest) -> list[Plan]:
+        """One plan per frame of ``request``, sharing one memo (what the frames share upstream is
+        planned, and later run, once)."""
+        cancel = request.cancel
+        instance = self.project.graph.node(request.node)
+        port = request.output or instance.type.outputs[0].name
+        memo: dict[tuple[str, int], Step] = {}
+        targets = [self._plan(instance.uuid, frame, request.scale, cancel, memo) for frame in request.frames]
+        if not request.cache_frames:
+            for step in memo.values():
+                step.store = not step.varies
+        return [Plan(target, port, memo, cancel) for target in targets]
+
+    def plan_context(self, request: FrameRequest) -> Plan:
+        """The plan of the context ``request.node`` would evaluate with at ``request.frame`` (for
+        analysis passes and takes, which call other node methods than ``evaluate``): its
+        target's ``ctx`` is planned even when the node is disabled, and it has no port."""
+        instance = self.project.graph.node(request.node)
+        memo: dict[tuple[str, int], Step] = {}
+        step = self._plan(instance.uuid, request.frame, request.scale, request.cancel, memo, force=True)
+        return Plan(step, "", memo, request.cancel)
+
+    def key(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> str:
+        """The cache key of ``node`` at ``frame`` (raises what planning raises: a missing file)."""
+        memo: dict[tuple[str, int], Step] = {}
+        step = self._plan(self.project.graph.node(node).uuid, int(frame), scale, CancelToken(), memo)
+        return resolve(step, memo).key or ""
+
+    def keys(
+        self, nodes: Sequence[str | NodeInstance], frame: int, scale: float = 1.0
+    ) -> dict[str, str | None]:
+        """The cache key of each of ``nodes`` at ``frame``, by node uuid, in one shared plan (what
+        they have upstream in common is planned once); None for a node that cannot be planned."""
+        graph = self.project.graph
+        memo: dict[tuple[str, int], Step] = {}
+        cancel = CancelToken()
+        found: dict[str, str | None] = {}
+        for node in nodes:
+            uuid = graph.node(node).uuid
+            try:
+                found[uuid] = resolve(self._plan(uuid, int(frame), scale, cancel, memo), memo).key
+            except Exception:  # planning a broken node fails: it has no key
+                found[uuid] = None
+                memo = {}  # a half-planned step must not be reused
+        return found
 
     def _conversions(
         self, graph: Graph, node: NodeInstance, links: Mapping[str, Link]
@@ -161,7 +212,7 @@ class Planner:
             connected=frozenset(links),
             state=state,
             take=active_take(state) if state else None,
-            device=self.executors.compute_device if node_type.device is Device.GPU else "cpu",
+            device=self._executors.compute_device if node_type.device is Device.GPU else "cpu",
             cancel=cancel,
             project_dir=self._project_dir,
         )

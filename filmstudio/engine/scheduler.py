@@ -1,14 +1,15 @@
-"""The pull scheduler: evaluate (node, frame, scale) by resolving inputs, through the frame cache.
+"""The pull scheduler: evaluate a :class:`FrameRequest` by resolving inputs, through the frame cache.
 
 A request runs in two passes:
 
-1. *Plan* (:mod:`filmstudio.engine.planner`, on the thread that edits the graph): every
-   (node, frame) the request needs, with its cache key and captured parameter values.
+1. *Plan* (:class:`~filmstudio.engine.planner.Planner`, which the scheduler owns, on the thread
+   that edits the graph): every (node, frame) the request needs, with its cache key and captured
+   parameter values.
 2. *Run* (any thread): steps whose key is cached are done; the rest run in dependency order.
    ``Device.ANY`` nodes run inline when nothing else is ready (no thread hop on a chain);
    ``Device.CPU`` nodes run on the CPU pool and ``Device.GPU`` nodes on the device's model worker,
    in parallel when independent. Identical work requested twice at once (two viewers, playback +
-   export) runs once.
+   export) runs once (:mod:`filmstudio.engine.inflight`).
 
 Every request carries a :class:`CancelToken`: the scheduler checks it between nodes and while
 waiting, long nodes check it between tiles/batches, so a cancelled request returns promptly.
@@ -21,6 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from functools import partial
 from typing import Any
 
 from filmstudio.core.context import CancelToken, EvalContext
@@ -31,88 +33,54 @@ from filmstudio.core.project import Project
 from filmstudio.engine.batching import Batcher
 from filmstudio.engine.cache import MISSING, FrameCache
 from filmstudio.engine.executors import Executors
+from filmstudio.engine.inflight import InFlight
 from filmstudio.engine.planner import Plan, Planner, Step, resolve
+from filmstudio.engine.request import FrameRequest
 
-__all__ = ["Plan", "Scheduler"]
+__all__ = ["FrameRequest", "Plan", "Scheduler"]
 
 _POLL_SECONDS = 0.01  # how often a waiting request looks at its cancel token
 
 
-class Scheduler(Planner):
+class Scheduler:
     """Evaluates nodes of one project through a shared :class:`FrameCache`. Thread-safe: any
-    number of threads may call :meth:`evaluate` while the graph is not being edited."""
+    number of threads may run plans while the graph is not being edited; planning (``plan*``,
+    :meth:`key`, :meth:`cached`, :meth:`evaluate`) reads the graph, so it runs on the thread that
+    edits it."""
 
     def __init__(self, project: Project, cache: FrameCache, executors: Executors) -> None:
-        super().__init__(project, executors)
+        self.planner = Planner(project, executors)
         self.cache = cache
+        self.executors = executors
         self.evaluations: Counter[str] = Counter()  # node uuid -> evaluations run (for tests, stats)
-        self._inflight: dict[str, Future[Any]] = {}
+        self._inflight = InFlight(executors)
         self._lock = threading.Lock()
         # Called from worker threads as nodes run: observer(node uuid, frame, event, detail) with
-        # event "start", "done" or "error" (detail: the message). The editor's node badges use it.
+        # event "start", "done", "cancelled" or "error" (detail: the message). The editor's node
+        # badges use it (through Engine.set_observer).
         self.observer: Callable[[str, int, str, str], None] | None = None
 
     # --- public ----------------------------------------------------------------------------------
 
-    def evaluate(
-        self,
-        node: str | NodeInstance,
-        frame: int,
-        output: str | None = None,
-        scale: float = 1.0,
-        cancel: CancelToken | None = None,
-        cache_frames: bool = True,
-    ) -> Any:
-        """The value of ``node``'s ``output`` (default: its first) at ``frame``. Raises
-        :class:`Cancelled` when ``cancel`` fires, :class:`EvaluationError` when a node fails.
+    def evaluate(self, request: FrameRequest) -> list[Any]:
+        """The value of the request's output at each of its frames, planned and run here as one
+        request. Raises :class:`Cancelled` when its token fires, :class:`EvaluationError` when a
+        node fails."""
+        return self.execute_frames(self.planner.plan(request))
 
-        ``cache_frames=False`` (exports) caches only results that are the same on every frame (a
-        title, a still, a script): a linear render never revisits a frame, and caching them would
-        only cost memory and time."""
-        return self.execute(self.prepare(node, frame, output, scale, cancel, cache_frames))
-
-    def prepare(
-        self,
-        node: str | NodeInstance,
-        frame: int,
-        output: str | None = None,
-        scale: float = 1.0,
-        cancel: CancelToken | None = None,
-        cache_frames: bool = True,
-    ) -> Plan:
-        """The plan pass alone: reads the graph (call it on the thread that edits the graph) and
-        captures everything the run needs, so :meth:`execute` may run on any thread while the
-        graph is edited."""
-        return self.prepare_frames(node, [frame], output, scale, cancel, cache_frames)[0]
+    def plan(self, request: FrameRequest) -> list[Plan]:
+        """The plan pass alone, one plan per frame (see :meth:`Planner.plan`): reads the graph, so
+        call it on the thread that edits the graph; :meth:`execute` may then run on any thread
+        while the graph is edited."""
+        return self.planner.plan(request)
 
     def execute(self, plan: Plan) -> Any:
-        """The run pass of a plan made by :meth:`prepare` (any thread; once per plan)."""
+        """The run pass of one plan made by :meth:`plan` (any thread; once per plan)."""
         self._run([plan.target], plan.memo, plan.cancel)
         return self._output(plan.target, plan.port, plan.memo)
 
-    def prepare_frames(
-        self,
-        node: str | NodeInstance,
-        frames: Sequence[int],
-        output: str | None = None,
-        scale: float = 1.0,
-        cancel: CancelToken | None = None,
-        cache_frames: bool = True,
-    ) -> list[Plan]:
-        """Plans of ``node`` at several frames sharing one memo, to run together with
-        :meth:`execute_frames` (as :meth:`prepare`, on the graph's thread)."""
-        cancel = cancel or CancelToken()
-        instance = self.project.graph.node(node)
-        port = output or instance.type.outputs[0].name
-        memo: dict[tuple[str, int], Step] = {}
-        targets = [self._plan(instance.uuid, int(frame), scale, cancel, memo) for frame in frames]
-        if not cache_frames:
-            for step in memo.values():
-                step.store = not step.varies
-        return [Plan(target, port, memo, cancel) for target in targets]
-
     def execute_frames(self, plans: Sequence[Plan]) -> list[Any]:
-        """Run plans made by :meth:`prepare_frames` as one request: model nodes that batch
+        """Run the plans of one request (:meth:`plan`) together: model nodes that batch
         (:mod:`filmstudio.engine.batching`) get these frames together. Same results as one
         :meth:`execute` per frame; exports use it."""
         if not plans:
@@ -120,63 +88,30 @@ class Scheduler(Planner):
         self._run([plan.target for plan in plans], plans[0].memo, plans[0].cancel)
         return [self._output(plan.target, plan.port, plan.memo) for plan in plans]
 
-    def evaluate_frames(
-        self,
-        node: str | NodeInstance,
-        frames: Sequence[int],
-        output: str | None = None,
-        scale: float = 1.0,
-        cancel: CancelToken | None = None,
-        cache_frames: bool = True,
-    ) -> list[Any]:
-        """:meth:`evaluate` at several frames in one request (see :meth:`execute_frames`)."""
-        return self.execute_frames(self.prepare_frames(node, frames, output, scale, cancel, cache_frames))
-
     def key(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> str:
         """The cache key of ``node`` at ``frame`` (for the cache bar and for tests)."""
-        memo: dict[tuple[str, int], Step] = {}
-        step = self._plan(self.project.graph.node(node).uuid, int(frame), scale, CancelToken(), memo)
-        return resolve(step, memo).key or ""
+        return self.planner.key(node, frame, scale)
 
     def is_cached(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> bool:
-        return self.key(node, frame, scale) in self.cache
+        return self.planner.key(node, frame, scale) in self.cache
 
     def cached(self, nodes: Sequence[str | NodeInstance], frame: int, scale: float = 1.0) -> dict[str, bool]:
         """Whether each of ``nodes`` has its result at ``frame`` cached, by node uuid (the graph's
         badges). One shared plan: what several nodes have upstream in common is planned once. A
         node that cannot be planned (a missing file) is not cached."""
-        graph = self.project.graph
-        memo: dict[tuple[str, int], Step] = {}
-        cancel = CancelToken()
-        found: dict[str, bool] = {}
-        for node in nodes:
-            uuid = graph.node(node).uuid
-            try:
-                step = resolve(self._plan(uuid, int(frame), scale, cancel, memo), memo)
-            except Exception:  # planning a broken node fails: it is simply not cached
-                found[uuid] = False
-                memo = {}  # a half-planned step must not be reused
-                continue
-            found[uuid] = step.key is not None and step.key in self.cache
-        return found
+        keys = self.planner.keys(nodes, frame, scale)
+        return {uuid: key is not None and key in self.cache for uuid, key in keys.items()}
 
-    def context_with_inputs(
-        self, node: str | NodeInstance, frame: int, scale: float = 1.0, cancel: CancelToken | None = None
-    ) -> EvalContext:
-        """The context ``node`` would evaluate with at ``frame``, its inputs computed — for analysis
-        passes and take generation, which call other node methods than ``evaluate``."""
-        return self.context_of(self.prepare_context(node, frame, scale, cancel))
+    def context_with_inputs(self, request: FrameRequest) -> EvalContext:
+        """The context ``request.node`` would evaluate with at ``request.frame``, its inputs
+        computed — for analysis passes and take generation, which call other node methods than
+        ``evaluate``. Planned and run here."""
+        return self.context_of(self.planner.plan_context(request))
 
-    def prepare_context(
-        self, node: str | NodeInstance, frame: int, scale: float = 1.0, cancel: CancelToken | None = None
-    ) -> Plan:
-        """The plan pass of :meth:`context_with_inputs` (on the graph's thread, like :meth:`prepare`;
+    def plan_context(self, request: FrameRequest) -> Plan:
+        """The plan pass of :meth:`context_with_inputs` (on the graph's thread, like :meth:`plan`;
         a disabled node still gets its own context)."""
-        cancel = cancel or CancelToken()
-        instance = self.project.graph.node(node)
-        memo: dict[tuple[str, int], Step] = {}
-        step = self._plan(instance.uuid, int(frame), scale, cancel, memo, force=True)
-        return Plan(step, "", memo, cancel)
+        return self.planner.plan_context(request)
 
     def context_of(self, plan: Plan) -> EvalContext:
         """The run pass of :meth:`context_with_inputs` (any thread; once per plan)."""
@@ -231,6 +166,9 @@ class Scheduler(Planner):
         readers = {id(s): len(dependents.get(id(s), ())) for s in order}
         kept = {id(resolve(target, memo)) for target in targets}
         batches = Batcher(order)
+        inflight = self._inflight
+        compute = partial(self._compute, memo=memo, cancel=cancel)
+        compute_batch = partial(self._compute_batch, memo=memo, cancel=cancel)
 
         def finished(step: Step) -> None:
             for source in reads[id(step)]:
@@ -254,15 +192,20 @@ class Scheduler(Planner):
                         not running
                         and not ready
                         and step.node.type.device is Device.ANY
-                        and step.key not in self._inflight
+                        and step.key not in inflight
                     ):
                         # Cheap tensor maths with nothing to overlap: run here, no thread hop.
                         step.value = self._compute(step, memo, cancel)
                         finished(step)
                     else:
-                        running.setdefault(self._start(step, memo, cancel), []).append(step)
+                        running.setdefault(inflight.start(step, compute), []).append(step)
                 for batch in batches.due(stalled=not running and not ready):
-                    for future, step in zip(self._start_batch(batch, memo, cancel), batch, strict=True):
+                    # A batch of one goes through the node's plain ``evaluate``.
+                    if len(batch) == 1:
+                        futures = [inflight.start(batch[0], compute)]
+                    else:
+                        futures = inflight.start_batch(batch, compute_batch)
+                    for future, step in zip(futures, batch, strict=True):
                         running.setdefault(future, []).append(step)
                 if not running:
                     continue
@@ -312,95 +255,6 @@ class Scheduler(Planner):
             stack.extend((memo[src], False) for _i, src, _p in step.wanted)
         return order
 
-    def _start(self, step: Step, memo: dict[tuple[str, int], Step], cancel: CancelToken) -> Future[Any]:
-        """Run ``step`` on its executor, or join the same key already running for another request."""
-        key = step.key or ""
-        with self._lock:
-            future = self._inflight.get(key)
-            if future is not None:
-                return future
-            future = Future()
-            self._inflight[key] = future
-        device = step.node.type.device
-        try:
-            executor = self.executors.model_worker() if device is Device.GPU else self.executors.cpu
-            work = executor.submit(self._compute_into, future, step, memo, cancel)
-        except RuntimeError as error:  # the engine is shutting down
-            self._finish(key, future, error=Cancelled(str(error)))
-        else:
-            self._follow(work, [(key, future)])
-        return future
-
-    def _follow(self, work: Future[Any], futures: list[tuple[str, Future[Any]]]) -> None:
-        """If the executor drops ``work`` before it starts (the engine closing cancels queued work),
-        fail ``futures`` with :class:`Cancelled` so that no request waits on them forever."""
-
-        def dropped(done: Future[Any]) -> None:
-            if done.cancelled():
-                for key, future in futures:
-                    self._finish(key, future, error=Cancelled("the engine closed before this work ran"))
-
-        work.add_done_callback(dropped)
-
-    def _compute_into(
-        self, future: Future[Any], step: Step, memo: dict[tuple[str, int], Step], cancel: CancelToken
-    ) -> None:
-        if not future.set_running_or_notify_cancel():
-            self._finish(step.key or "", future)
-            return
-        try:
-            result = self._compute(step, memo, cancel)
-        except BaseException as error:
-            self._finish(step.key or "", future, error=error)
-        else:
-            self._finish(step.key or "", future, result=result)
-
-    def _start_batch(
-        self, steps: list[Step], memo: dict[tuple[str, int], Step], cancel: CancelToken
-    ) -> list[Future[Any]]:
-        """Run steps of one batchable node as one call on the model worker; one future per step
-        (a step whose key another request is computing joins that instead)."""
-        if len(steps) == 1:
-            return [self._start(steps[0], memo, cancel)]
-        futures: list[Future[Any]] = []
-        mine: list[tuple[Step, Future[Any]]] = []
-        with self._lock:
-            for step in steps:
-                future = self._inflight.get(step.key or "")
-                if future is None:
-                    future = self._inflight[step.key or ""] = Future()
-                    mine.append((step, future))
-                futures.append(future)
-        if mine:
-            try:
-                work = self.executors.model_worker().submit(self._compute_batch_into, mine, memo, cancel)
-            except RuntimeError as error:  # the engine is shutting down
-                for step, future in mine:
-                    self._finish(step.key or "", future, error=Cancelled(str(error)))
-            else:
-                self._follow(work, [(step.key or "", future) for step, future in mine])
-        return futures
-
-    def _compute_batch_into(
-        self, work: list[tuple[Step, Future[Any]]], memo: dict[tuple[str, int], Step], cancel: CancelToken
-    ) -> None:
-        live = []
-        for step, future in work:
-            if future.set_running_or_notify_cancel():
-                live.append((step, future))
-            else:
-                self._finish(step.key or "", future)
-        if not live:
-            return
-        try:
-            results = self._compute_batch([step for step, _future in live], memo, cancel)
-        except BaseException as error:
-            for step, future in live:
-                self._finish(step.key or "", future, error=error)
-        else:
-            for (step, future), result in zip(live, results, strict=True):
-                self._finish(step.key or "", future, result=result)
-
     def _compute_batch(
         self, steps: list[Step], memo: dict[tuple[str, int], Step], cancel: CancelToken
     ) -> list[Any]:
@@ -440,19 +294,6 @@ class Scheduler(Planner):
         for step, result, step_inputs in zip(steps, results, inputs, strict=True):
             self._keep(step, result, step_inputs, seconds)
         return results
-
-    def _finish(
-        self, key: str, future: Future[Any], result: Any = None, error: BaseException | None = None
-    ) -> None:
-        with self._lock:
-            if self._inflight.get(key) is future:
-                del self._inflight[key]
-        if future.done():
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
 
     def _compute(self, step: Step, memo: dict[tuple[str, int], Step], cancel: CancelToken) -> Any:
         cancel.raise_if_cancelled()

@@ -99,7 +99,7 @@ def render(
             audio_range_s=audio[1] if audio else None,
         )
         # Model nodes that batch get `batch` frames per request; other graphs go frame by frame.
-        batch = batch_size_upstream(project, node, engine.executors.compute_device)
+        batch = batch_size_upstream(project, node, engine.compute_device)
         in_flight = look_ahead if batch == 1 else max(2, look_ahead // batch)
         pending: deque[Request] = deque()
         upcoming = _chunks(frames, batch)

@@ -92,19 +92,19 @@ def analysis_job(session: EditorSession, uuid: str) -> Job:
     """A job running a node's analysis pass (e.g. Deflicker, Tracker) over the in/out range; the
     result is stored in the node's state as one undo step when it finishes (GUI thread). The pass
     is planned here, on the GUI thread, so editing the graph while it runs is safe."""
-    from filmstudio.engine.jobs import AnalysisJob, plan_analysis, run_planned_analysis
+    from filmstudio.engine.jobs import AnalysisJob
 
     node = session.node(uuid)
     frames = list(range(session.in_point, session.out_point + 1))
-    scheduler, graph = session.engine.scheduler, session.graph
+    engine, graph = session.engine, session.graph
     outcome: list[AnalysisJob] = []
 
     def run(progress: Callable[[int, int], None], cancel: CancelToken) -> str:
-        outcome.append(run_planned_analysis(scheduler, plan, progress, cancel))
+        outcome.append(engine.run_analysis_plan(plan, progress, cancel))
         return f"analysed {plan.name} over frames {frames[0]}-{frames[-1]}"
 
     job = Job(f"Analyse {node.name}", run)
-    plan = plan_analysis(scheduler, node, frames, job.token)  # nodes check the job's own token
+    plan = engine.plan_analysis(node, frames, job.token)  # nodes check the job's own token
 
     def store(state: str, _message: str) -> None:
         if state == "done" and outcome and uuid in graph.nodes and session.graph is graph:

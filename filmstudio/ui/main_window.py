@@ -178,9 +178,9 @@ class MainWindow(QMainWindow):
         self.frame_label.setText(f"Frame {frame}   {timecode(frame, fps)}")
 
     def _update_stats(self) -> None:
-        stats = self.session.engine.cache.stats()
+        stats = self.session.engine.cache_stats()
         self.cache_label.setText(f"Cache {_size(stats.ram_bytes)} / {_size(stats.ram_budget)}")
-        device = self.session.engine.executors.compute_device
+        device = self.session.engine.compute_device
         self.device_label.setText(f"Device {device.upper() if device == 'cpu' else device}")
 
     def _show_message(self, level: str, text: str) -> None:

@@ -129,7 +129,7 @@ class EditorSession(QObject):
 
     def _attach(self, project: Project) -> Any:
         project.graph.history = QtHistory(project.graph, self.undo_stack)
-        self.engine.scheduler.observer = self._nodeEvent.emit
+        self.engine.set_observer(self._nodeEvent.emit)
         self.undo_stack.setClean()
         return project.graph.subscribe(self._graph_changed)
 

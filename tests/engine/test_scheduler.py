@@ -192,8 +192,8 @@ def test_exports_cache_only_what_is_the_same_on_every_frame(project, engine):
     project.connect(moving, switch, target_port="input1")
     grade = project.connect(moving, project.add_node("Grade"))
     for frame in range(1, 6):
-        engine.scheduler.evaluate(still, frame, cache_frames=False)
-        engine.scheduler.evaluate(grade, frame, cache_frames=False)
+        engine.evaluate(still, frame, cache_frames=False)
+        engine.evaluate(grade, frame, cache_frames=False)
     assert engine.evaluations(still) == 1  # static: cached once, reused
     assert engine.evaluations(grade) == 5 and not engine.is_cached(grade, 5)
 

@@ -63,7 +63,7 @@ def test_frames_of_one_request_are_batched_and_equal_frame_by_frame(project):
     source = project.add_node("test.FrameNumber")
     probe = project.connect(source, project.add_node("test.BatchProbe"))
     with Engine(project, cpu_workers=2) as engine:
-        batched = engine.scheduler.evaluate_frames(probe, range(1, 8), cache_frames=False)
+        batched = engine.evaluate_frames(probe, range(1, 8), cache_frames=False)
         # Batches form as frames become ready: every frame once, at most 3 per call.
         assert sorted(f for call in BatchProbe.calls for f in call) == list(range(1, 8))
         assert sorted(len(call) for call in BatchProbe.calls) == [1, 3, 3]
@@ -80,7 +80,7 @@ def test_chained_and_temporal_batchable_nodes_do_not_deadlock(project):
     shifted = project.connect(first, project.add_node("TimeOffset", offset=1))
     second = project.connect(shifted, project.add_node("test.OtherProbe"))
     with Engine(project, cpu_workers=2) as engine:
-        results = engine.scheduler.evaluate_frames(second, range(2, 8))
+        results = engine.evaluate_frames(second, range(2, 8))
     assert [r[0, 0, 0].item() for r in results] == [(f - 1) * 0.25 for f in range(2, 8)]
 
 
@@ -89,7 +89,7 @@ def test_a_failing_batch_names_the_node(project):
     probe = project.connect(source, project.add_node("test.BatchProbe", name="Model"))
     BatchProbe.fail = True
     with Engine(project, cpu_workers=2) as engine, pytest.raises(EvaluationError, match="Model at frame 1"):
-        engine.scheduler.evaluate_frames(probe, [1, 2, 3])
+        engine.evaluate_frames(probe, [1, 2, 3])
 
 
 def test_exports_feed_model_nodes_batches_and_write_the_same_frames(project, tmp_path):

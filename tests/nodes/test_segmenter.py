@@ -229,7 +229,7 @@ def test_a_missing_segmentation_model_says_where_it_looked(project, engine, mode
 def test_exports_batch_the_segmenter(project, keyed, tmp_path):
     _read, key, _mattes = keyed
     with Engine(project, cpu_workers=2) as engine:
-        batched = engine.scheduler.evaluate_frames(key, range(1, 7), cache_frames=False)
+        batched = engine.evaluate_frames(key, range(1, 7), cache_frames=False)
         single = [engine.evaluate(key, frame) for frame in range(1, 7)]
     for one, other in zip(batched, single, strict=True):
         assert torch.allclose(one, other, atol=1e-6)

@@ -125,7 +125,7 @@ def test_proxy_scale_and_batched_frames_match(project, engine, models):
     save_compact(models / "c.safetensors")
     node = upscaler(project, noise, method="model", model="c.safetensors")
     assert engine.evaluate(node, 1, scale=0.5).shape == (4, H, W)
-    batched = engine.scheduler.evaluate_frames(node, range(1, 9), cache_frames=False)
+    batched = engine.evaluate_frames(node, range(1, 9), cache_frames=False)
     single = [engine.evaluate(node, frame) for frame in range(1, 9)]
     for one, other in zip(batched, single, strict=True):
         assert torch.allclose(one, other, atol=1e-5)

@@ -57,18 +57,17 @@ class CachedFrames:
         missing = [f for f in frames if f not in self._keys]
         missing.sort(key=lambda f: abs(f - around))
         deadline = time.perf_counter() + budget_s
-        scheduler = engine.scheduler
         for frame in missing:
             try:
-                self._keys[frame] = scheduler.key(node, frame, scale)
+                self._keys[frame] = engine.key(node, frame, scale)
             except Exception:  # a node that cannot plan here shows as not cached; the viewer says why
                 self._keys[frame] = _UNPLANNABLE
             if time.perf_counter() > deadline:
                 break
-        cache, keys = engine.cache, self._keys
+        keys = self._keys
         self.flags = bytearray(
             1
-            if keys.get(frame, _UNPLANNABLE) not in (_UNPLANNABLE, "nothing") and keys[frame] in cache
+            if keys.get(frame, _UNPLANNABLE) not in (_UNPLANNABLE, "nothing") and engine.holds(keys[frame])
             else 0
             for frame in frames
         )

@@ -32,6 +32,7 @@ from filmstudio.core.graph import GraphEvent
 from filmstudio.engine.cache import MISSING
 from filmstudio.engine.engine import Engine
 from filmstudio.engine.planner import Plan
+from filmstudio.engine.request import FrameRequest
 from filmstudio.ui.session import EditorSession
 from filmstudio.ui.viewer.display import Channel, converts_quickly, to_display
 from filmstudio.ui.viewer.display_cache import DisplayCache, DisplayImage
@@ -177,10 +178,10 @@ class FrameRequester(QObject):
         scale = state.scale
         plans, keys = [], []
         for layer in layers:
-            plan = engine.scheduler.prepare(layer.node, frame, layer.output, scale, token)
+            plan = engine.plan(FrameRequest.at(layer.node, frame, layer.output, scale, token))[0]
             under = None
             if layer.under is not None:
-                under = engine.scheduler.prepare(layer.under[0], frame, layer.under[1], scale, token)
+                under = engine.plan(FrameRequest.at(layer.under[0], frame, layer.under[1], scale, token))[0]
             plans.append((plan, under))
             under_key = (under.key, layer.under) if under is not None else None
             shown_as = (state.channel, state.display, state.view, state.exact)
@@ -294,7 +295,7 @@ class FrameRequester(QObject):
 
     def _submit(self, request: ViewRequest, job: Any) -> Future[Any] | None:
         try:
-            future = request.engine.executors.requests.submit(job, request)
+            future = request.engine.run_in_background(job, request)
         except RuntimeError:  # the engine is closing (project replaced, editor quitting)
             return None
         self._futures[future] = request
@@ -334,12 +335,12 @@ class FrameRequester(QObject):
 
     def _evaluate(self, request: ViewRequest) -> FrameResult | None:
         """Any thread: run the request's plans and convert each layer (None if cancelled)."""
-        scheduler = request.engine.scheduler
+        engine = request.engine
         images, working = [], []
         try:
             for index, (plan, under_plan) in enumerate(request.plans):
-                value = scheduler.execute(plan)
-                under = None if under_plan is None else scheduler.execute(under_plan)
+                value = engine.execute(plan)
+                under = None if under_plan is None else engine.execute(under_plan)
                 request.token.raise_if_cancelled()
                 image = self.images.get(request.keys[index]) or self._convert(request, index, value, under)
                 images.append(image)
@@ -381,7 +382,7 @@ def cached_value(engine: Engine, plan: Plan) -> Any:
     key = plan.key
     if key == "nothing":
         return None
-    value = engine.cache.get(key)
+    value = engine.lookup(key)
     if isinstance(value, dict):
         return value.get(plan.port, MISSING)
     return value
