@@ -14,6 +14,7 @@ import re
 import uuid as uuid_module
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from filmstudio.core import commands as cmd
@@ -47,12 +48,24 @@ class Link:
     target_port: str
 
 
+class GraphEventKind(Enum):
+    """What kind of change a :class:`GraphEvent` reports."""
+
+    NODE_ADDED = "node_added"
+    NODE_REMOVED = "node_removed"
+    LINK_ADDED = "link_added"  # detail: the Link; node: its target
+    LINK_REMOVED = "link_removed"  # detail: the Link; node: its target
+    PARAM_CHANGED = "param_changed"  # detail: the parameter's name
+    STATE_CHANGED = "state_changed"  # the node's saved state (analysis results, takes)
+    NODE_CHANGED = "node_changed"  # detail: "disabled", "name" or "position"
+
+
 @dataclass(frozen=True)
 class GraphEvent:
-    """What changed: kind is one of node_added, node_removed, link_added, link_removed,
-    param_changed, state_changed, node_changed; ``detail`` names the parameter or attribute."""
+    """What changed: ``kind`` says what, ``node`` is the uuid of the node it happened to and
+    ``detail`` names the parameter or attribute (see :class:`GraphEventKind`)."""
 
-    kind: str
+    kind: GraphEventKind
     node: str
     detail: Any = None
 
@@ -374,14 +387,14 @@ class Graph:
             items = list(self.nodes.items())
             items.insert(index, (instance.uuid, instance))
             self.nodes = dict(items)
-        self._changed(GraphEvent("node_added", instance.uuid))
+        self._changed(GraphEvent(GraphEventKind.NODE_ADDED, instance.uuid))
 
     def remove_node(self, uuid: str) -> NodeInstance:
         if any(uuid in (link.source, link.target) for link in self._links.values()):
             raise FilmStudioError("remove a node's links before the node")
         instance = self.nodes.pop(uuid)
         instance.graph = None
-        self._changed(GraphEvent("node_removed", uuid))
+        self._changed(GraphEvent(GraphEventKind.NODE_REMOVED, uuid))
         return instance
 
     def add_link(self, link: Link) -> None:
@@ -389,7 +402,7 @@ class Graph:
         self._consumers.setdefault(link.source, set()).add(link.target)
         self._inputs.setdefault(link.target, {})[link.target_port] = link
         self.link_revision += 1
-        self._changed(GraphEvent("link_added", link.target, link))
+        self._changed(GraphEvent(GraphEventKind.LINK_ADDED, link.target, link))
 
     def remove_link(self, link: Link) -> None:
         if self._links.get((link.target, link.target_port)) != link:
@@ -399,31 +412,31 @@ class Graph:
         self.link_revision += 1
         if not any(k.source == link.source and k.target == link.target for k in self._links.values()):
             self._consumers[link.source].discard(link.target)
-        self._changed(GraphEvent("link_removed", link.target, link))
+        self._changed(GraphEvent(GraphEventKind.LINK_REMOVED, link.target, link))
 
     def set_param(self, uuid: str, name: str, stored: Any) -> None:
         self.nodes[uuid].params[name] = stored
-        self._changed(GraphEvent("param_changed", uuid, name))
+        self._changed(GraphEvent(GraphEventKind.PARAM_CHANGED, uuid, name))
 
     def set_state(self, uuid: str, state: Mapping[str, Any]) -> None:
         instance = self.nodes[uuid]
         instance.state = state
         instance._state_digest = None
-        self._changed(GraphEvent("state_changed", uuid))
+        self._changed(GraphEvent(GraphEventKind.STATE_CHANGED, uuid))
 
     def set_disabled(self, uuid: str, disabled: bool) -> None:
         self.nodes[uuid].disabled = disabled
-        self._changed(GraphEvent("node_changed", uuid, "disabled"))
+        self._changed(GraphEvent(GraphEventKind.NODE_CHANGED, uuid, "disabled"))
 
     def rename(self, uuid: str, name: str) -> None:
         if not name or any(n.name == name and n.uuid != uuid for n in self.nodes.values()):
             raise FilmStudioError(f"the name {name!r} is empty or already used")
         self.nodes[uuid].name = name
-        self._changed(GraphEvent("node_changed", uuid, "name"))
+        self._changed(GraphEvent(GraphEventKind.NODE_CHANGED, uuid, "name"))
 
     def move(self, uuid: str, position: tuple[float, float]) -> None:
         self.nodes[uuid].position = (float(position[0]), float(position[1]))
-        self._changed(GraphEvent("node_changed", uuid, "position"))
+        self._changed(GraphEvent(GraphEventKind.NODE_CHANGED, uuid, "position"))
 
     # --- undoable edits --------------------------------------------------------------------------
 

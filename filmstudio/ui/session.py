@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from filmstudio.core.errors import FilmStudioError
-from filmstudio.core.graph import GraphEvent, NodeInstance
+from filmstudio.core.graph import GraphEvent, GraphEventKind, NodeInstance
 from filmstudio.core.project import Project
 from filmstudio.core.registry import NodeRegistry
 from filmstudio.core.timebase import FrameRange
@@ -27,6 +27,16 @@ from filmstudio.engine.engine import Engine
 from filmstudio.ui.undo import QtHistory
 
 VIEWABLE = (PortType.IMAGE, PortType.MASK)
+# Changes that may move the default viewed node (it follows the Write's input).
+_STRUCTURE_EVENTS = frozenset(
+    {
+        GraphEventKind.NODE_ADDED,
+        GraphEventKind.NODE_REMOVED,
+        GraphEventKind.LINK_ADDED,
+        GraphEventKind.LINK_REMOVED,
+        GraphEventKind.NODE_CHANGED,
+    }
+)
 
 
 class EditorSession(QObject):
@@ -134,13 +144,13 @@ class EditorSession(QObject):
         return project.graph.subscribe(self._graph_changed)
 
     def _graph_changed(self, event: GraphEvent) -> None:
-        if event.kind == "node_removed":
+        if event.kind is GraphEventKind.NODE_REMOVED:
             self._forget(event.node)
         elif event.node in self._status and self._status[event.node][0] == "error":
             self._status.pop(event.node)  # an edit may have fixed it; the next evaluation tells
             self.nodeStatusChanged.emit(event.node)
         self.graphChanged.emit(event)
-        if event.kind in ("node_added", "node_removed", "link_added", "link_removed", "node_changed"):
+        if event.kind in _STRUCTURE_EVENTS:
             self._update_viewed()  # the default viewed node follows the Write's input
 
     # --- node status (badges) --------------------------------------------------------------------

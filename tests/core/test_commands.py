@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from filmstudio.core.errors import CycleError, ParameterError
+from filmstudio.core.graph import GraphEventKind
 
 
 def build(project):
@@ -82,5 +83,6 @@ def test_graph_events_follow_the_model(project):
     project.undo()
     unsubscribe()
     project.undo()
-    assert events == ["node_added", "node_added", "link_added", "node_added", "link_added",
-                      "param_changed", "param_changed"]  # fmt: skip
+    kind = GraphEventKind
+    assert events == [kind.NODE_ADDED, kind.NODE_ADDED, kind.LINK_ADDED, kind.NODE_ADDED, kind.LINK_ADDED,
+                      kind.PARAM_CHANGED, kind.PARAM_CHANGED]  # fmt: skip

@@ -18,7 +18,7 @@ from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsScene, QWidget
 
 from filmstudio.core.commands import MoveNode
-from filmstudio.core.graph import GraphEvent, Link, NodeInstance
+from filmstudio.core.graph import GraphEvent, GraphEventKind, Link, NodeInstance
 from filmstudio.core.types import PortType
 from filmstudio.ui.graph import style
 from filmstudio.ui.graph.backdrop import BackdropItem
@@ -30,12 +30,12 @@ from filmstudio.ui.session import EditorSession
 
 _EXTENT = 200_000.0  # the canvas is unbounded for practical purposes
 _CONTENT_EVENTS = {
-    "node_added",
-    "node_removed",
-    "link_added",
-    "link_removed",
-    "param_changed",
-    "state_changed",
+    GraphEventKind.NODE_ADDED,
+    GraphEventKind.NODE_REMOVED,
+    GraphEventKind.LINK_ADDED,
+    GraphEventKind.LINK_REMOVED,
+    GraphEventKind.PARAM_CHANGED,
+    GraphEventKind.STATE_CHANGED,
 }
 
 
@@ -137,17 +137,17 @@ class GraphScene(QGraphicsScene):
 
     def _graph_changed(self, event: GraphEvent) -> None:
         kind = event.kind
-        if kind == "node_added":
+        if kind is GraphEventKind.NODE_ADDED:
             self._add_node(self.session.graph.nodes[event.node])
-        elif kind == "node_removed":
+        elif kind is GraphEventKind.NODE_REMOVED:
             self._remove_node(event.node)
-        elif kind == "link_added":
+        elif kind is GraphEventKind.LINK_ADDED:
             self._add_link(event.detail)
             self._types_may_have_changed()
-        elif kind == "link_removed":
+        elif kind is GraphEventKind.LINK_REMOVED:
             self._remove_link(event.detail)
             self._types_may_have_changed()
-        elif kind == "node_changed" and event.node in self.nodes:
+        elif kind is GraphEventKind.NODE_CHANGED and event.node in self.nodes:
             item = self.nodes[event.node]
             if event.detail == "position":
                 item.sync_position()
@@ -156,9 +156,11 @@ class GraphScene(QGraphicsScene):
                 item.sync(event.detail)
                 if event.detail == "disabled":
                     self.update_links_of(event.node)
-        elif kind in ("param_changed", "state_changed") and event.node in self.nodes:
+        elif (
+            kind in (GraphEventKind.PARAM_CHANGED, GraphEventKind.STATE_CHANGED) and event.node in self.nodes
+        ):
             self.nodes[event.node].sync(event.detail)
-        if kind in _CONTENT_EVENTS or (kind == "node_changed" and event.detail == "disabled"):
+        if kind in _CONTENT_EVENTS or (kind is GraphEventKind.NODE_CHANGED and event.detail == "disabled"):
             self._invalidate_cached_badges()
 
     def _types_may_have_changed(self) -> None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from filmstudio.core.graph import GraphEvent, NodeInstance
+from filmstudio.core.graph import GraphEvent, GraphEventKind, NodeInstance
 from filmstudio.core.params import ParamKind
 from filmstudio.ui.inspector.binding import ParamBinding
 from filmstudio.ui.inspector.color import ColorEditor
@@ -190,15 +190,17 @@ class Inspector(QWidget):
     def _graph_changed(self, event: GraphEvent) -> None:
         if self.node is None or event.node != self.node.uuid:
             return
-        if event.kind == "node_removed":
+        if event.kind is GraphEventKind.NODE_REMOVED:
             self.show_node(None)
-        elif event.kind == "param_changed" and event.detail in self._rows:
+        elif event.kind is GraphEventKind.PARAM_CHANGED and event.detail in self._rows:
             for name, row in self._rows.items():
                 if name == event.detail or event.detail in row.depends_on:
                     row.refresh()
             if self.header is not None:
                 self.header.refresh_navigation()
-        elif event.kind in ("node_changed", "node_added") and self.header is not None:
+        elif (
+            event.kind in (GraphEventKind.NODE_CHANGED, GraphEventKind.NODE_ADDED) and self.header is not None
+        ):
             self.header.refresh()
 
     def _frame_changed(self, _frame: int) -> None:

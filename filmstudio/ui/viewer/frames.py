@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from filmstudio.core.context import CancelToken
 from filmstudio.core.errors import Cancelled, EvaluationError, FilmStudioError
-from filmstudio.core.graph import GraphEvent
+from filmstudio.core.graph import GraphEvent, GraphEventKind
 from filmstudio.engine.cache import MISSING
 from filmstudio.engine.engine import Engine
 from filmstudio.engine.planner import Plan
@@ -255,7 +255,7 @@ class FrameRequester(QObject):
         self.pending = None
 
     def _graph_changed(self, event: GraphEvent) -> None:
-        if event.kind == "node_changed" and event.detail == "position":
+        if event.kind is GraphEventKind.NODE_CHANGED and event.detail == "position":
             return  # moving a node in the graph changes nothing the viewer shows
         self._coalesce.start()  # one refresh for a burst of edits (a paste, an undo of a macro)
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QHideEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from filmstudio.core.graph import GraphEvent
+from filmstudio.core.graph import GraphEvent, GraphEventKind
 from filmstudio.ui.session import EditorSession
 from filmstudio.ui.viewer.actions import CHANNEL_ACTIONS, PROXY_ACTIONS, make_actions
 from filmstudio.ui.viewer.canvas import ImageCanvas
@@ -291,9 +291,9 @@ class ViewerPanel(QWidget):
         self.timeline.schedule_cache_refresh()
 
     def _graph_changed(self, event: GraphEvent) -> None:
-        if event.kind == "node_changed" and event.detail == "position":
+        if event.kind is GraphEventKind.NODE_CHANGED and event.detail == "position":
             return
-        if event.kind in ("node_added", "node_removed") or event.detail == "name":
+        if event.kind in (GraphEventKind.NODE_ADDED, GraphEventKind.NODE_REMOVED) or event.detail == "name":
             self._sync_toolbar()
         if event.node == self.session.viewed_node:
             self._sync_viewed()
