@@ -1,8 +1,8 @@
 """Undoable edits of a graph. Commands touch only the model; views follow the graph's events.
 
 Each command's ``do`` may run again after ``undo`` (redo). Removal remembers where things were, so
-undo restores exactly (order of nodes, links, parameter animation). The editor wraps these in
-QUndoCommands; scripts use the graph's own :class:`UndoStack`.
+undo restores exactly (order of nodes, links, parameter animation). A graph's history
+(:mod:`filmstudio.core.history`) does and records them: the editor's wraps them in QUndoCommands.
 """
 
 from __future__ import annotations
@@ -196,70 +196,3 @@ SetState = _setter("Update node state", lambda n: n.state, "set_state")
 SetDisabled = _setter("Toggle disable", lambda n: n.disabled, "set_disabled")
 Rename = _setter("Rename", lambda n: n.name, "rename")
 MoveNode = _setter("Move", lambda n: n.position, "move")
-
-
-class UndoStack:
-    """A plain undo/redo history for scripts and tests (the editor uses QUndoStack instead).
-
-    ``clean`` tracks whether the graph matches the last save.
-    """
-
-    def __init__(self, graph: Graph) -> None:
-        self._graph = graph
-        self._done: list[Command] = []
-        self._undone: list[Command] = []
-        self._clean_index: int | None = 0
-        self._macro: CompoundCommand | None = None
-
-    def push(self, command: Command, merge: bool = True) -> None:
-        """Do ``command`` and record it (merging it into the previous step when it allows)."""
-        command.do(self._graph)
-        if self._macro is not None:
-            self._macro.children.append(command)
-            return
-        self._undone.clear()
-        if merge and self._done and len(self._done) != self._clean_index and self._done[-1].merge(command):
-            return
-        if self._clean_index is not None and self._clean_index > len(self._done):
-            self._clean_index = None
-        self._done.append(command)
-
-    def begin_macro(self, text: str) -> None:
-        self._macro = CompoundCommand(text)
-
-    def end_macro(self) -> None:
-        macro, self._macro = self._macro, None
-        if macro is not None and macro.children:
-            self._undone.clear()
-            self._done.append(macro)
-
-    def undo(self) -> bool:
-        if not self._done:
-            return False
-        command = self._done.pop()
-        command.undo(self._graph)
-        self._undone.append(command)
-        return True
-
-    def redo(self) -> bool:
-        if not self._undone:
-            return False
-        command = self._undone.pop()
-        command.do(self._graph)
-        self._done.append(command)
-        return True
-
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._done)
-
-    @property
-    def can_redo(self) -> bool:
-        return bool(self._undone)
-
-    def set_clean(self) -> None:
-        self._clean_index = len(self._done)
-
-    @property
-    def is_clean(self) -> bool:
-        return self._clean_index == len(self._done)

@@ -32,6 +32,7 @@ from filmstudio.core.errors import (
     UnknownPortError,
     WrongDirectionError,
 )
+from filmstudio.core.history import History, UndoStack
 from filmstudio.core.node import Node
 from filmstudio.core.params import AnimCurve, Interp, Keyframe, evaluate_value
 from filmstudio.core.registry import NodeRegistry, default_registry
@@ -224,7 +225,7 @@ class Graph:
         self._consumers: dict[str, set[str]] = {}  # node -> nodes its outputs feed (cycle checks)
         self._inputs: dict[str, dict[str, Link]] = {}  # node -> its connected inputs' links
         self.link_revision = 0  # changes when links change (not on parameter edits)
-        self.history = cmd.UndoStack(self)
+        self.history: History = UndoStack(self)
         self.revision = 0
         self._listeners: list[Callable[[GraphEvent], None]] = []
 

@@ -268,15 +268,13 @@ class EditorSession(QObject):
     def edit(self, text: str) -> Iterator[None]:
         """Group the graph edits inside the block into one undo step called ``text``. A refused
         edit (a :class:`FilmStudioError`) is reported, not raised, and the step keeps what was
-        done before it."""
-        history = self.project.graph.history
-        history.begin_macro(text)
-        try:
-            yield
-        except FilmStudioError as error:
-            self.report(str(error), "error")
-        finally:
-            history.end_macro()
+        done before it; any other exception undoes the step's edits and propagates (the
+        :class:`~filmstudio.core.history.History` contract)."""
+        with self.project.graph.history.step(text):
+            try:
+                yield
+            except FilmStudioError as error:
+                self.report(str(error), "error")
 
     def report(self, text: str, level: str = "info") -> None:
         """Show ``text`` in the log panel and the status bar."""

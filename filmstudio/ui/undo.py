@@ -3,16 +3,19 @@
 The graph records every edit through ``graph.history``; :class:`QtHistory` takes that place in the
 editor, so an edit made through any path (graph view, inspector, a script in the console) becomes
 one QUndoStack step with the command's own text, and slider drags merge into one step through the
-core command's ``merge``. Runs on the GUI thread only.
+core command's ``merge``. It keeps the core's :class:`~filmstudio.core.history.History` contract
+(steps, nesting, exceptions, clean state). Runs on the GUI thread only.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from filmstudio.core.commands import Command, CompoundCommand
+from filmstudio.core.history import OpenStep
 
 if TYPE_CHECKING:
     from filmstudio.core.graph import Graph
@@ -53,35 +56,26 @@ class _ModelCommand(QUndoCommand):
 
 
 class QtHistory:
-    """Stands in for the core's :class:`~filmstudio.core.commands.UndoStack` in the editor; same
-    interface, backed by a QUndoStack (which drives the Edit menu's undo/redo actions)."""
+    """The editor's :class:`~filmstudio.core.history.History` (in place of the core's
+    :class:`~filmstudio.core.history.UndoStack`), backed by a QUndoStack (which drives the Edit
+    menu's undo/redo actions)."""
 
     def __init__(self, graph: Graph, stack: QUndoStack) -> None:
         self._graph = graph
         self.stack = stack
-        self._macro: CompoundCommand | None = None
-        self._macro_depth = 0
+        self._open = OpenStep(graph, self._record_step)
 
     def push(self, command: Command, merge: bool = True) -> None:
         command.do(self._graph)  # raises (and records nothing) when the edit is refused
-        if self._macro is not None:
-            self._macro.children.append(command)
-            return
-        self.stack.push(_ModelCommand(self._graph, command, mergeable=merge))
+        if not self._open.add(command):
+            self.stack.push(_ModelCommand(self._graph, command, mergeable=merge))
 
-    def begin_macro(self, text: str) -> None:
-        """Group the following edits into one step (nested macros join the outer one)."""
-        self._macro_depth += 1
-        if self._macro is None:
-            self._macro = CompoundCommand(text)
+    def step(self, text: str) -> AbstractContextManager[None]:
+        """Group the edits inside the ``with`` block into one undo step called ``text``."""
+        return self._open.step(text)
 
-    def end_macro(self) -> None:
-        self._macro_depth -= 1
-        if self._macro_depth > 0:
-            return
-        macro, self._macro = self._macro, None
-        if macro is not None and macro.children:
-            self.stack.push(_ModelCommand(self._graph, macro, mergeable=False))
+    def _record_step(self, macro: CompoundCommand) -> None:
+        self.stack.push(_ModelCommand(self._graph, macro, mergeable=False))
 
     def undo(self) -> bool:
         if not self.stack.canUndo():
