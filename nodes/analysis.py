@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from filmstudio.core.node import Input, Node, Output
-from filmstudio.core.params import FloatParam, IntParam
-from filmstudio.core.types import PortType
-from filmstudio_nodes._imaging import blend, torch
+from filmstudio.api import (
+    EvalContext,
+    FloatParam,
+    Input,
+    IntParam,
+    Node,
+    Output,
+    PortType,
+    blend,
+    torch_module,
+)
 
 _LUMA = (0.2126, 0.7152, 0.0722)  # Rec.709 / sRGB primaries
 
@@ -31,19 +38,19 @@ class Deflicker(Node):
     )
     analysis_state = "luminance"
 
-    def analyze(self, ctx: Any, carry: Any) -> tuple[Any, Any]:
+    def analyze(self, ctx: EvalContext, carry: Any) -> tuple[Any, Any]:
         source = ctx.input("source")
         if source is None:
             return None, carry
         return float(_mean_luminance(source)), carry
 
-    def state_for_frame(self, ctx: Any) -> Any:
+    def state_for_frame(self, ctx: EvalContext) -> Any:
         # Only the measurements inside this frame's window affect it.
         measured = ctx.state.get("luminance", {})
         window = ctx.params.window
         return [measured.get(str(f)) for f in range(ctx.frame - window, ctx.frame + window + 1)]
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         source = ctx.input("source")
         measured = ctx.state.get("luminance", {})
         own = measured.get(str(ctx.frame))
@@ -54,10 +61,10 @@ class Deflicker(Node):
         gain = (sum(around) / len(around)) / own
         rgb = source[:3]
         corrected = blend(rgb, rgb * gain, ctx.params.strength)
-        return torch().cat([corrected, source[3:]])
+        return torch_module().cat([corrected, source[3:]])
 
 
 def _mean_luminance(image: Any) -> Any:
-    t = torch()
+    t = torch_module()
     weights = t.tensor(_LUMA, dtype=image.dtype, device=image.device).view(3, 1, 1)
     return (image[:3] * weights).sum(0).mean().item()

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from filmstudio.core.errors import ParameterError
-from filmstudio.core.node import Input, Node, Output
-from filmstudio.core.params import ChoiceParam
-from filmstudio.core.types import PortType
-from filmstudio_nodes._imaging import torch
+from filmstudio.api import (
+    ChoiceParam,
+    EvalContext,
+    Input,
+    Node,
+    Output,
+    ParameterError,
+    PortType,
+    torch_module,
+)
 
 _CHANNELS = ("red", "green", "blue", "alpha")
 CHANNEL_SOURCES = (*_CHANNELS, *(f"other {c}" for c in _CHANNELS), "0", "1")
@@ -26,11 +31,11 @@ class Premult(Node):
     inputs = (Input("source", PortType.IMAGE),)
     outputs = (Output("image", PortType.IMAGE),)
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         source = ctx.input("source")
         if source is None or source.shape[0] < 4:
             return source
-        return torch().cat([source[:3] * source[3:4], source[3:]])
+        return torch_module().cat([source[:3] * source[3:4], source[3:]])
 
 
 class Unpremult(Node):
@@ -42,11 +47,11 @@ class Unpremult(Node):
     inputs = (Input("source", PortType.IMAGE),)
     outputs = (Output("image", PortType.IMAGE),)
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         source = ctx.input("source")
         if source is None or source.shape[0] < 4:
             return source
-        t = torch()
+        t = torch_module()
         alpha = source[3:4]
         return t.cat([source[:3] / t.where(alpha != 0, alpha, 1.0), source[3:]])
 
@@ -66,7 +71,7 @@ class Shuffle(Node):
         for channel in _CHANNELS
     )
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         source = ctx.input("source")
         if source is None:
             return None
@@ -74,7 +79,7 @@ class Shuffle(Node):
         choices = [ctx.params[c] for c in _CHANNELS]
         if choices == list(_CHANNELS):
             return source
-        t = torch()
+        t = torch_module()
         planes = []
         for output, choice in zip(_CHANNELS, choices, strict=True):
             if choice in ("0", "1"):

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from filmstudio.core.node import Input, Node, Output
-from filmstudio.core.params import BoolParam, FloatParam, VectorParam
-from filmstudio.core.types import PortType
-from filmstudio_nodes._imaging import (
+from filmstudio.api import (
+    BoolParam,
+    EvalContext,
+    FloatParam,
+    Input,
+    Node,
+    Output,
+    PortType,
+    VectorParam,
     blend,
     premultiplied,
     premultiplied_with_alpha,
@@ -44,16 +49,42 @@ class ColorCorrector(Node):
     params = (
         FloatParam("exposure", 0.0, soft_min=-6.0, soft_max=6.0, tooltip="in stops: +1 doubles the light"),
         FloatParam("lift", 0.0, **_WHEEL, tooltip="raises (or lowers) the blacks, keeping white"),
-        VectorParam("lift_rgb", (0.0, 0.0, 0.0), **_WHEEL, tooltip="lift per channel, added to the master"),
+        VectorParam(
+            "lift_rgb",
+            (0.0, 0.0, 0.0),
+            **_WHEEL,
+            grade_of="lift",
+            wheel=0.25,
+            tooltip="lift per channel, added to the master",
+        ),
         FloatParam("gamma", 1.0, minimum=0.01, soft_max=4.0, tooltip="above 1 brightens the mid-tones"),
         VectorParam(
-            "gamma_rgb", (1.0, 1.0, 1.0), minimum=0.01, soft_max=4.0, tooltip="multiplies the master"
+            "gamma_rgb",
+            (1.0, 1.0, 1.0),
+            minimum=0.01,
+            soft_max=4.0,
+            grade_of="gamma",
+            wheel=0.5,
+            tooltip="multiplies the master",
         ),
         FloatParam("gain", 1.0, soft_min=0.0, soft_max=4.0, tooltip="scales the whites, keeping black"),
-        VectorParam("gain_rgb", (1.0, 1.0, 1.0), soft_min=0.0, soft_max=4.0, tooltip="multiplies the master"),
+        VectorParam(
+            "gain_rgb",
+            (1.0, 1.0, 1.0),
+            soft_min=0.0,
+            soft_max=4.0,
+            grade_of="gain",
+            wheel=0.5,
+            tooltip="multiplies the master",
+        ),
         FloatParam("offset", 0.0, **_WHEEL, tooltip="adds to every value"),
         VectorParam(
-            "offset_rgb", (0.0, 0.0, 0.0), **_WHEEL, tooltip="offset per channel, added to the master"
+            "offset_rgb",
+            (0.0, 0.0, 0.0),
+            **_WHEEL,
+            grade_of="offset",
+            wheel=0.25,
+            tooltip="offset per channel, added to the master",
         ),
         FloatParam("contrast", 1.0, minimum=0.0, soft_max=3.0),
         FloatParam("pivot", 0.18, minimum=1e-4, soft_max=1.0, tooltip="the value contrast leaves unchanged"),
@@ -65,7 +96,7 @@ class ColorCorrector(Node):
     @staticmethod
     def grade(values: Any) -> Any:
         """The :class:`~filmstudio.colour.grade.Grade` these parameter values describe."""
-        from filmstudio.colour.grade import grade_from_controls
+        from filmstudio.api import grade_from_controls
 
         p = values
         return grade_from_controls(
@@ -80,7 +111,7 @@ class ColorCorrector(Node):
             clamp=p.clamp,
         )
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         source = ctx.input("source")
         grade = self.grade(ctx.params)
         if source is None or grade.is_identity or ctx.params.mix <= 0.0:

@@ -12,11 +12,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from filmstudio.colour.config import config_source
-from filmstudio.core.node import Input, Node, Output
-from filmstudio.core.params import BoolParam, ChoiceParam, FloatParam, IntParam, PathParam
-from filmstudio.core.types import PortType
-from filmstudio_nodes._imaging import blend, premultiplied, torch, unpremultiplied, with_alpha
+from filmstudio.api import (
+    BoolParam,
+    ChoiceParam,
+    EvalContext,
+    FloatParam,
+    Input,
+    IntParam,
+    Node,
+    Output,
+    PathParam,
+    PortType,
+    blend,
+    config_source,
+    premultiplied,
+    torch_module,
+    unpremultiplied,
+    with_alpha,
+)
 
 METHODS = ("statistics", "histogram")
 _HISTOGRAM_SAMPLES = 1 << 20  # the reference's distribution is read from at most this many pixels
@@ -52,20 +65,20 @@ class ColorMatch(Node):
         FloatParam("amount", 1.0, minimum=0.0, maximum=1.0),
     )
 
-    def requests(self, ctx: Any) -> Mapping[str, Sequence[int]]:
+    def requests(self, ctx: EvalContext) -> Mapping[str, Sequence[int]]:
         wanted = dict(super().requests(ctx))
         if "reference" in wanted and ctx.params.hold_reference:
             wanted["reference"] = (ctx.params.reference_frame,)
         return wanted
 
-    def state_for_frame(self, ctx: Any) -> Any:
-        from filmstudio.media.pool import file_identity
+    def state_for_frame(self, ctx: EvalContext) -> Any:
+        from filmstudio.api import file_identity
 
         if ctx.is_connected("reference") or not ctx.params.reference_file:
             return None
         return [file_identity(ctx.resolve_path(ctx.params.reference_file)), config_source()]
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         source = ctx.input("source")
         p = ctx.params
         if source is None or p.amount <= 0.0:
@@ -73,7 +86,7 @@ class ColorMatch(Node):
         reference = self._reference(ctx)
         if reference is None:
             return source
-        from filmstudio.colour.lab import from_lab, to_lab
+        from filmstudio.api import from_lab, to_lab
 
         rgb, divisor = unpremultiplied(source)
         lab = to_lab(rgb).reshape(3, -1)
@@ -96,9 +109,7 @@ class ColorMatch(Node):
             return ctx.input("reference", frame)
         if not p.reference_file:
             return None
-        from filmstudio.colour.conversions import to_working
-        from filmstudio.colour.spaces import resolve_space
-        from filmstudio.media.pool import shared_pool
+        from filmstudio.api import resolve_space, shared_pool, to_working
 
         clip = shared_pool.open(ctx.resolve_path(p.reference_file))
         space = resolve_space("auto", clip.info.colour_space, what="the reference file's colour space")
@@ -107,7 +118,7 @@ class ColorMatch(Node):
 
 def _weights(image: Any) -> Any:
     """Per-pixel weights ``[P]`` for statistics: alpha, or ones for an opaque/alpha-less image."""
-    t = torch()
+    t = torch_module()
     if image.shape[0] < 4:
         return t.ones(image.shape[-2] * image.shape[-1], device=image.device)
     return image[3].float().reshape(-1).clamp(0.0, 1.0)
@@ -125,14 +136,14 @@ def match_statistics(lab: Any, weights: Any, ref_lab: Any, ref_weights: Any) -> 
     """Reinhard transfer: each channel shifted and scaled to the reference's mean and std."""
     mean, std = weighted_moments(lab, weights)
     ref_mean, ref_std = weighted_moments(ref_lab, ref_weights)
-    scale = torch().where(std > 1e-6, ref_std / std.clamp_min(1e-6), torch().ones_like(std))
+    scale = torch_module().where(std > 1e-6, ref_std / std.clamp_min(1e-6), torch_module().ones_like(std))
     return (lab - mean) * scale + ref_mean
 
 
 def match_histograms(lab: Any, ref_lab: Any, ref_weights: Any) -> Any:
     """Quantile matching per channel: a value at quantile q of the source becomes the reference's
     value at q. Equal source values stay equal (they share their mid-rank quantile)."""
-    t = torch()
+    t = torch_module()
     keep = ref_weights > 0.5
     reference = ref_lab[:, keep] if bool(keep.any()) else ref_lab
     if reference.shape[1] > _HISTOGRAM_SAMPLES:  # an evenly strided sample keeps the distribution

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from filmstudio.core.node import Input, Node, Output
-from filmstudio.core.params import ChoiceParam, ColorParam, FloatParam
-from filmstudio.core.types import PortType
-from filmstudio_nodes._imaging import blend, rgb_scale, torch
+from filmstudio.api import (
+    ChoiceParam,
+    ColorParam,
+    EvalContext,
+    FloatParam,
+    Input,
+    Node,
+    Output,
+    PortType,
+    blend,
+    rgb_scale,
+    torch_module,
+)
 
 
 class Grade(Node):
@@ -20,13 +29,13 @@ class Grade(Node):
     inputs = (Input("source", PortType.IMAGE), Input("mask", PortType.MASK, optional=True))
     outputs = (Output("image", PortType.IMAGE),)
     params = (
-        ColorParam("gain", (1.0, 1.0, 1.0, 1.0), soft_min=0.0, soft_max=4.0),
-        ColorParam("offset", (0.0, 0.0, 0.0, 0.0), soft_min=-1.0, soft_max=1.0),
+        ColorParam("gain", (1.0, 1.0, 1.0, 1.0), soft_min=0.0, soft_max=4.0, wheel=0.5),
+        ColorParam("offset", (0.0, 0.0, 0.0, 0.0), soft_min=-1.0, soft_max=1.0, wheel=0.25),
         FloatParam("gamma", 1.0, minimum=0.01, soft_max=4.0),
         FloatParam("mix", 1.0, minimum=0.0, maximum=1.0),
     )
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         source = ctx.input("source")
         if source is None:
             return None
@@ -36,9 +45,9 @@ class Grade(Node):
         if p.gamma == 1.0 and p.mix >= 1.0 and mask is None and source.shape[0] == 4:
             # The common case straight into the output image: no temporaries, no concatenation
             # (1.6x faster at 1080p and at 256x256; addcmul is slower on small images).
-            out = torch().empty_like(source)
+            out = torch_module().empty_like(source)
             graded = out[:3]
-            torch().mul(rgb, rgb_scale(p.gain, rgb.device).to(rgb.dtype), out=graded)
+            torch_module().mul(rgb, rgb_scale(p.gain, rgb.device).to(rgb.dtype), out=graded)
             graded.add_(rgb_scale(p.offset, rgb.device).to(rgb.dtype))
             out[3:] = source[3:]
             return out
@@ -46,7 +55,7 @@ class Grade(Node):
         if p.gamma != 1.0:
             graded = graded.clamp_min(0.0).pow(1.0 / p.gamma)
         graded = blend(rgb, graded, p.mix, mask)
-        return torch().cat([graded, source[3:]]) if source.shape[0] == 4 else graded
+        return torch_module().cat([graded, source[3:]]) if source.shape[0] == 4 else graded
 
 
 class Blur(Node):
@@ -63,7 +72,7 @@ class Blur(Node):
         FloatParam("mix", 1.0, minimum=0.0, maximum=1.0),
     )
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         source = ctx.input("source")
         if source is None:
             return None
@@ -76,7 +85,7 @@ class Blur(Node):
 
 
 def _kernel(size: float, kind: str, device: Any) -> Any:
-    t = torch()
+    t = torch_module()
     if kind == "box":
         radius = max(1, round(size / 2))
         kernel = t.ones(2 * radius + 1, device=device)
@@ -89,7 +98,7 @@ def _kernel(size: float, kind: str, device: Any) -> Any:
 
 
 def _separable(image: Any, kernel: Any) -> Any:
-    t = torch()
+    t = torch_module()
     functional = t.nn.functional
     channels = image.shape[0]
     radius = kernel.numel() // 2

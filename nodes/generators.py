@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from filmstudio.core.node import Node, Output
-from filmstudio.core.params import ChoiceParam, ColorParam, FloatParam, IntParam, VectorParam
-from filmstudio.core.types import PortType
-from filmstudio_nodes._imaging import solid, torch
+from filmstudio.api import (
+    ChoiceParam,
+    ColorParam,
+    EvalContext,
+    FloatParam,
+    IntParam,
+    Node,
+    Output,
+    PortType,
+    VectorParam,
+    solid,
+    torch_module,
+)
 
 
 class Constant(Node):
@@ -19,7 +28,7 @@ class Constant(Node):
     outputs = (Output("image", PortType.IMAGE),)
     params = (ColorParam("color", (0.0, 0.0, 0.0, 1.0)),)
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         width, height = ctx.size
         return solid(ctx.params.color, width, height)
 
@@ -39,8 +48,8 @@ class Ramp(Node):
         ChoiceParam("shape", ("linear", "radial")),
     )
 
-    def evaluate(self, ctx: Any) -> Any:
-        t = torch()
+    def evaluate(self, ctx: EvalContext) -> Any:
+        t = torch_module()
         width, height = ctx.size
         p = ctx.params
         # pixel centres in frame fractions; y grows downwards, as in image rows
@@ -81,8 +90,8 @@ class Noise(Node):
         ColorParam("high", (1.0, 1.0, 1.0, 1.0)),
     )
 
-    def evaluate(self, ctx: Any) -> Any:
-        t = torch()
+    def evaluate(self, ctx: EvalContext) -> Any:
+        t = torch_module()
         width, height = ctx.size
         full_w, full_h = ctx.format.width, ctx.format.height
         p = ctx.params
@@ -109,7 +118,7 @@ class Noise(Node):
 
 
 def _lattice(seed: int, octave: int, z: int, grid: tuple[int, int]) -> Any:
-    t = torch()
+    t = torch_module()
     mixed = (seed * 1_000_003 + octave * 10_007 + z * 97_409) % (2**63 - 1)  # stable, unlike hash()
     generator = t.Generator().manual_seed(mixed)
     return t.rand(grid, generator=generator)

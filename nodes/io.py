@@ -8,17 +8,37 @@ written. The export itself streams through :mod:`filmstudio.render`.
 
 from __future__ import annotations
 
+from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
-from filmstudio.colour.config import config_source
-from filmstudio.colour.spaces import AUTO, COLOUR_SPACES, CUSTOM, WORKING
-from filmstudio.core.errors import MediaError
-from filmstudio.core.node import Device, Input, Node, Output
-from filmstudio.core.params import BoolParam, ChoiceParam, IntParam, PathParam, TextParam
-from filmstudio.core.types import PortType
+from filmstudio.api import (
+    AUTO,
+    COLOUR_SPACES,
+    CUSTOM,
+    WORKING,
+    BoolParam,
+    ChoiceParam,
+    ColourSpaceParam,
+    Device,
+    DisplayParam,
+    EvalContext,
+    Input,
+    IntParam,
+    MediaError,
+    Node,
+    Output,
+    PathParam,
+    PortType,
+    Values,
+    ViewParam,
+    config_source,
+)
 
 COLOUR_CHOICES = (AUTO, *COLOUR_SPACES, WORKING, CUSTOM)
 DISPLAY = "display"  # Write only: through an OCIO display and view
+_SEQUENCE_PRESETS = ("png", "exr")
+_CUSTOM_SPACE_TIP = "with colorspace custom: a colour space of the OCIO config"
 MEDIA_FILTER = "Media (*.mp4 *.mov *.mkv *.mxf *.avi *.webm *.png *.jpg *.jpeg *.tif *.tiff *.exr *.dpx)"
 
 
@@ -37,31 +57,36 @@ class Read(Node):
     category = "Image"
     device = Device.CPU
     time_dependent = True
+    media_file = "file"
     outputs = (Output("image", PortType.IMAGE),)
     params = (
-        PathParam("file", file_filter=MEDIA_FILTER),
+        PathParam("file", file_filter=MEDIA_FILTER, on_node=True),
         IntParam("start_frame", 1, animatable=False),
         IntParam("trim_in", 0, animatable=False, minimum=0),
         IntParam("trim_out", -1, animatable=False, minimum=-1),
         ChoiceParam("outside", ("hold", "black", "error")),
         ChoiceParam("missing", ("error", "black", "hold"), tooltip="missing frames of an image sequence"),
         ChoiceParam("colorspace", COLOUR_CHOICES, tooltip="the file's colour space (auto: from its tags)"),
-        TextParam("ocio_colorspace", "", tooltip="with colorspace custom: a colour space of the OCIO config"),
+        ColourSpaceParam(
+            "ocio_colorspace", tooltip="with colorspace custom: a colour space of the OCIO config"
+        ),
     )
 
-    def state_for_frame(self, ctx: Any) -> Any:
+    def clip_frame(self, values: Values, first: int, last: int, frame: int) -> int | None:
+        from filmstudio.api import clip_frame_number
+
+        return clip_frame_number(first, last, values, frame)
+
+    def state_for_frame(self, ctx: EvalContext) -> Any:
         # The frame depends on the file's contents (a replaced file must not be served from cache)
         # and on the OCIO config that converts it.
-        from filmstudio.media.pool import file_identity
+        from filmstudio.api import file_identity
 
         identity = file_identity(ctx.resolve_path(ctx.params.file)) if ctx.params.file else None
         return [identity, config_source()]
 
-    def evaluate(self, ctx: Any) -> Any:
-        from filmstudio.colour.conversions import to_working
-        from filmstudio.colour.spaces import chosen_space
-        from filmstudio.media.pool import shared_pool
-        from filmstudio.media.timing import clip_frame_number
+    def evaluate(self, ctx: EvalContext) -> Any:
+        from filmstudio.api import chosen_space, clip_frame_number, shared_pool, to_working
 
         p = ctx.params
         if not p.file:
@@ -89,10 +114,11 @@ class Write(Node):
 
     id = "Write"
     category = "Image"
+    output_file = "file"
     inputs = (Input("source", PortType.IMAGE),)
     outputs = (Output("image", PortType.IMAGE),)
     params = (
-        PathParam("file", "render.mp4"),
+        PathParam("file", "render.mp4", mode="save", on_node=True),
         ChoiceParam("preset", ("h264", "h265", "prores", "prores_ks", "dnxhr", "png", "exr")),
         IntParam(
             "crf", 18, animatable=False, minimum=0, maximum=51, tooltip="h264/h265 quality: lower is better"
@@ -109,13 +135,44 @@ class Write(Node):
         BoolParam("alpha", False, tooltip="keep alpha (ProRes 4444, PNG, EXR)"),
         ChoiceParam("audio", ("auto", "none")),
         ChoiceParam("colorspace", (*COLOUR_CHOICES, DISPLAY), tooltip="the output transform"),
-        TextParam("ocio_colorspace", "", tooltip="with colorspace custom: a colour space of the OCIO config"),
-        TextParam("display", "", tooltip="with colorspace display: an OCIO display (empty: the default)"),
-        TextParam("view", "", tooltip="with colorspace display: a view of that display (empty: its default)"),
+        ColourSpaceParam(
+            "ocio_colorspace", tooltip="with colorspace custom: a colour space of the OCIO config"
+        ),
+        DisplayParam("display", tooltip="with colorspace display: an OCIO display (empty: the default)"),
+        ViewParam("view", tooltip="with colorspace display: a view of that display (empty: its default)"),
     )
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         return ctx.input("source")
+
+    def encode_settings(self, values: Values, fps: Fraction, first_frame: int) -> Any:
+        from filmstudio.api import EncodeSettings
+
+        return EncodeSettings(
+            preset=values.preset,
+            fps=fps,
+            bit_depth=None if values.bit_depth == "auto" else int(values.bit_depth),
+            crf=values.crf if values.preset in ("h264", "h265") else None,
+            speed=values.speed,
+            profile=None if values.profile == "auto" else values.profile,
+            alpha=values.alpha,
+            first_frame=first_frame,
+        )
+
+    def output_image(self, image: Any, values: Values, target: Path) -> Any:
+        from filmstudio.api import chosen_space, display_transform, from_working
+
+        if values.colorspace == DISPLAY:
+            return display_transform(image, values.display or None, values.view or None)
+        preset = values.preset
+        default = "linear" if preset == "exr" else ("sRGB" if preset in _SEQUENCE_PRESETS else "Rec.709")
+        space = chosen_space(
+            values.colorspace, values.ocio_colorspace, None, default, "the Write's colorspace"
+        )
+        return from_working(image, space)
+
+    def copies_audio(self, values: Values) -> bool:
+        return values.audio != "none" and values.preset not in _SEQUENCE_PRESETS
 
 
 def _black(width: int, height: int, scale: float) -> Any:

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from filmstudio.core.errors import FilmStudioError
-from filmstudio.core.node import Node
-from filmstudio.core.params import ColorParam, FloatParam, TextParam
+from filmstudio.api import ColorParam, EvalContext, FilmStudioError, FloatParam, Node, TextParam
 
 BACKDROP_MIN_SIZE = (80.0, 48.0)
 
@@ -30,7 +28,7 @@ class Backdrop(Node):
         FloatParam("height", 220.0, minimum=BACKDROP_MIN_SIZE[1], animatable=False),
     )
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         raise FilmStudioError(f"{ctx.node_name} is a Backdrop: it organises the graph and has no image")
 
 

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from filmstudio.colour.config import config_source
-from filmstudio.colour.lut_file import INTERPOLATIONS, LUT_FILE_FILTER
-from filmstudio.colour.spaces import COLOUR_SPACES, WORKING
-from filmstudio.core.node import Input, Node, Output
-from filmstudio.core.params import BoolParam, ChoiceParam, FloatParam, PathParam
-from filmstudio.core.types import PortType
-from filmstudio_nodes._imaging import blend
+from filmstudio.api import (
+    COLOUR_SPACES,
+    INTERPOLATIONS,
+    LUT_FILE_FILTER,
+    WORKING,
+    BoolParam,
+    ChoiceParam,
+    EvalContext,
+    FloatParam,
+    Input,
+    Node,
+    Output,
+    PathParam,
+    PortType,
+    blend,
+    config_source,
+)
 
 SPACE_CHOICES = (WORKING, *COLOUR_SPACES)
 
@@ -34,7 +44,7 @@ class LUT(Node):
     inputs = (Input("source", PortType.IMAGE), Input("mask", PortType.MASK, optional=True))
     outputs = (Output("image", PortType.IMAGE),)
     params = (
-        PathParam("file", file_filter=LUT_FILE_FILTER),
+        PathParam("file", file_filter=LUT_FILE_FILTER, on_node=True),
         ChoiceParam("interpolation", INTERPOLATIONS),
         BoolParam("inverse", False, tooltip="apply the LUT backwards"),
         ChoiceParam("input_space", SPACE_CHOICES, tooltip="the colour space the LUT expects"),
@@ -42,17 +52,15 @@ class LUT(Node):
         FloatParam("mix", 1.0, minimum=0.0, maximum=1.0),
     )
 
-    def state_for_frame(self, ctx: Any) -> Any:
+    def state_for_frame(self, ctx: EvalContext) -> Any:
         # The result depends on the LUT file's contents and on the OCIO config.
-        from filmstudio.media.pool import file_identity
+        from filmstudio.api import file_identity
 
         identity = file_identity(ctx.resolve_path(ctx.params.file)) if ctx.params.file else None
         return [identity, config_source()]
 
-    def evaluate(self, ctx: Any) -> Any:
-        from filmstudio.colour.lut_file import lut_pipeline
-        from filmstudio.colour.spaces import resolve_space
-        from filmstudio.core.errors import LUTError
+    def evaluate(self, ctx: EvalContext) -> Any:
+        from filmstudio.api import LUTError, lut_pipeline, resolve_space
 
         source = ctx.input("source")
         p = ctx.params

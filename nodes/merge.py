@@ -22,10 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from filmstudio.core.node import Input, Node, Output
-from filmstudio.core.params import ChoiceParam, FloatParam
-from filmstudio.core.types import PortType
-from filmstudio_nodes._imaging import torch
+from filmstudio.api import ChoiceParam, EvalContext, FloatParam, Input, Node, Output, PortType, torch_module
 
 OPERATIONS = ("over", "under", "plus", "multiply", "screen", "difference", "max", "min")
 
@@ -50,7 +47,7 @@ class Merge(Node):
     )
     passthrough = "B"
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         background, foreground = ctx.input("B"), ctx.input("A")
         if foreground is None or ctx.params.mix <= 0.0:
             return background
@@ -60,14 +57,14 @@ class Merge(Node):
         merged = merge(foreground, background, ctx.params.operation)
         mask, mix = ctx.input("mask"), ctx.params.mix
         if mask is None:
-            return merged if mix >= 1.0 else torch().lerp(background, merged, mix)
+            return merged if mix >= 1.0 else torch_module().lerp(background, merged, mix)
         return background + (merged - background) * (mask.to(background.device, background.dtype) * mix)
 
 
 def merge(a: Any, b: Any, operation: str) -> Any:
     """``a`` (foreground) ``operation`` ``b`` (background), both premultiplied RGBA ``[4, H, W]``
     of the same size; returns a new tensor."""
-    t = torch()
+    t = torch_module()
     alpha_a, alpha_b = a[3:4], b[3:4]
     if operation == "over":
         return t.addcmul(a, b, 1.0 - alpha_a)
@@ -103,4 +100,4 @@ def centred(image: Any, height: int, width: int) -> Any:
         return image
     top, left = (height - h) // 2, (width - w) // 2
     pads = (left, width - w - left, top, height - h - top)  # negative pads crop
-    return torch().nn.functional.pad(image, pads)
+    return torch_module().nn.functional.pad(image, pads)

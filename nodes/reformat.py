@@ -10,10 +10,19 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from filmstudio.core.node import Input, Node, Output
-from filmstudio.core.params import BoolParam, ChoiceParam, FloatParam, IntParam, VectorParam
-from filmstudio.core.types import PortType
-from filmstudio_nodes._imaging import torch
+from filmstudio.api import (
+    BoolParam,
+    ChoiceParam,
+    EvalContext,
+    FloatParam,
+    Input,
+    IntParam,
+    Node,
+    Output,
+    PortType,
+    VectorParam,
+    torch_module,
+)
 from filmstudio_nodes.merge import centred
 
 RESIZE_MODES = ("fit", "fill", "pad", "distort")
@@ -36,7 +45,7 @@ class Crop(Node):
         BoolParam("reformat", False, tooltip="output only the box (a smaller frame)"),
     )
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         source = ctx.input("source")
         if source is None:
             return None
@@ -64,7 +73,7 @@ def _whole(start: float, end: float, size: int) -> tuple[int, int]:
 
 def _edge_weights(start: float, end: float, size: int, softness: float, device: Any) -> Any:
     """How much of each pixel along one axis is inside [start, end], feathered by ``softness``."""
-    t = torch()
+    t = torch_module()
     edges = t.arange(size, dtype=t.float64, device=device)
     coverage = ((edges + 1).clamp(max=end) - edges.clamp(min=start)).clamp(0.0, 1.0)
     if softness > 0.0:
@@ -94,7 +103,7 @@ class Reformat(Node):
         ChoiceParam("filter", ("bicubic", "bilinear", "nearest")),
     )
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         source = ctx.input("source")
         if source is None:
             return None
@@ -118,7 +127,7 @@ def resize(image: Any, size: tuple[int, int], filter_name: str = "bicubic") -> A
     """``image`` ``[C, H, W]`` resampled to ``size`` (height, width); antialiased when shrinking."""
     if tuple(image.shape[-2:]) == tuple(size):
         return image
-    t = torch()
+    t = torch_module()
     batch = image.unsqueeze(0)
     if filter_name == "nearest":
         out = t.nn.functional.interpolate(batch, size=size, mode="nearest-exact")

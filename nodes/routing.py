@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from filmstudio.core.node import Input, Node, Output
-from filmstudio.core.params import IntParam
-from filmstudio.core.types import PortType
+from filmstudio.api import EvalContext, Input, IntParam, Node, Output, PortType
 
 SWITCH_INPUTS = 4
 
@@ -22,11 +20,11 @@ class Switch(Node):
     outputs = (Output("output", PortType.ANY),)
     params = (IntParam("which", 0, minimum=0, maximum=SWITCH_INPUTS - 1),)
 
-    def requests(self, ctx: Any) -> Mapping[str, Sequence[int]]:
+    def requests(self, ctx: EvalContext) -> Mapping[str, Sequence[int]]:
         chosen = f"input{ctx.params.which}"
         return {chosen: (ctx.frame,)} if ctx.is_connected(chosen) else {}
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         return ctx.input(f"input{ctx.params.which}")
 
 
@@ -35,8 +33,9 @@ class Dot(Node):
 
     id = "Dot"
     category = "Other"
+    dot = True
     inputs = (Input("input", PortType.ANY),)
     outputs = (Output("output", PortType.ANY),)
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         return ctx.input("input")

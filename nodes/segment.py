@@ -22,20 +22,25 @@ space / frame fractions, so they survive proxies. Runs on the model worker, batc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from filmstudio.core.node import Device, Input, Node, Output
-from filmstudio.core.params import (
+from filmstudio.api import (
     BoolParam,
     ChoiceParam,
     ColorParam,
+    Device,
+    EvalContext,
     FloatParam,
+    Input,
     IntParam,
+    Node,
+    Output,
     PathParam,
+    PortType,
     TextParam,
     VectorParam,
 )
-from filmstudio.core.types import PortType
 
 BACKENDS = ("chroma_key", "grabcut", "deeplabv3", "mask_rcnn", "sam2")
 MODEL_BACKENDS = ("deeplabv3", "mask_rcnn", "sam2")
@@ -91,21 +96,18 @@ class Segmenter(Node):
         BoolParam("invert", False),
     )
 
-    def state_for_frame(self, ctx: Any) -> Any:
+    def state_for_frame(self, ctx: EvalContext) -> Any:
         # The weights file a model backend resolves to is part of the key (installing it re-renders).
         backend = ctx.params.backend
         if backend not in MODEL_BACKENDS:
             return None
-        from filmstudio.models.store import ModelStore
+        from filmstudio.api import ModelStore
         from filmstudio_nodes.segment_models import DEFAULT_MODELS
 
         return ModelStore(ctx.project_dir).identity(ctx.params.model or DEFAULT_MODELS[backend])
 
-    def evaluate(self, ctx: Any) -> Any:
-        return self.evaluate_batch([ctx])[0]
-
-    def evaluate_batch(self, contexts: list[Any]) -> list[Any]:
-        from filmstudio.models.batches import evaluate_in_groups
+    def evaluate_batch(self, contexts: Sequence[EvalContext]) -> list[Any]:
+        from filmstudio.api import evaluate_in_groups
 
         return evaluate_in_groups(contexts, "source", _segment)
 
@@ -114,7 +116,7 @@ def _segment(ctx: Any, images: Any) -> list[dict[str, Any]]:
     """{"mask", "image"} for each frame of ``images`` ``[N, 4, H, W]`` (working space)."""
     import torch
 
-    from filmstudio.models.display import colour_to_display, from_model_rgb
+    from filmstudio.api import colour_to_display, from_model_rgb
     from filmstudio_nodes.segment_refine import refine
 
     p = ctx.params

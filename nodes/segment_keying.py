@@ -80,7 +80,7 @@ def chroma_key(
     ``key_rgb``."""
     import torch
 
-    from filmstudio.models.display import to_model_rgb
+    from filmstudio.api import to_model_rgb
 
     rgb, alpha = to_model_rgb(images)
     lab = oklab_from_srgb(rgb)
@@ -116,7 +116,7 @@ def grabcut(images: Any, box: tuple[float, ...], iterations: int) -> Any:
     import numpy as np
     import torch
 
-    from filmstudio.models.display import to_model_rgb
+    from filmstudio.api import to_model_rgb
 
     rgb, _alpha = to_model_rgb(images)
     height, width = rgb.shape[-2:]

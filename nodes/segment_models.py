@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from filmstudio.core.errors import ParameterError
+from filmstudio.api import ParameterError
 
 DEFAULT_MODELS = {
     "deeplabv3": "deeplabv3-resnet50",
@@ -30,8 +30,7 @@ _DEEPLAB_SIDE = 520
 
 
 def _resident(ctx: Any, backend: str, device: str, load: Any) -> Any:
-    from filmstudio.models.device import place, resident_models
-    from filmstudio.models.store import ModelStore
+    from filmstudio.api import ModelStore, place, resident_models
 
     location = ModelStore(ctx.project_dir).find(ctx.params.model or DEFAULT_MODELS[backend])
 
@@ -56,8 +55,7 @@ def _autocast(device: str) -> Any:
 
 def run_backend(ctx: Any, backend: str, images: Any) -> Any:
     """Masks ``[N, 1, H, W]`` for working-space RGBA ``images`` with a model ``backend``."""
-    from filmstudio.models.display import to_model_rgb
-    from filmstudio.models.runtime import with_cpu_fallback
+    from filmstudio.api import to_model_rgb, with_cpu_fallback
 
     rgb, _alpha = to_model_rgb(images)
     run = {"deeplabv3": _deeplab, "mask_rcnn": _mask_rcnn, "sam2": _sam2}[backend]
@@ -88,7 +86,7 @@ def _deeplab(ctx: Any, rgb: Any, device: str) -> Any:
     import torch
     import torchvision
 
-    from filmstudio.models.loaders import load_torchvision
+    from filmstudio.api import load_torchvision
 
     model = _resident(ctx, "deeplabv3", device, lambda path: load_torchvision(path, "deeplabv3"))
     count = int(model.classifier[-1].out_channels)
@@ -116,7 +114,7 @@ def _mask_rcnn(ctx: Any, rgb: Any, device: str) -> Any:
     import torch
     import torchvision
 
-    from filmstudio.models.loaders import load_torchvision
+    from filmstudio.api import load_torchvision
 
     model = _resident(ctx, "mask_rcnn", device, lambda path: load_torchvision(path, "maskrcnn"))
     count = int(model.roi_heads.box_predictor.cls_score.out_features)
@@ -143,7 +141,7 @@ def _mask_rcnn(ctx: Any, rgb: Any, device: str) -> Any:
 def _sam2(ctx: Any, rgb: Any, device: str) -> Any:
     import torch
 
-    from filmstudio.models.loaders import load_transformers
+    from filmstudio.api import load_transformers
 
     model, processor = _resident(
         ctx, "sam2", device, lambda path: load_transformers(path, "Sam2Model", "Sam2Processor")

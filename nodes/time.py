@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from filmstudio.core.node import Input, Node, Output
-from filmstudio.core.params import IntParam
-from filmstudio.core.types import PortType
+from filmstudio.api import EvalContext, Input, IntParam, Node, Output, PortType
 
 
 class TimeOffset(Node):
@@ -19,10 +17,10 @@ class TimeOffset(Node):
     outputs = (Output("output", PortType.ANY),)
     params = (IntParam("offset", 0, animatable=False),)
 
-    def requests(self, ctx: Any) -> Mapping[str, Sequence[int]]:
+    def requests(self, ctx: EvalContext) -> Mapping[str, Sequence[int]]:
         return {"source": (ctx.frame - ctx.params.offset,)} if ctx.is_connected("source") else {}
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         return ctx.input("source", ctx.frame - ctx.params.offset)
 
 
@@ -45,10 +43,10 @@ class FrameHold(Node):
             return first
         return first + (frame - first) // increment * increment
 
-    def requests(self, ctx: Any) -> Mapping[str, Sequence[int]]:
+    def requests(self, ctx: EvalContext) -> Mapping[str, Sequence[int]]:
         if not ctx.is_connected("source"):
             return {}
         return {"source": (self.held_frame(ctx.frame, ctx.params.first_frame, ctx.params.increment),)}
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         return ctx.input("source", self.held_frame(ctx.frame, ctx.params.first_frame, ctx.params.increment))

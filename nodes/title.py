@@ -15,20 +15,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from filmstudio.core.context import Values
-from filmstudio.core.errors import ParameterError
-from filmstudio.core.node import Device, Input, Node, Output
-from filmstudio.core.params import (
+from filmstudio.api import (
     BoolParam,
     ChoiceParam,
     ColorParam,
+    Device,
+    EvalContext,
     FloatParam,
+    Input,
+    Node,
+    Output,
+    ParameterError,
     PathParam,
+    PortType,
     TextParam,
+    Values,
     VectorParam,
+    torch_module,
 )
-from filmstudio.core.types import PortType
-from filmstudio_nodes._imaging import torch
 
 _ANCHORS = {"left": "ls", "center": "ms", "right": "rs"}  # Pillow anchors on the baseline
 _SHIFT = {"left": 0.0, "center": 0.5, "right": 1.0}  # how much of a line's width lies left of x
@@ -67,7 +71,7 @@ class Title(Node):
     )
     outputs = (Output("image", PortType.IMAGE),)
     params = (
-        TextParam("text", "Title", tooltip="the text; a new line starts a new line"),
+        TextParam("text", "Title", multiline=True, tooltip="the text; a new line starts a new line"),
         PathParam(
             "font",
             "",
@@ -109,8 +113,8 @@ class Title(Node):
     )
     device = Device.CPU  # rasterising is Pillow work; the layer then moves to the source's device
 
-    def evaluate(self, ctx: Any) -> Any:
-        t = torch()
+    def evaluate(self, ctx: EvalContext) -> Any:
+        t = torch_module()
         p = ctx.params
         source = ctx.input("source")
         if source is not None:
@@ -207,7 +211,7 @@ def _layout(p: Any, font_path: str, scale: float, width: int, height: int, pixel
 def _render_layer(layout: _Layout, p: Any, width: int, height: int) -> tuple[Any, tuple[int, int]]:
     """The title (box, then text over it) as a premultiplied RGBA float32 tensor covering only the
     frame pixels it touches, and the (x, y) where that region starts."""
-    t = torch()
+    t = torch_module()
     kx, ky = layout.to_frame
     left, top, right, bottom = layout.ink
     regions = [
@@ -238,7 +242,7 @@ def _text_coverage(layout: _Layout, x0: int, y0: int, region_width: int, region_
     """Antialiased glyph coverage 0..1 as a ``[1, H, W]`` tensor over the frame region at (x0, y0)."""
     from PIL import Image, ImageDraw
 
-    t = torch()
+    t = torch_module()
     kx, ky = layout.to_frame
     raster_width, raster_height = region_width / kx, region_height / ky
     mask = Image.new("L", (math.ceil(raster_width - 1e-6), math.ceil(raster_height - 1e-6)), 0)
@@ -260,7 +264,7 @@ def _text_coverage(layout: _Layout, x0: int, y0: int, region_width: int, region_
 
 def _box_coverage(box: tuple[float, float, float, float], x0: int, y0: int, x1: int, y1: int) -> Any:
     """Exact area coverage of a rectangle with fractional edges (antialiased, so proxies match)."""
-    t = torch()
+    t = torch_module()
     left, top, right, bottom = box
     xs = t.arange(x0, x1, dtype=t.float32)
     ys = t.arange(y0, y1, dtype=t.float32)
@@ -271,7 +275,7 @@ def _box_coverage(box: tuple[float, float, float, float], x0: int, y0: int, x1: 
 
 def _premultiplied(color: tuple[float, ...]) -> Any:
     """An RGBA colour parameter as a premultiplied ``[4, 1, 1]`` tensor."""
-    t = torch()
+    t = torch_module()
     alpha = color[3]
     return t.tensor((*(c * alpha for c in color[:3]), alpha), dtype=t.float32).view(4, 1, 1)
 

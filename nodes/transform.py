@@ -12,10 +12,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from filmstudio.core.node import Input, Node, Output
-from filmstudio.core.params import ChoiceParam, FloatParam, VectorParam
-from filmstudio.core.types import PortType
-from filmstudio_nodes._imaging import torch
+from filmstudio.api import (
+    ChoiceParam,
+    EvalContext,
+    FloatParam,
+    Input,
+    Node,
+    Output,
+    PortType,
+    VectorParam,
+    torch_module,
+)
 
 FILTERS = ("bicubic", "bilinear", "nearest")
 Affine = tuple[float, float, float, float, float, float]  # x' = a x + b y + c; y' = d x + e y + f
@@ -41,7 +48,7 @@ class Transform(Node):
         ChoiceParam("filter", FILTERS),
     )
 
-    def evaluate(self, ctx: Any) -> Any:
+    def evaluate(self, ctx: EvalContext) -> Any:
         source = ctx.input("source")
         if source is None:
             return None
@@ -94,7 +101,7 @@ def inverse_mapping(
 def warp(image: Any, inverse: Affine | None, filter_name: str = "bilinear") -> Any:
     """Resample ``image`` ``[C, H, W]``: output pixel centre (x, y) reads the input at
     ``inverse(x, y)``; outside the input is transparent black."""
-    t = torch()
+    t = torch_module()
     if inverse is None:
         return t.zeros_like(image)
     if inverse == (1.0, 0.0, 0.0, 0.0, 1.0, 0.0):
@@ -130,7 +137,7 @@ def _copy_if_aligned(image: Any, inverse: Affine) -> Any:
     y0 = d * 0.5 + e * 0.5 + f - 0.5
     if abs(x0 - round(x0)) > 1e-9 or abs(y0 - round(y0)) > 1e-9:
         return None
-    t = torch()
+    t = torch_module()
     height, width = image.shape[-2:]
     a, b, d, e, x0, y0 = (round(v) for v in (a, b, d, e, x0, y0))
     xs = t.arange(width, device=image.device)

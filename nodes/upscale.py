@@ -22,11 +22,21 @@ the working space, on the compute device.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
-from filmstudio.core.node import Device, Input, Node, Output
-from filmstudio.core.params import ChoiceParam, FloatParam, IntParam, PathParam
-from filmstudio.core.types import PortType
+from filmstudio.api import (
+    ChoiceParam,
+    Device,
+    EvalContext,
+    FloatParam,
+    Input,
+    IntParam,
+    Node,
+    Output,
+    PathParam,
+    PortType,
+)
 
 MODEL_FILTER = "Models (*.pth *.pt *.safetensors *.ckpt)"
 _log = logging.getLogger("filmstudio.models")
@@ -74,20 +84,17 @@ class Upscaler(Node):
         ChoiceParam("precision", ("auto", "full"), tooltip="auto: float16/bfloat16 on CUDA; full: float32"),
     )
 
-    def state_for_frame(self, ctx: Any) -> Any:
+    def state_for_frame(self, ctx: EvalContext) -> Any:
         # Which weights file (if any) the model resolves to belongs in the key: installing or
         # replacing weights must not be served stale frames from the cache.
         if ctx.params.method not in ("auto", "model"):
             return None
-        from filmstudio.models.store import ModelStore
+        from filmstudio.api import ModelStore
 
         return ModelStore(ctx.project_dir).identity(ctx.params.model)
 
-    def evaluate(self, ctx: Any) -> Any:
-        return self.evaluate_batch([ctx])[0]
-
-    def evaluate_batch(self, contexts: list[Any]) -> list[Any]:
-        from filmstudio.models.batches import evaluate_in_groups
+    def evaluate_batch(self, contexts: Sequence[EvalContext]) -> list[Any]:
+        from filmstudio.api import evaluate_in_groups
 
         return evaluate_in_groups(contexts, "source", _upscale)
 
@@ -105,8 +112,7 @@ def _upscale(ctx: Any, batch: Any) -> list[Any]:
         resized = resize(batch.to(ctx.device), *size, method=method)
         resized[:, 3:4].clamp_(0.0, 1.0)
         return list(resized)
-    from filmstudio.models.display import from_model_rgb, to_model_rgb
-    from filmstudio.models.runtime import upscale_images
+    from filmstudio.api import from_model_rgb, to_model_rgb, upscale_images
 
     rgb, alpha = to_model_rgb(batch)
     ctx.check_cancelled()
@@ -129,8 +135,7 @@ def _upscale(ctx: Any, batch: Any) -> list[Any]:
 
 def _model_location(ctx: Any) -> Any:
     """The model's location; None in auto mode when it is not installed (Lanczos then)."""
-    from filmstudio.models.errors import ModelNotFoundError
-    from filmstudio.models.store import ModelStore
+    from filmstudio.api import ModelNotFoundError, ModelStore
 
     try:
         return ModelStore(ctx.project_dir).find(ctx.params.model)

@@ -67,7 +67,7 @@ def test_output_override_and_scale(shot, tmp_path):
         (["render", "{shot}", "--range", "ten"], 2, "not a frame range"),
         (["render", "{shot}", "--scale", "0"], 2, "--scale must be positive"),
         (["render", "{shot}", "-o", "/nonexistent/folder/out.mp4"], 1, "output folder does not exist"),
-        (["render", "{shot}", "--write", "Read1"], 1, "not a Write node"),
+        (["render", "{shot}", "--write", "Read1"], 1, "is a Read node, which does not write files"),
         (["info", "{folder}/plate.txt"], 1, "plate.txt"),
     ],
 )

@@ -24,11 +24,13 @@ import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
 from typing import Any, ClassVar
 
-from filmstudio.core.context import EvalContext
+from filmstudio.core.context import EvalContext, Values
 from filmstudio.core.errors import NodeSpecError
-from filmstudio.core.params import Param
+from filmstudio.core.params import NameList, Param, ParamKind, PathMode
 from filmstudio.core.types import PortType
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")
@@ -78,6 +80,15 @@ class Node:
         analysis_state: the state key an analysis pass writes (None: no analysis).
         layout_only: the node only organises the graph (a Backdrop): it has no ports, is saved and
             undone like any node, and is never evaluated.
+        dot: the graph draws the node as a small dot (a bend point for links: one input, one output).
+        batch_size: the most frames one :meth:`evaluate_batch` call takes (model nodes on the model
+            worker; 1: the node does not batch). Exports on accelerators hand it that many frames.
+        output_file: the path parameter (``mode="save"``) a render writes the node's frames to; set,
+            the node is a *writer* (Write), found by ``filmstudio render`` and Render > Export, and
+            implements :meth:`encode_settings`, :meth:`output_image` and :meth:`copies_audio`.
+        media_file: the path parameter (``mode="open"``) of the footage the node reads; set, the
+            node is a *reader* (Read), whose sound a render can pass through, and implements
+            :meth:`clip_frame`.
         abstract: True on a shared base class that is not a node type itself.
     """
 
@@ -95,6 +106,10 @@ class Node:
     passthrough: ClassVar[str | None] = None
     analysis_state: ClassVar[str | None] = None
     layout_only: ClassVar[bool] = False
+    dot: ClassVar[bool] = False
+    batch_size: ClassVar[int] = 1
+    output_file: ClassVar[str | None] = None
+    media_file: ClassVar[str | None] = None
     abstract: ClassVar[bool] = False
 
     _param_index: ClassVar[dict[str, Param]]
@@ -132,6 +147,11 @@ class Node:
         return cls._param_index[name]
 
     @classmethod
+    def find_param(cls, name: object) -> Param | None:
+        """The declaration of parameter ``name``, or None when the node has none of that name."""
+        return cls._param_index.get(name) if isinstance(name, str) else None
+
+    @classmethod
     def display_name(cls) -> str:
         return cls.label or cls.id.rsplit(".", 1)[-1]
 
@@ -141,8 +161,16 @@ class Node:
         return {port.name: (ctx.frame,) for port in self.inputs if port.name in ctx.connected}
 
     def evaluate(self, ctx: EvalContext) -> Any:
-        """Compute the output (or a dict of outputs by name, for several outputs)."""
-        raise NotImplementedError
+        """Compute the output (or a dict of outputs by name, for several outputs). A node that
+        implements only :meth:`evaluate_batch` evaluates one frame as a batch of one."""
+        if type(self).evaluate_batch is Node.evaluate_batch:
+            raise NotImplementedError
+        return self.evaluate_batch([ctx])[0]
+
+    def evaluate_batch(self, contexts: Sequence[EvalContext]) -> list[Any]:
+        """Compute several frames in one call (at most :attr:`batch_size`), one result per context
+        in order. Runs on the model worker; results must equal :meth:`evaluate` frame by frame."""
+        return [self.evaluate(ctx) for ctx in contexts]
 
     def state_for_frame(self, ctx: EvalContext) -> Any:
         """The part of the node's state (``ctx.state``) that this frame's output depends on, hashed
@@ -163,6 +191,27 @@ class Node:
     def generate_take(self, ctx: EvalContext) -> dict[str, Any]:
         """Make a new take (JSON data) — randomness belongs here, never in :meth:`evaluate`."""
         raise NotImplementedError(f"{type(self).__name__} does not generate takes")
+
+    # --- writers and readers (see output_file, media_file) ----------------------------------------
+
+    def encode_settings(self, values: Values, fps: Fraction, first_frame: int) -> Any:
+        """A writer's :class:`~filmstudio.media.settings.EncodeSettings` for a render at ``fps``
+        whose first frame is ``first_frame``, from its parameter values at that frame."""
+        raise NotImplementedError(f"{type(self).__name__} is not a writer")
+
+    def output_image(self, image: Any, values: Values, target: Path) -> Any:
+        """A writer's frame as its file stores it: working-space ``image`` through the writer's
+        output transform (colour space or display/view) for ``target``."""
+        raise NotImplementedError(f"{type(self).__name__} is not a writer")
+
+    def copies_audio(self, values: Values) -> bool:
+        """Whether a writer passes through the sound of the first reader upstream that has some."""
+        return False
+
+    def clip_frame(self, values: Values, first: int, last: int, frame: int) -> int | None:
+        """A reader's clip frame shown at timeline ``frame``, for a clip numbered ``first..last``
+        (None: nothing is shown there)."""
+        raise NotImplementedError(f"{type(self).__name__} is not a reader")
 
     # --- old project files -----------------------------------------------------------------------
 
@@ -220,8 +269,65 @@ def _spec_problems(cls: type[Node]) -> list[str]:
         found.append(f"device must be a Device, not {cls.device!r}")
     if cls.passthrough is not None and ports.get(cls.passthrough) != "input":
         found.append(f"passthrough {cls.passthrough!r} is not an input")
-    if cls.evaluate is Node.evaluate:
+    if cls.evaluate is Node.evaluate and cls.evaluate_batch is Node.evaluate_batch:
         found.append("evaluate(self, ctx) is not implemented")
     if cls.analysis_state is not None and cls.analyze is Node.analyze:
         found.append("analysis_state is set but analyze(self, ctx, carry) is not implemented")
+    if cls.dot and (len(cls.inputs) != 1 or len(cls.outputs) != 1):
+        found.append("a dot node has exactly one input and one output")
+    found.extend(_batch_problems(cls))
+    found.extend(_reference_problems(cls))
+    found.extend(_capability_problems(cls))
+    return found
+
+
+def _batch_problems(cls: type[Node]) -> list[str]:
+    size = cls.batch_size
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        return [f"batch_size must be a positive integer, not {size!r}"]
+    if size > 1 and cls.evaluate_batch is Node.evaluate_batch:
+        return [f"batch_size is {size} but evaluate_batch(self, contexts) is not implemented"]
+    if size > 1 and cls.device is not Device.GPU:
+        return ["only Device.GPU nodes batch (batches run on the model worker): set batch_size = 1"]
+    return []
+
+
+def _reference_problems(cls: type[Node]) -> list[str]:
+    """Parameters that name other parameters: grading pairs and the display a view follows."""
+    by_name = {p.name: p for p in cls.params if isinstance(p, Param)}
+    found: list[str] = []
+    for param in by_name.values():
+        if param.grade_of:
+            master = by_name.get(param.grade_of)
+            if master is None or master.kind is not ParamKind.FLOAT:
+                found.append(
+                    f"parameter {param.name!r}: grade_of {param.grade_of!r} is not a float parameter"
+                )
+        if param.follows:
+            display = by_name.get(param.follows)
+            if display is None or display.names is not NameList.DISPLAYS:
+                found.append(
+                    f"parameter {param.name!r}: follows {param.follows!r}, which is not a display parameter"
+                )
+    return found
+
+
+def _capability_problems(cls: type[Node]) -> list[str]:
+    by_name = {p.name: p for p in cls.params if isinstance(p, Param)}
+    found: list[str] = []
+    for attribute, mode, methods in (
+        ("output_file", PathMode.SAVE, ("encode_settings", "output_image")),
+        ("media_file", PathMode.OPEN, ("clip_frame",)),
+    ):
+        name = getattr(cls, attribute)
+        if name is None:
+            continue
+        param = by_name.get(name)
+        if param is None or param.kind is not ParamKind.PATH or param.path_mode is not mode:
+            found.append(f"{attribute} {name!r} must name a PathParam(mode={mode.value!r}) of the node")
+        found.extend(
+            f"{attribute} is set but {method}() is not implemented"
+            for method in methods
+            if getattr(cls, method) is getattr(Node, method)
+        )
     return found

@@ -31,6 +31,23 @@ class ParamKind(enum.Enum):
 _ANIMATABLE_KINDS = {ParamKind.FLOAT, ParamKind.INT, ParamKind.COLOR, ParamKind.VECTOR}
 
 
+class PathMode(enum.Enum):
+    """What a path parameter names, and so which file dialog the editor opens for it."""
+
+    OPEN = "open"  # an existing file the node reads
+    SAVE = "save"  # a file the node writes (the dialog asks before replacing one)
+    FOLDER = "folder"  # a folder
+
+
+class NameList(enum.Enum):
+    """Names a text or choice parameter offers from the active OCIO config (the editor shows a
+    combo box of them, refreshed when the config changes)."""
+
+    COLOUR_SPACES = "colour spaces"
+    DISPLAYS = "displays"
+    VIEWS = "views"  # of the display named by the parameter's ``follows``
+
+
 class Interp(enum.Enum):
     """How a curve moves from one keyframe to the next (set on the key the segment leaves)."""
 
@@ -45,6 +62,16 @@ class Param:
 
     ``minimum``/``maximum`` are hard limits (values outside are refused); ``soft_min``/``soft_max``
     only bound the editor's slider. ``size`` is the number of components of a vector or colour.
+
+    The editor picks every widget from the declaration, never from a parameter's name:
+
+    - ``multiline``: a text parameter holding prose (a prompt, a script) gets a text box;
+    - ``path_mode``: a path parameter's file dialog (open, save, folder);
+    - ``names`` (with ``follows`` for views): a combo box of the OCIO config's names;
+    - ``wheel``: a colour, or the per-channel half of a grading pair, gets a hue wheel whose rim
+      stands for this much chroma; ``grade_of`` names the master float of such a pair (lift and
+      ``lift_rgb``), which the inspector lays out as one grading block;
+    - ``on_node``: the value (a file's name) is shown on the node in the graph.
     """
 
     name: str
@@ -60,6 +87,13 @@ class Param:
     animatable: bool = False
     tooltip: str = ""
     file_filter: str = ""
+    multiline: bool = False
+    path_mode: PathMode = PathMode.OPEN
+    names: NameList | None = None
+    follows: str = ""
+    wheel: float | None = None
+    grade_of: str = ""
+    on_node: bool = False
 
     @property
     def display_name(self) -> str:
@@ -76,6 +110,7 @@ class Param:
             found.append(f"parameter {self.name!r}: a choice needs at least one choice")
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             found.append(f"parameter {self.name!r}: minimum {self.minimum} > maximum {self.maximum}")
+        found.extend(f"parameter {self.name!r}: {problem}" for problem in self._hint_problems())
         try:
             coerced = self.coerce(self.default)
         except ParameterError as error:
@@ -83,6 +118,34 @@ class Param:
         else:
             if coerced != self.default:
                 object.__setattr__(self, "default", coerced)
+        return found
+
+    def _hint_problems(self) -> list[str]:
+        """Editor hints that do not fit the parameter's kind (each would be silently ignored)."""
+        kind, found = self.kind, []
+        if self.multiline and kind is not ParamKind.TEXT:
+            found.append("only text parameters can be multiline")
+        if not isinstance(self.path_mode, PathMode):
+            found.append(f"path_mode must be a PathMode, not {self.path_mode!r}")
+        elif self.path_mode is not PathMode.OPEN and kind is not ParamKind.PATH:
+            found.append("only path parameters have a path_mode")
+        if self.names is not None:
+            if not isinstance(self.names, NameList):
+                found.append(f"names must be a NameList, not {self.names!r}")
+            elif kind not in (ParamKind.TEXT, ParamKind.CHOICE):
+                found.append("only text and choice parameters can list OCIO names")
+        if self.follows and self.names is not NameList.VIEWS:
+            found.append("follows (the display parameter) is for NameList.VIEWS parameters")
+        if self.names is NameList.VIEWS and not self.follows:
+            found.append("a list of views needs follows= naming the display parameter")
+        is_channels = kind is ParamKind.VECTOR and self.size == 3
+        if self.grade_of and not is_channels:
+            found.append("grade_of is for 3-component vectors (the per-channel half of a grading pair)")
+        if self.wheel is not None:
+            if kind is not ParamKind.COLOR and not (is_channels and self.grade_of):
+                found.append("a wheel is for colours and grading pairs (grade_of=...)")
+            if isinstance(self.wheel, bool) or not isinstance(self.wheel, int | float) or self.wheel <= 0:
+                found.append(f"wheel (the chroma at the rim) must be a positive number, not {self.wheel!r}")
         return found
 
     def coerce(self, value: Any) -> Any:
@@ -193,12 +256,38 @@ def ColorParam(
     return Param(name, ParamKind.COLOR, default, size=4, animatable=animatable, **options)
 
 
-def TextParam(name: str, default: str = "", **options: Any) -> Param:
-    return Param(name, ParamKind.TEXT, default, **options)
+def TextParam(name: str, default: str = "", *, multiline: bool = False, **options: Any) -> Param:
+    """Text; ``multiline`` for prose (prompts, scripts, notes): the editor shows a text box."""
+    return Param(name, ParamKind.TEXT, default, multiline=multiline, **options)
 
 
-def PathParam(name: str, default: str = "", **options: Any) -> Param:
-    return Param(name, ParamKind.PATH, default, **options)
+def PathParam(name: str, default: str = "", *, mode: PathMode | str = PathMode.OPEN, **options: Any) -> Param:
+    """A file or folder path (relative paths are relative to the project file). ``mode`` is
+    "open" for what the node reads, "save" for what it writes, "folder" for a folder."""
+    return Param(name, ParamKind.PATH, default, path_mode=_path_mode(mode), **options)
+
+
+def _path_mode(mode: PathMode | str) -> PathMode:
+    try:
+        return PathMode(mode)
+    except ValueError:
+        # Reported by the spec check at class definition, with every other problem.
+        return mode  # type: ignore[return-value]
+
+
+def ColourSpaceParam(name: str, default: str = "", **options: Any) -> Param:
+    """The name of a colour space of the active OCIO config (free text allowed: aliases, roles)."""
+    return Param(name, ParamKind.TEXT, default, names=NameList.COLOUR_SPACES, **options)
+
+
+def DisplayParam(name: str = "display", default: str = "", **options: Any) -> Param:
+    """An OCIO display (empty: the config's default)."""
+    return Param(name, ParamKind.TEXT, default, names=NameList.DISPLAYS, **options)
+
+
+def ViewParam(name: str = "view", default: str = "", *, display: str = "display", **options: Any) -> Param:
+    """An OCIO view of the display in parameter ``display`` (empty: that display's default)."""
+    return Param(name, ParamKind.TEXT, default, names=NameList.VIEWS, follows=display, **options)
 
 
 def VectorParam(

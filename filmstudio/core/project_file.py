@@ -321,7 +321,7 @@ class _Reader:
             except Exception as error:  # a plugin's upgrade code is outside our control
                 self.fail(f"{type_id} could not upgrade its version {version} parameters: {error}", where)
         for key, stored in params.items():
-            param = node_type._param_index.get(key)
+            param = node_type.find_param(key)
             if param is None:
                 project.load_warnings.append(f"{where}: {name} ({type_id}) has no parameter {key!r}; ignored")
                 continue

@@ -1,11 +1,10 @@
 """Batching model work across frames: exports hand model nodes several frames at once.
 
-A node type opts in by running on the model worker (``Device.GPU``) and defining
-``evaluate_batch(self, contexts) -> list`` (one result per context, in order) and a class
-attribute ``batch_size`` (the most frames per call). When one request plans several frames
-(:meth:`Scheduler.execute_frames`), :class:`Batcher` holds that node's ready steps until a batch is
-full, every step of the node in the request is ready, or nothing else can make progress — then
-they run as one call on the model worker. A single step always goes through ``evaluate``.
+A node type opts in by declaring ``batch_size`` > 1 and ``evaluate_batch`` (checked when the class
+is defined: only ``Device.GPU`` nodes batch, on the model worker). When one request plans several
+frames (:meth:`Scheduler.execute_frames`), :class:`Batcher` holds that node's ready steps until a
+batch is full, every step of the node in the request is ready, or nothing else can make progress —
+then they run as one call on the model worker. A single step always goes through ``evaluate``.
 """
 
 from __future__ import annotations
@@ -13,14 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from filmstudio.core.node import Device
+from filmstudio.core.node import Node
 
 
-def batch_size_of(node_type: Any) -> int:
+def batch_size_of(node_type: type[Node]) -> int:
     """How many frames ``node_type`` evaluates in one call (1: it does not batch)."""
-    if node_type.device is not Device.GPU or not callable(getattr(node_type, "evaluate_batch", None)):
-        return 1
-    return max(1, int(getattr(node_type, "batch_size", 1)))
+    return max(1, node_type.batch_size)
 
 
 class Batcher:

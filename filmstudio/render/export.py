@@ -38,13 +38,16 @@ class RenderResult:
 
 
 def find_write(project: Project, name: str | None = None) -> NodeInstance:
-    """The Write node to render: by name, or the project's only enabled Write."""
+    """The writer node (a Write, or any node type declaring ``output_file``) to render: by name,
+    or the project's only enabled one."""
+    from filmstudio.render.settings import writers
+
     if name is not None:
         node = project.graph.node(name)
-        if node.type.id != "Write":
-            raise FilmStudioError(f"{name} is a {node.type.id} node, not a Write node")
+        if node.type.output_file is None:
+            raise FilmStudioError(f"{name} is a {node.type.id} node, which does not write files")
         return node
-    writes = [n for n in project.graph.nodes.values() if n.type.id == "Write" and not n.disabled]
+    writes = [n for n in writers(project) if not n.disabled]
     if not writes:
         raise FilmStudioError("the project has no enabled Write node: add one (or name it with --write)")
     if len(writes) > 1:
@@ -54,11 +57,13 @@ def find_write(project: Project, name: str | None = None) -> NodeInstance:
 
 
 def output_path(project: Project, write: NodeInstance, override: str | Path | None) -> Path:
-    """``override`` as given (relative to the working folder), else the Write's file, relative to the
-    project's folder."""
+    """``override`` as given (relative to the working folder), else the writer's file, relative to
+    the project's folder."""
+    from filmstudio.render.settings import output_file
+
     if override is not None:
         return Path(override).expanduser().resolve()
-    return project.resolve_path(str(write["file"])).resolve()
+    return project.resolve_path(output_file(write)).resolve()
 
 
 def render(
@@ -78,7 +83,7 @@ def render(
     everything a user can fix; in every failure the output file is left as it was.
     """
     from filmstudio.media.writer import VideoWriter
-    from filmstudio.render.settings import audio_source, encode_settings, to_output_space
+    from filmstudio.render.settings import audio_source, encode_settings, output_image
 
     node = write if isinstance(write, NodeInstance) else find_write(project, write)
     frames = frames or project.settings.frame_range
@@ -90,8 +95,9 @@ def render(
     engine = engine or Engine(project, cache_bytes=RENDER_CACHE_BYTES)
     started = time.perf_counter()
     try:
-        settings = encode_settings(project, node, target, frames)
-        audio = audio_source(project, node, frames, engine)
+        settings = encode_settings(project, node, frames)
+        audio = audio_source(project, node, frames)
+        write_values = node.values_at(frames.first)
         writer = VideoWriter(
             target,
             settings,
@@ -118,7 +124,7 @@ def render(
                 for image in images:
                     if image is None:
                         raise FilmStudioError(f"{node.name} has nothing connected to render")
-                    writer.write(to_output_space(image, node, target))
+                    writer.write(output_image(image, node, write_values, target))
                     written += 1
                     if progress is not None:
                         progress(written, len(frames))

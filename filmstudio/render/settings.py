@@ -1,82 +1,76 @@
-"""From a Write node's parameters to what the encoder needs: settings, audio, colour."""
+"""What a render asks of its writer and of the readers upstream: encode settings, the output
+transform, and the sound to pass through.
+
+Writers and readers are found by what their types declare (``Node.output_file``,
+``Node.media_file``), never by type id, so a plugin's writer renders like the built-in Write.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from filmstudio.core.context import Values
 from filmstudio.core.errors import FilmStudioError
 from filmstudio.core.graph import NodeInstance
 from filmstudio.core.project import Project
 from filmstudio.core.timebase import FrameRange
-from filmstudio.engine.engine import Engine
-
-_SEQUENCE_PRESETS = ("png", "exr")
 
 
-def encode_settings(project: Project, write: NodeInstance, target: Path, frames: FrameRange) -> Any:
-    from filmstudio.media.settings import EncodeSettings
+def writers(project: Project) -> list[NodeInstance]:
+    """Every node of the project whose type writes files (enabled or not), in creation order."""
+    return [node for node in project.graph.nodes.values() if node.type.output_file is not None]
 
-    values = write.values_at(frames.first)
-    depth = None if values.bit_depth == "auto" else int(values.bit_depth)
+
+def output_file(write: NodeInstance) -> str:
+    """The file a writer node writes, as stored (relative paths are relative to the project)."""
+    name = write.type.output_file
+    if name is None:
+        raise FilmStudioError(f"{write.name} is a {write.type.id} node, which does not write files")
+    return str(write[name])
+
+
+def encode_settings(project: Project, write: NodeInstance, frames: FrameRange) -> Any:
+    """The writer's :class:`~filmstudio.media.settings.EncodeSettings` for rendering ``frames``."""
     fps = project.settings.fps / frames.step
-    return EncodeSettings(
-        preset=values.preset,
-        fps=fps,
-        bit_depth=depth,
-        crf=values.crf if values.preset in ("h264", "h265") else None,
-        speed=values.speed,
-        profile=None if values.profile == "auto" else values.profile,
-        alpha=values.alpha,
-        first_frame=frames.first,
-    )
+    return write.type.shared().encode_settings(write.values_at(frames.first), fps, frames.first)
+
+
+def output_image(image: Any, write: NodeInstance, values: Values, target: Path) -> Any:
+    """Working-space pixels -> what the writer's file stores (its output transform)."""
+    return write.type.shared().output_image(image, values, target)
 
 
 def audio_source(
-    project: Project, write: NodeInstance, frames: FrameRange, engine: Engine
+    project: Project, write: NodeInstance, frames: FrameRange
 ) -> tuple[str, tuple[float, float]] | None:
     """(file, (start, end) seconds in that file) of the sound to pass through, or None.
 
-    ``auto`` takes the first Read upstream of the Write whose file has audio, trimmed to the
-    seconds of that clip the rendered frames show (step renders and sequences get none)."""
-    values = write.values_at(frames.first)
-    if values.audio == "none" or values.preset in ("png", "exr") or frames.step != 1:
+    A writer that copies audio takes the first reader upstream (creation order: the first the
+    artist added) whose file has sound, trimmed to the seconds of that clip the rendered frames
+    show. Step renders get none."""
+    if frames.step != 1 or not write.type.shared().copies_audio(write.values_at(frames.first)):
         return None
     from filmstudio.media.pool import shared_pool
-    from filmstudio.media.timing import clip_frame_number
 
     graph = project.graph
     upstream = graph.upstream(write.uuid)
-    for node in graph.nodes.values():  # creation order: the first Read the artist added wins
-        if node.uuid not in upstream or node.type.id != "Read" or node.disabled:
+    for node in graph.nodes.values():
+        media_file = node.type.media_file
+        if node.uuid not in upstream or media_file is None or node.disabled:
             continue
-        params = node.values_at(frames.first)
-        path = str(project.resolve_path(params.file))
+        values = node.values_at(frames.first)
+        path = str(project.resolve_path(values[media_file]))
         try:
             clip = shared_pool.open(path)
         except FilmStudioError:
             continue
         if not clip.info.audio or clip.info.kind != "video" or clip.info.fps is None:
             continue
-        first = clip_frame_number(clip.first, clip.last, params, frames.first)
+        first = node.type.shared().clip_frame(values, clip.first, clip.last, frames.first)
         if first is None:
             continue
         start = (first - clip.first) / float(clip.info.fps)
         duration = len(frames) / float(project.settings.fps)
         return path, (start, start + duration)
     return None
-
-
-def to_output_space(image: Any, write: NodeInstance, target: Path) -> Any:
-    """Working-space pixels -> what the Write's file stores: its colour space (auto: sRGB for
-    stills, Rec.709 for movies, linear Rec.709 for EXR), or an OCIO display/view."""
-    from filmstudio.colour.conversions import display_transform, from_working
-    from filmstudio.colour.spaces import chosen_space
-
-    choice = write["colorspace"]
-    if choice == "display":
-        return display_transform(image, write["display"] or None, write["view"] or None)
-    preset = write["preset"]
-    default = "linear" if preset == "exr" else ("sRGB" if preset in _SEQUENCE_PRESETS else "Rec.709")
-    space = chosen_space(choice, write["ocio_colorspace"], None, default, "the Write's colorspace")
-    return from_working(image, space)

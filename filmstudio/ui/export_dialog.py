@@ -26,6 +26,7 @@ from filmstudio.core.context import CancelToken
 from filmstudio.core.errors import FilmStudioError
 from filmstudio.core.project import Project
 from filmstudio.core.timebase import FrameRange
+from filmstudio.render.settings import output_file, writers
 from filmstudio.ui.jobs import Job
 from filmstudio.ui.session import EditorSession
 
@@ -68,7 +69,7 @@ class ExportDialog(QDialog):
         self.session = session
         project = session.project
         self.write = QComboBox()
-        writes = [n for n in project.graph.nodes.values() if n.type.id == "Write"]
+        writes = writers(project)
         for node in writes:
             self.write.addItem(node.name + (" (disabled)" if node.disabled else ""), node.name)
         self.output = QLineEdit()
@@ -113,7 +114,7 @@ class ExportDialog(QDialog):
         name = self.write.currentData()
         if name:
             node = self.session.project.graph.node(name)
-            self.output.setPlaceholderText(str(self.session.project.resolve_path(str(node["file"]))))
+            self.output.setPlaceholderText(str(self.session.project.resolve_path(output_file(node))))
 
     def _browse(self) -> None:
         start = self.output.text() or self.output.placeholderText()

@@ -211,7 +211,7 @@ class EditorSession(QObject):
     @property
     def viewed_node(self) -> str | None:
         """The node the viewer shows: the pinned one, else the last selected node with an image or
-        mask output, else what the Write renders (or the last such node in the graph)."""
+        mask output, else what the first enabled writer renders (or the last such node in the graph)."""
         nodes = self.project.graph.nodes
         if self.pinned in nodes:
             return self.pinned
@@ -223,7 +223,7 @@ class EditorSession(QObject):
     def default_viewed_node(self) -> str | None:
         graph = self.project.graph
         for node in graph.nodes.values():
-            if node.type.id == "Write" and not node.disabled:
+            if node.type.output_file is not None and not node.disabled:
                 link = graph.input_link(node.uuid, node.type.inputs[0].name) if node.type.inputs else None
                 if link is not None:
                     return link.source

@@ -17,9 +17,10 @@ from PySide6.QtWidgets import QApplication
 from filmstudio import colour
 from filmstudio.core.errors import ColourConfigError
 from filmstudio.core.node import Input, Node, Output
-from filmstudio.core.params import ChoiceParam, FloatParam, VectorParam
+from filmstudio.core.params import ChoiceParam, FloatParam, NameList, TextParam, VectorParam
 from filmstudio.core.types import PortType
 from filmstudio.ui.inspector import Inspector
+from filmstudio.ui.inspector.basic import TextEditor
 from filmstudio.ui.inspector.colourspace import UNKNOWN_COLOUR, ColourNameEditor
 from filmstudio.ui.inspector.grading import ChannelGradeEditor, grade_pairs
 from filmstudio.ui.inspector.numeric import FloatEditor, VectorEditor
@@ -159,26 +160,31 @@ def test_keys_on_master_and_channels_animate_the_grade(session, inspector, corre
 
 
 class Tint(Node):
-    """A made-up grade with its own names: a master ``warmth`` and ``warmth_rgb``, neutral 0.5."""
+    """A made-up grade with its own names: a master ``warmth`` and ``warmth_rgb``, neutral 0.5.
+    Only declarations choose widgets: ``shift_rgb`` and ``display`` look like a grading pair and an
+    OCIO display by name, but are not declared as such."""
 
     id = "test.Tint"
     category = "Test"
     inputs = (Input("source", PortType.IMAGE),)
     outputs = (Output("image", PortType.IMAGE),)
     params = (
-        VectorParam("warmth_rgb", (0.5, 0.5, 0.5), soft_min=0.0, soft_max=1.0),
+        VectorParam("warmth_rgb", (0.5, 0.5, 0.5), soft_min=0.0, soft_max=1.0, grade_of="warmth"),
         FloatParam("amount", 1.0),
         FloatParam("warmth", 0.5),
-        VectorParam("shift_rgb", (0.0, 0.0)),  # two values: not a grading pair
+        VectorParam("shift_rgb", (0.0, 0.0, 0.0)),  # no grade_of: an ordinary vector
         FloatParam("shift", 0.0),
-        ChoiceParam("ocio_colorspace", ("ACEScg", "Linear Rec.709 (sRGB)", "not a space")),
+        ChoiceParam(
+            "space", ("ACEScg", "Linear Rec.709 (sRGB)", "not a space"), names=NameList.COLOUR_SPACES
+        ),
+        TextParam("display", "sRGB - Display"),  # no names=: a plain text field
     )
 
     def evaluate(self, ctx: Any) -> Any:
         return ctx.input("source")
 
 
-def test_any_master_with_a_three_value_rgb_partner_gets_a_grading_block(session, inspector, qtbot):
+def test_declared_grading_pairs_and_ocio_names_choose_the_widgets_names_do_not(session, inspector, qtbot):
     node = session.graph.create(Tint)
     session.select([node.uuid])
     assert grade_pairs(node.type.params) == {"warmth": "warmth_rgb"}
@@ -193,11 +199,12 @@ def test_any_master_with_a_three_value_rgb_partner_gets_a_grading_block(session,
     qtbot.mouseDClick(editor.wheel, Qt.MouseButton.LeftButton, pos=editor.wheel.rect().center())
     assert node["warmth_rgb"] == (0.5, 0.5, 0.5)  # neutral from the declared default
 
-    combo = inspector.row("ocio_colorspace").editor.combo  # a choice: the declared names the config has
+    combo = inspector.row("space").editor.combo  # a choice: the declared names the config has
     assert not combo.isEditable()
     assert [combo.itemText(i) for i in range(combo.count())] == ["ACEScg", "Linear Rec.709 (sRGB)"]
     combo.activated.emit(1)
-    assert node["ocio_colorspace"] == "Linear Rec.709 (sRGB)"
+    assert node["space"] == "Linear Rec.709 (sRGB)"
+    assert isinstance(inspector.row("display").editor, TextEditor)
 
 
 def test_the_colour_space_field_lists_the_config_and_takes_free_text(session, inspector, qtbot):

@@ -13,11 +13,11 @@ from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from filmstudio.core.node import Input, Node, Output
-from filmstudio.core.params import ColorParam
+from filmstudio.core.params import ColorParam, PathMode
 from filmstudio.core.project import Project
 from filmstudio.core.types import PortType
 from filmstudio.ui.inspector import Inspector
-from filmstudio.ui.inspector.basic import PathEditor, TextEditor, path_mode
+from filmstudio.ui.inspector.basic import PathEditor, TextEditor
 from filmstudio.ui.inspector.color import ColorEditor
 from filmstudio.ui.inspector.numeric import VectorEditor
 from filmstudio.ui.inspector.wheel import join_rgb, split_rgb
@@ -84,14 +84,14 @@ def test_path_widget_browses_open_or_save_and_stores_project_relative_paths(
     read, write, title = (session.graph.create(t) for t in ("Read", "Write", "Title"))
     show(session, read)
     editor = inspector.row("file").editor
-    assert isinstance(editor, PathEditor) and editor.mode == "open"
+    assert isinstance(editor, PathEditor) and editor.mode is PathMode.OPEN
     monkeypatch.setattr(PathEditor, "ask_path", lambda self: str(tmp_path / "media" / "plate.mov"))
     qtbot.mouseClick(editor.browse, Qt.MouseButton.LeftButton)
     assert read["file"] == "media/plate.mov"
     assert editor.line.text() == "media/plate.mov"
 
     show(session, write)
-    assert inspector.row("file").editor.mode == "save"
+    assert inspector.row("file").editor.mode is PathMode.SAVE
     monkeypatch.setattr(PathEditor, "ask_path", lambda self: "/elsewhere/final.mov")
     inspector.row("file").editor.browse.click()
     assert write["file"] == "/elsewhere/final.mov"
@@ -99,7 +99,7 @@ def test_path_widget_browses_open_or_save_and_stores_project_relative_paths(
     inspector.row("file").editor.browse.click()
     assert write["file"] == "/elsewhere/final.mov"
 
-    assert path_mode(title.type.param("font"), "Title") == "open"
+    assert title.type.param("font").path_mode is PathMode.OPEN
 
 
 def test_colour_fields_sliders_and_swatch(session, inspector, qtbot, monkeypatch):
@@ -170,21 +170,24 @@ class LiftGammaGain(Node):
     inputs = (Input("source", PortType.IMAGE),)
     outputs = (Output("image", PortType.IMAGE),)
     params = (
-        ColorParam("lift", (0.0, 0.0, 0.0, 0.0), soft_min=-1.0, soft_max=1.0),
-        ColorParam("gamma", (1.0, 1.0, 1.0, 1.0), minimum=0.01, soft_max=4.0),
-        ColorParam("gain", (1.0, 1.0, 1.0, 1.0), soft_min=0.0, soft_max=4.0),
-        ColorParam("offset", (0.0, 0.0, 0.0, 0.0), soft_min=-1.0, soft_max=1.0),
+        ColorParam("lift", (0.0, 0.0, 0.0, 0.0), soft_min=-1.0, soft_max=1.0, wheel=0.25),
+        ColorParam("gamma", (1.0, 1.0, 1.0, 1.0), minimum=0.01, soft_max=4.0, wheel=0.5),
+        ColorParam("gain", (1.0, 1.0, 1.0, 1.0), soft_min=0.0, soft_max=4.0, wheel=0.5),
+        ColorParam("offset", (0.0, 0.0, 0.0, 0.0), soft_min=-1.0, soft_max=1.0, wheel=0.25),
+        ColorParam("tint", (1.0, 1.0, 1.0, 1.0)),  # no wheel declared: none shown
     )
 
     def evaluate(self, ctx: Any) -> Any:
         return ctx.input("source")
 
 
-def test_grading_colours_get_wheels_whose_master_keeps_the_balance(session, inspector, qtbot):
+def test_colours_declared_with_wheels_get_wheels_whose_master_keeps_the_balance(session, inspector, qtbot):
     node = session.graph.create(LiftGammaGain)
     node.set("lift", (0.1, 0.0, -0.1, 0.0))
     show(session, node)
     assert all(inspector.row(name).editor.wheel is not None for name in ("lift", "gamma", "gain", "offset"))
+    assert inspector.row("tint").editor.wheel is None
+    assert inspector.row("lift").editor.wheel.disc.scale == 0.25
     lift = inspector.row("lift").editor
     lift.set_expanded(True)
     steps = session.undo_stack.count()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from filmstudio.core.graph import Graph, NodeInstance
+from filmstudio.core.params import ParamKind
 from filmstudio.core.types import PortType
 from filmstudio.ui.graph import style
 from filmstudio.ui.graph.ports import PortItem
@@ -121,9 +122,10 @@ class NodeItem(GraphNodeItem):
         node = self.node
         shown = node.type.display_name()
         parts = [] if node.name.startswith(shown) else [shown]
-        file_param = node.type._param_index.get("file")
-        if file_param is not None and isinstance(node.params.get("file"), str) and node.params["file"]:
-            parts.append(os.path.basename(node.params["file"]))
+        for param in node.type.params:  # what the declaration shows on the node (a file's name)
+            value = node.params[param.name]
+            if param.on_node and isinstance(value, str) and value:
+                parts.append(os.path.basename(value) if param.kind is ParamKind.PATH else value)
         return node.name, " · ".join(parts)
 
     def _layout(self) -> None:
@@ -177,7 +179,8 @@ class NodeItem(GraphNodeItem):
     # --- model changes ---------------------------------------------------------------------------
 
     def sync(self, detail: Any = None) -> None:
-        if detail in ("name", "file", None):
+        param = self.node.type.find_param(detail)
+        if detail in ("name", None) or (param is not None and param.on_node):
             self._layout()
         self._update_tooltip()
         self.update()

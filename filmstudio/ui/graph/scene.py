@@ -41,9 +41,9 @@ _CONTENT_EVENTS = {
 
 def make_item(node: NodeInstance) -> GraphNodeItem:
     """The item that draws ``node``: a Backdrop, a Dot, or a regular node."""
-    if getattr(node.type, "layout_only", False):
+    if node.type.layout_only:
         return BackdropItem(node)
-    if node.type.id == "Dot":
+    if node.type.dot:
         return DotItem(node)
     return NodeItem(node)
 

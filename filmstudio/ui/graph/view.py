@@ -118,9 +118,8 @@ class GraphView(GraphCommands, QGraphicsView):
         self.search.open_at(self.viewport().mapTo(self, at), self.session.graph.registry)
 
     def _add_from_search(self, type_id: str) -> None:
-        if type_id in self.session.graph.registry and getattr(
-            self.session.graph.registry.get(type_id), "layout_only", False
-        ):
+        registry = self.session.graph.registry
+        if type_id in registry and registry.get(type_id).layout_only:
             self.add_backdrop()  # around the selection, as from the menu
             return
         selected = edits.upstream_for_new_node(self.session.graph, self.session.selected)

@@ -20,12 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from filmstudio.core.params import Param
+from filmstudio.core.params import Param, PathMode
 from filmstudio.ui.inspector.base import ParamEditor, guard_wheel
 
-# Text parameters that hold prose (titles, prompts, scripts) get a multi-line box. Param has no
-# "multiline" field yet; one on the declaration (or a default with a newline) also selects it.
-MULTILINE_NAMES = frozenset({"text", "prompt", "negative_prompt", "script", "notes", "caption", "subtitle"})
+_BROWSE_TIPS = {
+    PathMode.OPEN: "Choose a file",
+    PathMode.SAVE: "Choose a file to write",
+    PathMode.FOLDER: "Choose a folder",
+}
 
 
 def _row_layout(widget: QWidget) -> QHBoxLayout:
@@ -33,14 +35,6 @@ def _row_layout(widget: QWidget) -> QHBoxLayout:
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(4)
     return layout
-
-
-def is_multiline(param: Param) -> bool:
-    """Whether a text parameter gets the multi-line editor."""
-    declared = getattr(param, "multiline", None)
-    if declared is not None:
-        return bool(declared)
-    return param.name in MULTILINE_NAMES or "\n" in str(param.default)
 
 
 class BoolEditor(ParamEditor):
@@ -92,7 +86,7 @@ class _PlainTextEdit(QPlainTextEdit):
 
 
 class TextEditor(ParamEditor):
-    """A line edit, or a few-line text box for prose (see :func:`is_multiline`). Commits on
+    """A line edit, or a few-line text box for prose (``TextParam(multiline=True)``). Commits on
     Enter / focus out, so typing is one undo step, not one per key."""
 
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
@@ -100,7 +94,7 @@ class TextEditor(ParamEditor):
         layout = _row_layout(self)
         self.line: QLineEdit | None = None
         self.box: _PlainTextEdit | None = None
-        if is_multiline(param):
+        if param.multiline:
             self.box = _PlainTextEdit()
             self.box.setTabChangesFocus(True)
             lines = QFontMetrics(self.box.font()).lineSpacing()
@@ -125,38 +119,26 @@ class TextEditor(ParamEditor):
             self.line.setText(str(value))
 
 
-def path_mode(param: Param, node_type_id: str) -> str:
-    """ "save" for a file the node writes, else "open". Param has no mode field yet, so: a
-    ``mode``/``save`` attribute when a declaration has one, else Write-like node types save."""
-    declared = getattr(param, "mode", None)
-    if declared in ("open", "save"):
-        return str(declared)
-    if getattr(param, "save", False):
-        return "save"
-    return "save" if node_type_id.rsplit(".", 1)[-1].lower().startswith("write") else "open"
-
-
 class PathEditor(ParamEditor):
-    """A line edit and a "…" button opening a file dialog (open or save, per :func:`path_mode`).
-    ``resolve`` turns a stored path into a real one (project-relative paths); ``relativize``
-    turns a chosen file back into what is stored."""
+    """A line edit and a "…" button opening the file dialog the declaration asks for (open, save
+    or folder: ``PathParam(mode=...)``). ``resolve`` turns a stored path into a real one
+    (project-relative paths); ``relativize`` turns a chosen file back into what is stored."""
 
     def __init__(
         self,
         param: Param,
-        mode: str = "open",
         resolve: Callable[[str], Path] = Path,
         relativize: Callable[[Path], str] = str,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(param, parent)
-        self.mode = mode
+        self.mode = mode = param.path_mode
         self._resolve, self._relativize = resolve, relativize
         self.line = QLineEdit()
         self.line.setPlaceholderText("(none)")
         self.browse = QToolButton()
         self.browse.setText("…")
-        self.browse.setToolTip("Choose a file to write" if mode == "save" else "Choose a file")
+        self.browse.setToolTip(_BROWSE_TIPS[mode])
         layout = _row_layout(self)
         layout.addWidget(self.line, 1)
         layout.addWidget(self.browse)
@@ -180,7 +162,9 @@ class PathEditor(ParamEditor):
         start = str(current if current is not None else "")
         title = f"{self.param.display_name}"
         file_filter = self.param.file_filter or "All files (*)"
-        if self.mode == "save":
+        if self.mode is PathMode.FOLDER:
+            return QFileDialog.getExistingDirectory(self, title, start)
+        if self.mode is PathMode.SAVE:
             chosen, _ = QFileDialog.getSaveFileName(self, title, start, file_filter)
         else:
             if current is not None and not current.exists():

@@ -1,6 +1,6 @@
 """The colour parameter widget: a swatch (opens the colour dialog), one field per channel, and
-per-channel sliders under an expand arrow; lift/gamma/gain/offset can show a colour wheel there
-instead (see :mod:`filmstudio.ui.inspector.wheel`)."""
+per-channel sliders under an expand arrow; a colour declared with a ``wheel`` shows a colour wheel
+there too (see :mod:`filmstudio.ui.inspector.wheel`)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from filmstudio.core.params import Param
 from filmstudio.ui.inspector.base import FloatSpinBox, ParamEditor, ValueSlider, hard_range, soft_range
-from filmstudio.ui.inspector.wheel import WHEEL_PARAMS, GradeWheel
+from filmstudio.ui.inspector.wheel import GradeWheel
 
 CHANNELS = ("r", "g", "b", "a")
 CHANNEL_COLOURS = ("#e06060", "#6cc86c", "#6c9cf0", "#c8c8c8")
@@ -125,8 +125,8 @@ class ColorEditor(ParamEditor):
             grid.addWidget(slider, index, 1)
             self.sliders.append(slider)
         self.wheel: GradeWheel | None = None
-        if param.name in WHEEL_PARAMS:
-            self.wheel = GradeWheel(param.name, span)
+        if param.wheel is not None:
+            self.wheel = GradeWheel(param.wheel, span)
             self.wheel.edited.connect(self._from_wheel)
             self.wheel.dragStarted.connect(self.dragStarted)
             grid.addWidget(self.wheel, 0, 2, len(CHANNELS), 1)

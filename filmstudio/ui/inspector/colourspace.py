@@ -1,8 +1,9 @@
 """Colour-space fields: combo boxes of the names the active OCIO config offers.
 
-``ocio_colorspace`` (Read, Write) lists :func:`filmstudio.colour.colour_space_names`; a ``display``
-text parameter lists :func:`~filmstudio.colour.displays` and ``view`` the views of the node's
-current display, refreshed when the display changes. Text parameters keep free text (aliases,
+Parameters declared with OCIO names (``ColourSpaceParam``, ``DisplayParam``, ``ViewParam``: a
+:class:`~filmstudio.core.params.NameList`) list :func:`filmstudio.colour.colour_space_names`,
+:func:`~filmstudio.colour.displays`, or the views of the display in the parameter the view
+``follows``, refreshed when that display changes. Text parameters keep free text (aliases,
 roles, a config not loaded yet): the combo is editable and commits on Enter, focus out or a choice
 from the list. A name the config does not know is shown in orange with the reason as tooltip.
 
@@ -21,12 +22,9 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QWidget
 
 from filmstudio.core.graph import NodeInstance
-from filmstudio.core.params import Param, ParamKind
+from filmstudio.core.params import NameList, Param, ParamKind
 from filmstudio.ui.inspector.base import ParamEditor, guard_wheel
 
-COLOUR_SPACE_PARAM = "ocio_colorspace"
-DISPLAY_PARAM = "display"
-VIEW_PARAM = "view"
 UNKNOWN_COLOUR = QColor("#e8a33d")
 
 
@@ -60,27 +58,26 @@ def _space_problem(name: str) -> str:
 
 
 def name_source(param: Param, node: NodeInstance | None) -> NameSource | None:
-    """The list a parameter's combo offers, or None when it is an ordinary field."""
-    if param.name == COLOUR_SPACE_PARAM and param.kind in (ParamKind.TEXT, ParamKind.CHOICE):
+    """The list a parameter's combo offers (its declared :class:`NameList`), or None when it is
+    an ordinary field."""
+    if param.names is NameList.COLOUR_SPACES:
         return NameSource(
             lambda: _colour().colour_space_names(),
             problem=_space_problem,
             hint="a colour space of the OCIO config",
         )
-    if param.kind is not ParamKind.TEXT:
-        return None
-    if param.name == DISPLAY_PARAM:
+    if param.names is NameList.DISPLAYS:
         return NameSource(lambda: _colour().displays(), lambda: _colour().default_display())
-    if param.name == VIEW_PARAM:
+    if param.names is NameList.VIEWS:
+        followed = param.follows  # the node type's spec guarantees it is a display parameter
 
         def display() -> str | None:
-            has_display = node is not None and any(p.name == DISPLAY_PARAM for p in node.type.params)
-            return (node[DISPLAY_PARAM] or None) if has_display else None
+            return (node[followed] or None) if node is not None else None
 
         return NameSource(
             lambda: _colour().views(display()),
             lambda: _colour().default_view(display()),
-            depends_on=frozenset({DISPLAY_PARAM}),
+            depends_on=frozenset({followed}),
         )
     return None
 

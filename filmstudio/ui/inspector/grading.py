@@ -1,13 +1,15 @@
-"""Grading blocks: a master FloatParam ``X`` and its per-channel 3-value VectorParam ``X_rgb`` (the
-Color Corrector's lift/gamma/gain/offset) laid out together, as a grading panel shows them::
+"""Grading blocks: a master FloatParam and the per-channel 3-value VectorParam declared with
+``grade_of=`` that master (the Color Corrector's lift and ``lift_rgb``, ...) laid out together, as a
+grading panel shows them::
 
           Gain  [1     ][=======o==========]  ◇    the master: an ordinary float row
      ╭───────╮  [1     ][=======o==========]       X_rgb: the hue disc in the label column,
      │   +   │  [1     ][=======o==========]  ◇    a field and a slider per channel (the
      ╰───────╯  [1     ][=======o==========]       grooves in red, green and blue)
 
-The disc moves ``X_rgb``'s chroma around grey and keeps its Rec.709 luma, so turning a wheel
-changes the balance, not the brightness; a double-click sets ``X_rgb`` back to its declared default
+The disc (its rim: the declaration's ``wheel`` chroma) moves ``X_rgb``'s chroma around grey and
+keeps its Rec.709 luma, so turning a wheel changes the balance, not the brightness; a
+double-click sets ``X_rgb`` back to its declared default
 (its neutral: (0, 0, 0) where it adds to the master, (1, 1, 1) where it multiplies). Both
 parameters keep their own :class:`~filmstudio.ui.inspector.rows.ParamRow` (binding, key button,
 refresh), so undo, keys at the current frame and one-step drags work as in every other row.
@@ -22,38 +24,28 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QGridLayout, QWidget
 
-from filmstudio.core.params import Param, ParamKind
+from filmstudio.core.params import Param
 from filmstudio.ui.inspector.base import FloatSpinBox, ParamEditor, ValueSlider, hard_range, soft_range
-from filmstudio.ui.inspector.wheel import WHEEL_PARAMS, HueDisc, join_luma, luma, split_luma
+from filmstudio.ui.inspector.wheel import HueDisc, join_luma, luma, split_luma
 
 if TYPE_CHECKING:
     from filmstudio.ui.inspector.rows import ParamRow
 
-RGB_SUFFIX = "_rgb"
 CHANNEL_NAMES = ("red", "green", "blue")
 CHANNEL_COLOURS = ("#e06060", "#6cc86c", "#6c9cf0")
 DISC_SIZE = 78
 
 
 def grade_pairs(params: Sequence[Param]) -> dict[str, str]:
-    """``{master: per-channel}`` names for every FloatParam ``X`` that has a 3-value VectorParam
-    ``X_rgb`` beside it, in declaration order."""
-    by_name = {param.name: param for param in params}
-    pairs: dict[str, str] = {}
-    for param in params:
-        if param.kind is ParamKind.FLOAT and param.name + RGB_SUFFIX in by_name:
-            channels = by_name[param.name + RGB_SUFFIX]
-            if channels.kind is ParamKind.VECTOR and channels.size == 3:
-                pairs[param.name] = channels.name
-    return pairs
+    """``{master: per-channel}`` names of the grading pairs declared with ``grade_of``."""
+    return {param.grade_of: param.name for param in params if param.grade_of}
 
 
 def disc_scale(param: Param) -> float:
-    """How much chroma the rim of the disc stands for: the colour wheels' table for the grading
-    names, else a quarter of the slider's span, at most 0.5."""
-    master = param.name.removesuffix(RGB_SUFFIX)
-    if master in WHEEL_PARAMS:
-        return WHEEL_PARAMS[master]
+    """How much chroma the rim of the disc stands for: the declared ``wheel``, else a quarter of
+    the slider's span, at most 0.5."""
+    if param.wheel is not None:
+        return float(param.wheel)
     low, high = soft_range(param)
     return min(0.5, (high - low) / 4.0)
 

@@ -15,11 +15,11 @@ from PySide6.QtWidgets import QLabel, QMenu, QWidget
 from filmstudio.core.params import Param, ParamKind
 from filmstudio.core.project import Project
 from filmstudio.ui.inspector.base import ParamEditor, format_number
-from filmstudio.ui.inspector.basic import BoolEditor, ChoiceEditor, PathEditor, TextEditor, path_mode
+from filmstudio.ui.inspector.basic import BoolEditor, ChoiceEditor, PathEditor, TextEditor
 from filmstudio.ui.inspector.binding import KeyState, ParamBinding
 from filmstudio.ui.inspector.color import ColorEditor
 from filmstudio.ui.inspector.colourspace import ColourNameEditor, name_source
-from filmstudio.ui.inspector.grading import ChannelGradeEditor, grade_pairs
+from filmstudio.ui.inspector.grading import ChannelGradeEditor
 from filmstudio.ui.inspector.keyframe import KeyframeButton
 from filmstudio.ui.inspector.numeric import FloatEditor, IntEditor, VectorEditor
 
@@ -55,14 +55,13 @@ def project_relative(project: Project) -> Callable[[Path], str]:
 
 
 def make_editor(binding: ParamBinding) -> ParamEditor:
-    """The widget for the parameter of ``binding``: by kind, except for the per-channel half of a
-    grading pair (:mod:`grading`) and colour-space names (:mod:`colourspace`)."""
+    """The widget for the parameter of ``binding``: by kind, or by what the declaration asks for
+    (the per-channel half of a grading pair, :mod:`grading`; OCIO names, :mod:`colourspace`)."""
     param, node = binding.param, binding.node
     if param.kind is ParamKind.PATH:
         project = binding.session.project
-        mode = path_mode(param, node.type.id)
-        return PathEditor(param, mode, resolve=project.resolve_path, relativize=project_relative(project))
-    if param.name in grade_pairs(node.type.params).values():
+        return PathEditor(param, resolve=project.resolve_path, relativize=project_relative(project))
+    if param.grade_of:
         return ChannelGradeEditor(param)
     source = name_source(param, node)
     if source is not None:

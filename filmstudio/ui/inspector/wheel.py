@@ -30,8 +30,6 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from filmstudio.ui.inspector.base import ValueSlider
 
-# How much chroma the rim of the disc stands for, per parameter (gains move more than offsets).
-WHEEL_PARAMS = {"lift": 0.25, "gamma": 0.5, "gain": 0.5, "offset": 0.25}
 _PHASES = (0.0, 2 * math.pi / 3, 4 * math.pi / 3)
 REC709_LUMA = (0.2126, 0.7152, 0.0722)
 
@@ -188,9 +186,10 @@ class GradeWheel(QWidget):
     edited = Signal(tuple, bool)
     dragStarted = Signal()
 
-    def __init__(self, name: str, span: tuple[float, float], parent: QWidget | None = None) -> None:
+    def __init__(self, scale: float, span: tuple[float, float], parent: QWidget | None = None) -> None:
+        """``scale``: the chroma the disc's rim stands for (the parameter's declared ``wheel``)."""
         super().__init__(parent)
-        self.disc = HueDisc(WHEEL_PARAMS.get(name, 0.5))
+        self.disc = HueDisc(scale)
         self.master = ValueSlider(*span)
         self.master.setToolTip("master: moves R, G and B together")
         self.master.setFixedWidth(self.disc.width())

@@ -1,11 +1,13 @@
-"""Small tensor helpers shared by the built-in nodes (torch imported on first call)."""
+"""Premultiplied RGBA image helpers for nodes: solids, mixes, alpha handling (torch imported on
+first call). Node authors reach them through :mod:`filmstudio.api`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-def torch() -> Any:
+def torch_module() -> Any:
+    """The torch module, imported on first use (node modules must stay cheap to import)."""
     import torch
 
     return torch
@@ -13,7 +15,7 @@ def torch() -> Any:
 
 def solid(color: tuple[float, ...], width: int, height: int, device: str = "cpu") -> Any:
     """A premultiplied RGBA image ``[4, H, W]`` of one colour."""
-    t = torch()
+    t = torch_module()
     return t.tensor(color, dtype=t.float32, device=device).view(4, 1, 1).expand(4, height, width).contiguous()
 
 
@@ -27,14 +29,14 @@ def blend(original: Any, processed: Any, mix: float, mask: Any = None) -> Any:
 
 def rgb_scale(color: tuple[float, ...], device: Any) -> Any:
     """An RGB colour parameter as a ``[3, 1, 1]`` tensor (its alpha is ignored)."""
-    t = torch()
+    t = torch_module()
     return t.tensor(color[:3], dtype=t.float32, device=device).view(3, 1, 1)
 
 
 def unpremultiplied(image: Any) -> tuple[Any, Any]:
     """(straight RGB, divisor): colour divided by alpha where alpha > 0, untouched where it is 0
     (so additive, zero-alpha pixels keep their colour). Multiply by the divisor to premultiply."""
-    t = torch()
+    t = torch_module()
     rgb = image[:3].float()
     if image.shape[0] < 4:
         return rgb, None
@@ -53,8 +55,8 @@ def premultiplied_with_alpha(rgb: Any, divisor: Any, source: Any) -> Any:
     a new image (no concatenation pass); :func:`unpremultiplied` gave ``divisor``."""
     if divisor is None or source.shape[0] < 4:
         return with_alpha(premultiplied(rgb, divisor), source)
-    out = torch().empty_like(source)
-    torch().mul(rgb, divisor, out=out[:3])
+    out = torch_module().empty_like(source)
+    torch_module().mul(rgb, divisor, out=out[:3])
     out[3:] = source[3:]
     return out
 
@@ -62,4 +64,4 @@ def premultiplied_with_alpha(rgb: Any, divisor: Any, source: Any) -> Any:
 def with_alpha(rgb: Any, source: Any) -> Any:
     """``rgb`` with ``source``'s alpha (if it has one) appended, in ``source``'s dtype."""
     rgb = rgb.to(source.dtype)
-    return torch().cat([rgb, source[3:]]) if source.shape[0] > 3 else rgb
+    return torch_module().cat([rgb, source[3:]]) if source.shape[0] > 3 else rgb

@@ -1,0 +1,171 @@
+"""The public surface for node authors: everything a node module imports comes from here.
+
+A node is one declarative class::
+
+    from filmstudio.api import EvalContext, FloatParam, Input, Node, Output, PortType
+
+    class Brighten(Node):
+        id = "mystudio.Brighten"
+        category = "Color"
+        inputs = (Input("source", PortType.IMAGE),)
+        outputs = (Output("image", PortType.IMAGE),)
+        params = (FloatParam("gain", 2.0, soft_max=4.0),)
+
+        def evaluate(self, ctx: EvalContext):
+            return ctx.input("source") * ctx.params.gain
+
+and a distribution registers its node types through the ``filmstudio.nodes`` entry-point group
+(see :mod:`filmstudio.core.registry`); :mod:`filmstudio.testing` runs them through the real engine
+in tests. FilmStudio's built-in nodes import only from this module, exactly as a plugin does.
+
+What is here:
+
+- the declaration: :class:`Node`, :class:`Input`, :class:`Output`, :class:`PortType`,
+  :class:`Device`, every ``*Param`` helper with its editor hints (:class:`PathMode`,
+  :class:`NameList`), and what ``evaluate`` sees (:class:`EvalContext`, :class:`Values`);
+- the errors a node may raise (each message tells the artist what to do);
+- helpers the built-in nodes use: footage through the shared media pool, colour conversions of
+  the active OCIO config, premultiplied-image maths, the model store, safe loaders, resident models
+  and CPU fallback, conversion to and from a model's display-referred RGB, batched evaluation.
+
+The declaration names load with this module and never import torch; the helpers load (with torch,
+PyAV or OpenColorIO behind them) on first use, so a node module stays cheap to import.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from filmstudio.core.context import CancelToken, EvalContext, Values
+from filmstudio.core.errors import (
+    Cancelled,
+    ColourError,
+    FilmStudioError,
+    LUTError,
+    MediaError,
+    ParameterError,
+    UnknownColourSpaceError,
+)
+from filmstudio.core.node import Device, Input, Node, Output
+from filmstudio.core.params import (
+    BoolParam,
+    ChoiceParam,
+    ColorParam,
+    ColourSpaceParam,
+    DisplayParam,
+    FloatParam,
+    IntParam,
+    NameList,
+    Param,
+    ParamKind,
+    PathMode,
+    PathParam,
+    TextParam,
+    VectorParam,
+    ViewParam,
+)
+from filmstudio.core.types import PortType
+from filmstudio.core.warnings import FilmStudioWarning
+
+if TYPE_CHECKING:
+    pass
+
+# Helpers loaded on first use: name -> module.
+_LAZY = {
+    # colour management (OpenColorIO) and image maths
+    "AUTO": "filmstudio.colour.spaces",
+    "COLOUR_SPACES": "filmstudio.colour.spaces",
+    "CUSTOM": "filmstudio.colour.spaces",
+    "WORKING": "filmstudio.colour.spaces",
+    "chosen_space": "filmstudio.colour.spaces",
+    "resolve_space": "filmstudio.colour.spaces",
+    "config_source": "filmstudio.colour.config",
+    "to_working": "filmstudio.colour.conversions",
+    "from_working": "filmstudio.colour.conversions",
+    "display_transform": "filmstudio.colour.conversions",
+    "Grade": "filmstudio.colour.grade",
+    "grade_from_controls": "filmstudio.colour.grade",
+    "to_lab": "filmstudio.colour.lab",
+    "from_lab": "filmstudio.colour.lab",
+    "INTERPOLATIONS": "filmstudio.colour.lut_file",
+    "LUT_FILE_FILTER": "filmstudio.colour.lut_file",
+    "lut_pipeline": "filmstudio.colour.lut_file",
+    "torch_module": "filmstudio.colour.imaging",
+    "solid": "filmstudio.colour.imaging",
+    "blend": "filmstudio.colour.imaging",
+    "rgb_scale": "filmstudio.colour.imaging",
+    "unpremultiplied": "filmstudio.colour.imaging",
+    "premultiplied": "filmstudio.colour.imaging",
+    "premultiplied_with_alpha": "filmstudio.colour.imaging",
+    "with_alpha": "filmstudio.colour.imaging",
+    # footage and exports
+    "shared_pool": "filmstudio.media.pool",
+    "file_identity": "filmstudio.media.pool",
+    "clip_frame_number": "filmstudio.media.timing",
+    "EncodeSettings": "filmstudio.media.settings",
+    # models
+    "ModelStore": "filmstudio.models.store",
+    "ModelError": "filmstudio.models.errors",
+    "ModelFileError": "filmstudio.models.errors",
+    "ModelNotFoundError": "filmstudio.models.errors",
+    "load_spandrel": "filmstudio.models.loaders",
+    "load_torchvision": "filmstudio.models.loaders",
+    "load_transformers": "filmstudio.models.loaders",
+    "place": "filmstudio.models.device",
+    "resident_models": "filmstudio.models.device",
+    "upscale_images": "filmstudio.models.runtime",
+    "with_cpu_fallback": "filmstudio.models.runtime",
+    "to_model_rgb": "filmstudio.models.display",
+    "from_model_rgb": "filmstudio.models.display",
+    "colour_to_display": "filmstudio.models.display",
+    "evaluate_in_groups": "filmstudio.models.batches",
+}
+
+__all__ = [
+    "BoolParam",
+    "CancelToken",
+    "Cancelled",
+    "ChoiceParam",
+    "ColorParam",
+    "ColourError",
+    "ColourSpaceParam",
+    "Device",
+    "DisplayParam",
+    "EvalContext",
+    "FilmStudioError",
+    "FilmStudioWarning",
+    "FloatParam",
+    "Input",
+    "IntParam",
+    "LUTError",
+    "MediaError",
+    "NameList",
+    "Node",
+    "Output",
+    "Param",
+    "ParamKind",
+    "ParameterError",
+    "PathMode",
+    "PathParam",
+    "PortType",
+    "TextParam",
+    "UnknownColourSpaceError",
+    "Values",
+    "VectorParam",
+    "ViewParam",
+    *sorted(_LAZY),
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
