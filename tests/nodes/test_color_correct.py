@@ -9,6 +9,7 @@ import PyOpenColorIO as ocio
 import pytest
 import torch
 
+from filmstudio import testing
 from filmstudio.colour.grade import CDL, grade_from_controls, lift_gamma_gain
 from filmstudio.core.errors import ColourError
 from filmstudio_nodes.color_correct import ColorCorrector
@@ -128,41 +129,29 @@ def test_lift_gamma_gain_round_trips_through_the_cdl():
     assert grade_from_controls().cdl == CDL() and grade_from_controls().is_identity
 
 
-def test_premultiplied_pixels_are_graded_as_straight_colour(project, engine):
+def test_premultiplied_pixels_are_graded_as_straight_colour(node_harness):
     image = random_premultiplied(H, W, seed=2)
-    node = corrector(project, project.add_node("test.CountingSource"), gain=1.3, lift=0.05, gamma=1.2)
-    ctx = _ctx(node, image)
-    graded = ColorCorrector.shared().evaluate(ctx)
+    harness = node_harness(ColorCorrector, {"gain": 1.3, "lift": 0.05, "gamma": 1.2}, {"source": image})
+    graded = harness.evaluate()
     alpha = image[3:4]
     straight = torch.where(alpha > 0, image[:3] / alpha.clamp_min(1e-12), image[:3])
-    expected = ColorCorrector.grade(node.values_at(1)).apply(straight) * torch.where(alpha > 0, alpha, 1.0)
+    grade = ColorCorrector.grade(harness.node.values_at(1))
+    expected = grade.apply(straight) * torch.where(alpha > 0, alpha, 1.0)
     assert torch.allclose(graded[:3], expected, atol=1e-6)
     assert torch.equal(graded[3], image[3])
 
 
-def _ctx(node, image, mask=None):
-    from filmstudio.core.context import EvalContext
-
-    inputs = {("source", 1): image}
-    connected = {"source"}
-    if mask is not None:
-        inputs[("mask", 1)] = mask
-        connected.add("mask")
-    return EvalContext(node.name, 1, node.values_at(1), connected=frozenset(connected), inputs=inputs)
-
-
-def test_mask_and_mix_limit_the_grade(project, engine):
+def test_mask_and_mix_limit_the_grade(node_harness):
     image = torch.rand(4, 4, 6)
     image[3] = 1.0
-    node = corrector(project, project.add_node("test.CountingSource"), gain=2.0)
-    full = ColorCorrector.shared().evaluate(_ctx(node, image))
-    node.set(mix=0.25)
-    quarter = ColorCorrector.shared().evaluate(_ctx(node, image))
+    harness = node_harness(ColorCorrector, {"gain": 2.0}, {"source": image})
+    full = harness.evaluate()
+    harness.node.set(mix=0.25)
+    quarter = harness.evaluate()
     assert torch.allclose(quarter[:3], image[:3] + 0.25 * (full[:3] - image[:3]), atol=1e-6)
-    node.set(mix=1.0)
     mask = torch.zeros(1, 4, 6)
     mask[:, :, 3:] = 1.0
-    masked = ColorCorrector.shared().evaluate(_ctx(node, image, mask))
+    masked = testing.evaluate(ColorCorrector, {"gain": 2.0}, {"source": image, "mask": mask})
     assert torch.equal(masked[:, :, :3], image[:, :, :3]) and torch.allclose(masked[:, :, 3:], full[:, :, 3:])
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from filmstudio.core.context import EvalContext, Values
+from filmstudio import testing
 from filmstudio.core.errors import EvaluationError
 from filmstudio_nodes.merge import OPERATIONS, Merge
 from tests.colour.reference import random_premultiplied
@@ -44,16 +44,7 @@ def textbook(a: torch.Tensor, b: torch.Tensor, operation: str) -> torch.Tensor:
 
 
 def evaluate(node_type, params, **inputs):
-    values = {p.name: p.default for p in node_type.params}
-    values.update(params)
-    ctx = EvalContext(
-        "test",
-        1,
-        Values(values),
-        connected=frozenset(name for name, value in inputs.items() if value is not None),
-        inputs={(name, 1): value for name, value in inputs.items() if value is not None},
-    )
-    return node_type.shared().evaluate(ctx)
+    return testing.evaluate(node_type, params, inputs, size=(W, H))
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)

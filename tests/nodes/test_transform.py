@@ -7,9 +7,8 @@ import math
 import pytest
 import torch
 
-from filmstudio.core.context import EvalContext, Values
+from filmstudio import testing
 from filmstudio.core.project import Project
-from filmstudio.core.timebase import Format
 from filmstudio.engine.engine import Engine
 from filmstudio_nodes.reformat import Crop, Reformat
 from filmstudio_nodes.transform import FILTERS, Transform
@@ -17,19 +16,12 @@ from tests.colour.reference import random_premultiplied
 
 
 def evaluate(node_type, image, proxy=1.0, pixel_aspect=1.0, **params):
-    values = {p.name: p.default for p in node_type.params}
-    values.update({k: node_type.param(k).coerce(v) for k, v in params.items()})
+    """``image`` as the proxy-scale input of a project whose format is ``image``'s size / proxy."""
     height, width = image.shape[-2:]
-    ctx = EvalContext(
-        "test",
-        1,
-        Values(values),
-        scale=proxy,
-        format=Format(round(width / proxy), round(height / proxy), pixel_aspect),
-        connected=frozenset({"source"}),
-        inputs={("source", 1): image},
+    size = (round(width / proxy), round(height / proxy))
+    return testing.evaluate(
+        node_type, params, {"source": image}, scale=proxy, size=size, pixel_aspect=pixel_aspect
     )
-    return node_type.shared().evaluate(ctx)
 
 
 @pytest.fixture
