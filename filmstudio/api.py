@@ -23,6 +23,8 @@ What is here:
 - the declaration: :class:`Node`, :class:`Input`, :class:`Output`, :class:`PortType`,
   :class:`Device`, every ``*Param`` helper with its editor hints (:class:`PathMode`,
   :class:`NameList`), and what ``evaluate`` sees (:class:`EvalContext`, :class:`Values`);
+- viewer overlays: the shapes a node draws (:class:`Handle`, :class:`Outline`, :class:`Polyline`)
+  and what dragging a handle changes (:class:`OverlayEdit`);
 - the errors a node may raise (each message tells the artist what to do);
 - helpers the built-in nodes use: footage through the shared media pool, colour conversions of
   the active OCIO config, premultiplied-image maths, the model store, safe loaders, resident models
@@ -48,6 +50,7 @@ from filmstudio.core.errors import (
     UnknownColourSpaceError,
 )
 from filmstudio.core.node import Device, Input, Node, Output
+from filmstudio.core.overlay import Handle, Outline, OverlayEdit, Polyline, rectangle
 from filmstudio.core.params import (
     BoolParam,
     ChoiceParam,
@@ -136,24 +139,29 @@ __all__ = [
     "FilmStudioError",
     "FilmStudioWarning",
     "FloatParam",
+    "Handle",
     "Input",
     "IntParam",
     "LUTError",
     "MediaError",
     "NameList",
     "Node",
+    "Outline",
     "Output",
+    "OverlayEdit",
     "Param",
     "ParamKind",
     "ParameterError",
     "PathMode",
     "PathParam",
+    "Polyline",
     "PortType",
     "TextParam",
     "UnknownColourSpaceError",
     "Values",
     "VectorParam",
     "ViewParam",
+    "rectangle",
     *sorted(_LAZY),
 ]
 

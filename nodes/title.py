@@ -11,7 +11,7 @@ import functools
 import math
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +22,11 @@ from filmstudio.api import (
     Device,
     EvalContext,
     FloatParam,
+    Handle,
     Input,
     Node,
     Output,
+    OverlayEdit,
     ParameterError,
     PathParam,
     PortType,
@@ -112,6 +114,15 @@ class Title(Node):
         FloatParam("opacity", 1.0, minimum=0.0, maximum=1.0, tooltip="fades the text and its box together"),
     )
     device = Device.CPU  # rasterising is Pillow work; the layer then moves to the source's device
+
+    def overlay(self, ctx: EvalContext) -> Sequence[Handle]:
+        """The anchor point, dragged in the viewer (keys it where ``position`` is animated)."""
+        x, y = ctx.params.position
+        return (Handle("position", x * ctx.format.width, y * ctx.format.height, label=ctx.node_name),)
+
+    def drag_handle(self, ctx: EvalContext, key: str, x: float, y: float) -> OverlayEdit | None:
+        width, height = ctx.format.width, ctx.format.height
+        return OverlayEdit(params={"position": (x / width, y / height)}, text="Move title")
 
     def evaluate(self, ctx: EvalContext) -> Any:
         t = torch_module()

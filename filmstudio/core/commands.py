@@ -196,3 +196,57 @@ SetState = _setter("Update node state", lambda n: n.state, "set_state")
 SetDisabled = _setter("Toggle disable", lambda n: n.disabled, "set_disabled")
 Rename = _setter("Rename", lambda n: n.name, "rename")
 MoveNode = _setter("Move", lambda n: n.position, "move")
+
+
+class EditNode(Command):
+    """Set several stored parameter values and/or the whole state of one node as one step (a
+    viewer handle's drag: a tracker's state, a corner's keyed position). Commands with the same
+    ``merge_key`` merge, keeping the values from before the first, so a drag is one undo step."""
+
+    def __init__(
+        self,
+        uuid: str,
+        params: dict[str, Any],
+        state: Any = None,
+        text: str = "Edit",
+        merge_key: Any = None,
+    ) -> None:
+        self.uuid = uuid
+        self.new_params = dict(params)
+        self.new_state = state
+        self.old_params: dict[str, Any] = {}
+        self.old_state: Any = None
+        self.text = text
+        self.merge_key = merge_key
+
+    def do(self, graph: Graph) -> None:
+        node = graph.nodes[self.uuid]
+        self.old_params = {name: node.params[name] for name in self.new_params}
+        if self.new_state is not None:
+            self.old_state = node.state
+        for name, stored in self.new_params.items():
+            graph.set_param(self.uuid, name, stored)
+        if self.new_state is not None:
+            graph.set_state(self.uuid, self.new_state)
+
+    def undo(self, graph: Graph) -> None:
+        for name, stored in self.old_params.items():
+            graph.set_param(self.uuid, name, stored)
+        if self.new_state is not None:
+            graph.set_state(self.uuid, self.old_state)
+
+    def merge(self, other: Command) -> bool:
+        if (
+            self.merge_key is None
+            or not isinstance(other, EditNode)
+            or (other.uuid, other.merge_key) != (self.uuid, self.merge_key)
+        ):
+            return False
+        for name, stored in other.old_params.items():
+            self.old_params.setdefault(name, stored)
+        self.new_params.update(other.new_params)
+        if other.new_state is not None:
+            if self.new_state is None:
+                self.old_state = other.old_state
+            self.new_state = other.new_state
+        return True

@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 from filmstudio.core.context import EvalContext, Values
 from filmstudio.core.errors import NodeSpecError
+from filmstudio.core.overlay import OverlayEdit, Shape
 from filmstudio.core.params import NameList, Param, ParamKind, PathMode
 from filmstudio.core.types import PortType
 
@@ -191,6 +192,19 @@ class Node:
     def generate_take(self, ctx: EvalContext) -> dict[str, Any]:
         """Make a new take (JSON data) — randomness belongs here, never in :meth:`evaluate`."""
         raise NotImplementedError(f"{type(self).__name__} does not generate takes")
+
+    # --- viewer overlays (see filmstudio.core.overlay) --------------------------------------------
+
+    def overlay(self, ctx: EvalContext) -> Sequence[Shape]:
+        """Shapes to draw over the viewer while this node is selected, in image pixels of the
+        project format. ``ctx`` has the parameters at the viewed frame and the node's state, but no
+        inputs (as in :meth:`requests`). Default: nothing."""
+        return ()
+
+    def drag_handle(self, ctx: EvalContext, key: str, x: float, y: float) -> OverlayEdit | None:
+        """The artist dragged handle ``key`` to image point (x, y) at ``ctx.frame``: what changes
+        (None: the handle does not move)."""
+        return None
 
     # --- writers and readers (see output_file, media_file) ----------------------------------------
 

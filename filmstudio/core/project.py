@@ -16,7 +16,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from filmstudio.core.graph import Graph, Link, NodeInstance
+from filmstudio.core.context import EvalContext
+from filmstudio.core.graph import Graph, Link, NodeInstance, active_take
 from filmstudio.core.node import Node
 from filmstudio.core.registry import NodeRegistry
 from filmstudio.core.timebase import Format, FrameRange, parse_fps
@@ -98,6 +99,25 @@ class Project:
     @property
     def nodes(self) -> list[NodeInstance]:
         return list(self.graph.nodes.values())
+
+    def context(self, node: str | NodeInstance, frame: int) -> EvalContext:
+        """What ``node`` sees at ``frame`` without its inputs: parameter values, state, active take,
+        format, fps and connected ports — for overlays, take generation and scripts (the engine
+        builds its own, with inputs, when it evaluates)."""
+        instance = self.graph.node(node)
+        state = instance.state
+        folder = str(self.path.resolve().parent) if self.path is not None else None
+        return EvalContext(
+            node_name=instance.name,
+            frame=int(frame),
+            params=instance.values_at(frame),
+            format=self.settings.format,
+            fps=self.settings.fps,
+            connected=frozenset(self.graph.input_links(instance.uuid)),
+            state=state,
+            take=active_take(state) if state else None,
+            project_dir=folder,
+        )
 
     def undo(self) -> bool:
         return self.graph.history.undo()

@@ -8,6 +8,8 @@ pixels per image pixel) and :attr:`center` (the image point at the widget's cent
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
@@ -24,6 +26,9 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from filmstudio.ui.viewer.display import PixelValue, sample
 from filmstudio.ui.viewer.frames import FrameResult
+
+if TYPE_CHECKING:
+    from filmstudio.ui.viewer.overlays import OverlayController
 
 BACKGROUND = QColor("#161616")
 FORMAT_BOX = QColor("#4a4a4a")
@@ -70,6 +75,8 @@ class ImageCanvas(QWidget):
         self._drag: str | None = None
         self._drag_from = QPointF()
         self._hover: QPointF | None = None
+        # The selected node's on-screen controls (set by the viewer panel; None: no overlays).
+        self.overlays: OverlayController | None = None
 
     # --- content ---------------------------------------------------------------------------------
 
@@ -205,6 +212,13 @@ class ImageCanvas(QWidget):
         if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and alt):
             self._drag, self._drag_from = "pan", position
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        elif (
+            button == Qt.MouseButton.LeftButton
+            and self.overlays is not None
+            and self.result is not None
+            and self.overlays.press(position, self.to_widget)
+        ):
+            self._drag = "overlay"
         elif button == Qt.MouseButton.LeftButton and self.wiping and abs(position.x() - self._wipe_x()) < 40:
             self._drag = "wipe"
             self.set_wipe(self.to_image(position).x() / max(1.0, self._size.width()))
@@ -218,6 +232,8 @@ class ImageCanvas(QWidget):
             self._drag_from = position
         elif self._drag == "wipe":
             self.set_wipe(self.to_image(position).x() / max(1.0, self._size.width()))
+        elif self._drag == "overlay" and self.overlays is not None:
+            self.overlays.move(self.to_image(position))
         elif self.wiping and abs(position.x() - self._wipe_x()) < _WIPE_GRAB_PX:
             self.setCursor(Qt.CursorShape.SplitHCursor)
         else:
@@ -226,6 +242,8 @@ class ImageCanvas(QWidget):
         self.pixelHovered.emit(self.pixel_at(position))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drag == "overlay" and self.overlays is not None:
+            self.overlays.release()
         self._drag = None
         self.unsetCursor()
         event.accept()
@@ -247,6 +265,8 @@ class ImageCanvas(QWidget):
         result = self.result
         if result is not None and result.images:
             self._paint_images(painter, result)
+            if self.overlays is not None:
+                self.overlays.paint(painter, self.to_widget)
         if result is not None and result.error:
             self._paint_message(painter, result.error, ERROR_TEXT)
         elif result is None:

@@ -21,6 +21,7 @@ from filmstudio.ui.viewer.display import Channel, PixelValue, default_view, disp
 from filmstudio.ui.viewer.frames import FrameRequester, FrameResult
 from filmstudio.ui.viewer.icons import icon
 from filmstudio.ui.viewer.keys import key_frames, next_key, previous_key
+from filmstudio.ui.viewer.overlays import OverlayController
 from filmstudio.ui.viewer.playback import Playback
 from filmstudio.ui.viewer.state import viewable_outputs
 from filmstudio.ui.viewer.timeline import TimelineBar, last_frame_span
@@ -56,6 +57,7 @@ class ViewerPanel(QWidget):
 
         self.toolbar = ViewerToolbar(self.actions_by_name, display_names(), self)
         self.canvas = ImageCanvas(self)
+        self.canvas.overlays = OverlayController(session, self.canvas.update, self)
         self.timeline = TimelineBar(session, self.actions_by_name, self._cache_source, self)
         status = QWidget(self)
         status.setObjectName("ViewerStatus")
