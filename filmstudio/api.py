@@ -23,6 +23,8 @@ What is here:
 - the declaration: :class:`Node`, :class:`Input`, :class:`Output`, :class:`PortType`,
   :class:`Device`, every ``*Param`` helper with its editor hints (:class:`PathMode`,
   :class:`NameList`), and what ``evaluate`` sees (:class:`EvalContext`, :class:`Values`);
+- what flows on a Track port: :class:`TrackSet` of named :class:`Track` s with per-frame
+  :class:`TrackSample` s (see :mod:`filmstudio.core.track` for the contract);
 - viewer overlays: the shapes a node draws (:class:`Handle`, :class:`Outline`, :class:`Polyline`)
   and what dragging a handle changes (:class:`OverlayEdit`);
 - the errors a node may raise (each message tells the artist what to do);
@@ -68,6 +70,7 @@ from filmstudio.core.params import (
     VectorParam,
     ViewParam,
 )
+from filmstudio.core.track import Track, TrackError, TrackNotFoundError, TrackSample, TrackSet
 from filmstudio.core.types import PortType
 from filmstudio.core.warnings import FilmStudioWarning
 
@@ -157,6 +160,11 @@ __all__ = [
     "Polyline",
     "PortType",
     "TextParam",
+    "Track",
+    "TrackError",
+    "TrackNotFoundError",
+    "TrackSample",
+    "TrackSet",
     "UnknownColourSpaceError",
     "Values",
     "VectorParam",

@@ -5,7 +5,7 @@ What flows on each type (see the design map, "Data that flows"):
 =========  ===================================================================================
 Image      torch tensor ``[C, H, W]`` float, RGBA premultiplied, working colour space
 Mask       torch tensor ``[1, H, W]`` float in 0..1
-Track      per-frame positions/boxes with confidence
+Track      a ``TrackSet`` (core/track.py): named tracks, per-frame positions, corners, confidence
 Script     a parsed screenplay (scenes, shots, dialogue)
 Latent     a generator latent tensor
 Number     a float
