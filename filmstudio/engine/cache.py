@@ -7,6 +7,10 @@ long before a 2 s upscale of the same size.
 
 GPU tensors count against a separate VRAM budget; when that is full the coldest VRAM entries are
 demoted to RAM (copied to the host) rather than dropped. All methods are thread-safe.
+
+A node that hands on one of its inputs unchanged (a Dot, a Switch, a faded-out Title) is
+:meth:`FrameCache.link`-ed to the entry that holds the value: its key is cached for as long as that
+entry is, hits on it refresh that entry, and the frame's memory is counted once.
 """
 
 from __future__ import annotations
@@ -99,6 +103,10 @@ class FrameCache:
         self._pool_of = pool_of
         self._demote = demote
         self._entries: dict[Hashable, _Entry] = {}
+        # Keys of pass-through results -> (the entry's key, the output port of a dict value or
+        # None), and each entry's key -> the keys linked to it (so that they go when it goes).
+        self._links: dict[Hashable, tuple[Hashable, str | None]] = {}
+        self._linked: dict[Hashable, set[Hashable]] = {}
         self._heaps: dict[str, list[tuple[float, int, Hashable]]] = {RAM: [], VRAM: []}
         self._bytes = {RAM: 0, VRAM: 0}
         self._clock = 0.0
@@ -110,31 +118,84 @@ class FrameCache:
         """The cached value, or :data:`MISSING`; a hit refreshes the entry's priority."""
         with self._lock:
             entry = self._entries.get(key)
+            if entry is not None:
+                self.hits += 1
+                self._touch(key, entry)
+                return entry.value
+            link = self._links.get(key)
+            entry = self._entries.get(link[0]) if link is not None else None
             if entry is None:
                 self.misses += 1
                 return MISSING
             self.hits += 1
-            self._touch(key, entry)
-            return entry.value
+            self._touch(link[0], entry)
+            return entry.value if link[1] is None else entry.value[link[1]]
 
     def __contains__(self, key: Hashable) -> bool:
         """Whether ``key`` is cached, without counting a hit or miss (for the cache bar)."""
-        return key in self._entries
+        if key in self._entries:
+            return True
+        link = self._links.get(key)
+        return link is not None and link[0] in self._entries
 
     def put(self, key: Hashable, value: Any, cost: float = 0.0) -> None:
         """Store ``value`` that took ``cost`` seconds to compute. Values larger than their whole
         budget are not stored."""
-        nbytes = max(1, value_nbytes(value))
-        pool = self._pool_of(value)
+        nbytes, pool = max(1, value_nbytes(value)), self._pool_of(value)
         with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes[old.pool] -= old.nbytes
-            if nbytes > self._budgets[pool]:
-                if pool == VRAM:
-                    self._insert(key, self._demote(value), nbytes, cost, RAM)
+            self._put(key, value, cost, nbytes, pool)
+
+    def link(self, key: Hashable, source: Hashable, port: str | None, value: Any, cost: float = 0.0) -> None:
+        """Hold under ``key`` the value held under ``source`` (its ``port`` when that value is a
+        dict of outputs), which is ``value``: a node's result that is its input unchanged. It costs
+        no memory and stays cached exactly as long as the value under ``source``. When ``source``
+        is not held (evicted meanwhile), ``value`` is stored under ``key`` like :meth:`put`."""
+        nbytes, pool = max(1, value_nbytes(value)), self._pool_of(value)
+        with self._lock:
+            target = self._links.get(source)
+            if target is None:
+                target = (source, port)
+            elif port is not None:  # a port of a linked value: one hop must name at most one port
+                target = (target[0], port) if target[1] is None else None
+            if target is None or target[0] not in self._entries or target[0] == key:
+                self._put(key, value, cost, nbytes, pool)
                 return
+            self._remove(key)
+            self._links[key] = target
+            self._linked.setdefault(target[0], set()).add(key)
+
+    def _put(self, key: Hashable, value: Any, cost: float, nbytes: int, pool: str) -> None:
+        self._unlink(key)
+        old = self._entries.pop(key, None)
+        if old is not None:  # the same result again: keys linked to it stay
+            self._bytes[old.pool] -= old.nbytes
+        if nbytes <= self._budgets[pool]:
             self._insert(key, value, nbytes, cost, pool)
+        elif pool == VRAM:
+            self._insert(key, self._demote(value), nbytes, cost, RAM)
+        if key not in self._entries:
+            self._forget_links_to(key)
+
+    def _remove(self, key: Hashable) -> None:
+        """Drop whatever ``key`` holds: its entry (and the keys linked to it) or its link."""
+        self._unlink(key)
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes[entry.pool] -= entry.nbytes
+            self._forget_links_to(key)
+
+    def _unlink(self, key: Hashable) -> None:
+        target = self._links.pop(key, None)
+        if target is not None:
+            linked = self._linked.get(target[0])
+            if linked is not None:
+                linked.discard(key)
+                if not linked:
+                    del self._linked[target[0]]
+
+    def _forget_links_to(self, key: Hashable) -> None:
+        for linked in self._linked.pop(key, ()):
+            self._links.pop(linked, None)
 
     def _insert(self, key: Hashable, value: Any, nbytes: int, cost: float, pool: str) -> None:
         if nbytes > self._budgets[pool]:
@@ -171,6 +232,8 @@ class FrameCache:
                 self._insert(key, self._demote(entry.value), entry.nbytes, entry.cost, RAM)
             else:
                 self.evictions += 1
+            if key not in self._entries:
+                self._forget_links_to(key)
 
     def set_budgets(self, ram: int | None = None, vram: int | None = None) -> None:
         """Change the budgets (a user setting); shrinks at once if needed."""
@@ -185,6 +248,8 @@ class FrameCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._links.clear()
+            self._linked.clear()
             self._heaps = {RAM: [], VRAM: []}
             self._bytes = {RAM: 0, VRAM: 0}
 

@@ -174,7 +174,8 @@ class Engine:
         return self.cache.get(key)
 
     def holds(self, key: str) -> bool:
-        """Whether the frame cache holds ``key``, without counting a hit or miss (the cache bar)."""
+        """Whether the frame cache holds ``key``, without counting a hit or miss (the cache bar).
+        The key of a node that handed on its input unchanged is held while that input's is."""
         return key in self.cache
 
     def cache_stats(self) -> CacheStats:
@@ -191,6 +192,9 @@ class Engine:
         self.scheduler.observer = observer
 
     def is_cached(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> bool:
+        """Whether evaluating ``node`` at ``frame`` would compute nothing (scrubbing there is
+        free). A node that hands on an input unchanged (a Dot, a Switch, a faded-out Title, a
+        disabled node) is cached while that input's result is; its memory is counted once."""
         return self.scheduler.is_cached(node, frame, scale)
 
     def cached(self, nodes: Sequence[str | NodeInstance], frame: int, scale: float = 1.0) -> dict[str, bool]:

@@ -93,6 +93,8 @@ class Scheduler:
         return self.planner.key(node, frame, scale)
 
     def is_cached(self, node: str | NodeInstance, frame: int, scale: float = 1.0) -> bool:
+        """Whether ``node`` at ``frame`` would be served from the cache (see :meth:`_keep` for
+        nodes that hand on an input unchanged)."""
         return self.planner.key(node, frame, scale) in self.cache
 
     def cached(self, nodes: Sequence[str | NodeInstance], frame: int, scale: float = 1.0) -> dict[str, bool]:
@@ -292,7 +294,7 @@ class Scheduler:
         tell("done")
         seconds = (time.perf_counter() - started) / len(steps)
         for step, result, step_inputs in zip(steps, results, inputs, strict=True):
-            self._keep(step, result, step_inputs, seconds)
+            self._keep(step, result, step_inputs, seconds, memo)
         return results
 
     def _compute(self, step: Step, memo: dict[tuple[str, int], Step], cancel: CancelToken) -> Any:
@@ -320,10 +322,17 @@ class Scheduler:
             ctx.inputs = {}  # do not keep upstream frames alive through the plan
         if observer is not None:
             observer(node.uuid, step.frame, "done", "")
-        self._keep(step, result, inputs, time.perf_counter() - started)
+        self._keep(step, result, inputs, time.perf_counter() - started, memo)
         return result
 
-    def _keep(self, step: Step, result: Any, inputs: dict[tuple[str, int], Any], seconds: float) -> None:
+    def _keep(
+        self,
+        step: Step,
+        result: Any,
+        inputs: dict[tuple[str, int], Any],
+        seconds: float,
+        memo: dict[tuple[str, int], Step],
+    ) -> None:
         """Check a step's result, cache it and count the evaluation."""
         node = step.node
         outputs = node.type.outputs
@@ -331,9 +340,37 @@ class Scheduler:
             raise EvaluationError(
                 node.name, step.frame, "a node with several outputs must return a dict of them"
             )
-        # A node that hands on one of its inputs unchanged (Dot, Switch, a no-op) costs nothing to
-        # redo; caching it again would count the same frame's memory twice.
-        if step.store and not any(result is value for value in inputs.values()):
-            self.cache.put(step.key, result, seconds)
+        if step.store:
+            # A node that hands on one of its inputs unchanged (Dot, Switch, a faded-out Title) is
+            # cached as a link to that input's entry: scrubbing back here is free, and the frame's
+            # memory is counted once.
+            source = self._handed_on(step, result, inputs, memo)
+            if source is None:
+                self.cache.put(step.key, result, seconds)
+            else:
+                self.cache.link(step.key, source[0], source[1], result, seconds)
         with self._lock:
             self.evaluations[node.uuid] += 1
+
+    @staticmethod
+    def _handed_on(
+        step: Step, result: Any, inputs: dict[tuple[str, int], Any], memo: dict[tuple[str, int], Step]
+    ) -> tuple[str, str | None] | None:
+        """The cache key of the input step whose value ``result`` is, unchanged (and the port, for
+        a node of several outputs, whose cached value is a dict of them); None for a new value. An
+        input converted on its way in (Image -> Mask) is a new value, not the source's."""
+        if result is None:
+            return None
+        for name, source, port in step.wanted:
+            if inputs.get(name) is not result:
+                continue
+            origin = memo[source]
+            while origin.alias is not None:  # through disabled nodes
+                origin, port = memo[origin.alias], origin.alias_port
+            value = origin.value
+            if len(origin.node.type.outputs) > 1:
+                if isinstance(value, dict) and value.get(port) is result:
+                    return origin.key, port
+            elif value is result and origin.key is not None:
+                return origin.key, None
+        return None

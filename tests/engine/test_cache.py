@@ -64,3 +64,46 @@ def test_budgets_can_shrink_live():
     assert cache.stats().ram_bytes <= 2e6 and len(cache) == 2
     cache.clear()
     assert len(cache) == 0 and cache.stats().ram_bytes == 0
+
+
+def test_a_link_is_cached_as_long_as_its_entry_and_costs_no_memory():
+    """A pass-through result (a Dot, a faded-out Title) is linked to the entry that holds it."""
+    cache = FrameCache(ram_budget=int(2.5e6))
+    grade = frame(1)
+    cache.put("grade", grade, cost=0.01)
+    cache.link("dot", "grade", None, grade)
+    cache.link("title", "dot", None, grade)  # a pass-through of a pass-through
+    assert "dot" in cache and cache.get("title") is grade
+    assert (cache.stats().entries, cache.stats().ram_bytes) == (1, grade.nbytes)
+    cache.put("grade", grade, cost=0.01)  # the same result again: still linked
+    assert "title" in cache
+    for index in range(3):  # the clock rises past the grade: it goes, and its links with it
+        cache.put(index, frame(1), cost=0.01)
+        cache.get(index)
+    assert "grade" not in cache and "dot" not in cache and cache.get("title") is MISSING
+    cache.link("dot", "grade", None, grade, cost=1.0)  # its source is gone: kept under its own key
+    assert cache.get("dot") is grade and cache.stats().ram_bytes <= 2.5e6
+
+
+def test_a_link_to_one_output_of_a_node_of_several():
+    cache = FrameCache()
+    outputs = {"mask": frame(0.5), "image": frame(1)}
+    cache.put("segmenter", outputs)
+    cache.link("dot", "segmenter", "mask", outputs["mask"])
+    cache.link("switch", "dot", None, outputs["mask"])
+    assert cache.get("switch") is outputs["mask"] and cache.stats().entries == 1
+    cache.clear()
+    assert "switch" not in cache and "dot" not in cache
+
+
+def test_a_link_follows_its_entry_from_vram_to_ram():
+    cache = FrameCache(
+        vram_budget=int(1.5e6),
+        pool_of=lambda v: VRAM if v[0] == "gpu" else RAM,
+        demote=lambda v: ("host", v[1]),
+    )
+    upscaled = ("gpu", frame(1))
+    cache.put("upscale", upscaled, cost=1.0)
+    cache.link("caption", "upscale", None, upscaled)
+    cache.put("other", ("gpu", frame(1)), cost=2.0)  # VRAM is full: the upscale moves to RAM
+    assert cache.stats().demotions == 1 and cache.get("caption")[0] == "host"

@@ -4,6 +4,9 @@ Knowing that takes each frame's cache key, and a key is a plan pass over the nod
 reads the graph, so it runs on the GUI thread). Keys change only when the graph or the project's
 format changes, so they are remembered and computed a slice at a time, nearest the playhead first,
 within a small time budget per refresh; after that a refresh is one dictionary lookup per frame.
+A frame is marked when showing it would compute nothing: for a node that hands on its input
+unchanged (a Switch, a faded-out Title) that is when the input's result is cached
+(:meth:`Engine.holds` follows the cache's links).
 """
 
 from __future__ import annotations
