@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from filmstudio.models.errors import ModelError
+from filmstudio.models.errors import ModelError, UnsafeModelFileError
 from filmstudio.models.manifest import KnownModel, known_model, known_models
 from filmstudio.models.store import MODEL_SUFFIXES, ModelStore, sha256_of, user_models_dir
 
@@ -134,19 +134,63 @@ def _verify(store: ModelStore, names: list[str]) -> int:
     for model in models:
         location, mismatched = store.locate(model)
         for path, digest in mismatched:
-            print(f"BAD      {model.name}  {path}  sha256 {digest} (expected {model.sha256})")
+            _report("BAD", model, path, f"sha256 {digest} (expected {model.sha256})")
             problems += 1
         if location is not None:
-            if model.is_directory:
-                print(f"OK       {model.name}  {location.path}  (folder; no published checksum)")
-            else:
-                digest = sha256_of(location.path)
-                pinned = "" if model.sha256 else " (no published checksum to compare)"
-                print(f"OK       {model.name}  {location.path}  sha256 {digest}{pinned}")
+            problems += _verify_installed(model, location.path)
         elif names and not mismatched:
-            print(f"MISSING  {model.name}  expected {model.file}")
+            _report("MISSING", model, model.file, "not in the model folders")
             problems += 1
     return EXIT_ERROR if problems else EXIT_OK
+
+
+def _report(status: str, model: KnownModel, path: object, detail: str) -> None:
+    print(f"{status:<10} {model.name}  {path}  {detail}")
+
+
+def _verify_installed(model: KnownModel, path: Path) -> int:
+    """Print the verdict on an installed model; 1 when FilmStudio would not load it.
+
+    A full published sha256 proves the file is the published one. Without one (or with only a
+    prefix), anything of that name matches, so the file is read the way the loaders read it
+    (safetensors, or ``torch.load(weights_only=True)``, which refuses a pickle's code instead of
+    running it): a pickle that holds code is reported as refused, never as OK."""
+    if model.sha256 is not None and len(model.sha256) == 64:
+        _report("OK", model, path, f"sha256 {sha256_of(path)}")
+        return 0
+    try:
+        _read_like_the_loaders(path)
+    except UnsafeModelFileError as error:
+        _report("REFUSED", model, path, f"holds code: the file {error.problem}; " + _replace_it(model))
+        return 1
+    except ModelError as error:
+        _report("BAD", model, path, f"{error}; " + _replace_it(model))
+        return 1
+    safe = "holds only weights (a file that holds code is refused at load)"
+    if model.sha256 is not None:
+        _report("OK", model, path, f"sha256 starts with the published {model.sha256}; {safe}")
+    else:
+        digest = "" if model.is_directory else f"sha256 {sha256_of(path)}; "
+        _report(
+            "UNVERIFIED", model, path, f"{digest}no published checksum, so its origin is unverified; {safe}"
+        )
+    return 0
+
+
+def _read_like_the_loaders(path: Path) -> None:
+    """Read a weights file as loading would, executing nothing. For a transformers folder, the
+    pickled weights it would load (``pytorch_model*.bin``, used only without safetensors)."""
+    from filmstudio.models.loaders import read_state_dict  # imports torch: only verify pays for it
+
+    if not path.is_dir():
+        read_state_dict(path)
+    elif not any(path.glob("*.safetensors")):
+        for file in sorted(path.glob("pytorch_model*.bin")):
+            read_state_dict(file)
+
+
+def _replace_it(model: KnownModel) -> str:
+    return f"delete it and get {model.name} from {model.source}"
 
 
 def _install(names: list[str], target: Path, force: bool) -> int:
