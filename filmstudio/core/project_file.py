@@ -22,10 +22,11 @@ and what to do.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
-import tempfile
+import stat
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -33,6 +34,7 @@ from typing import Any
 
 from filmstudio.core.errors import FilmStudioError, ProjectError
 from filmstudio.core.graph import Link, NodeInstance
+from filmstudio.core.leftovers import owned_temporary, remove_stale
 from filmstudio.core.params import AnimCurve, Interp, Keyframe, Param
 from filmstudio.core.project import Project, ProjectSettings
 from filmstudio.core.registry import NodeRegistry
@@ -154,21 +156,32 @@ def write_project(project: Project, path: Path) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write a temp file beside ``path``, flush it to disk, then rename it over ``path``. Raises
-    OSError; the temp file never outlives a failure."""
-    temp_name = None
+    OSError; the temp file never outlives a failure.
+
+    The file keeps the mode of the one it replaces (a shared project stays readable by the
+    colleagues it was readable by); a new file gets the usual mode for the umask. The temp name
+    carries this process's PID, so temp files of a killed save are removed by the next save into
+    the same folder (see :mod:`filmstudio.core.leftovers`)."""
+    remove_stale(path.parent, "tmp")
     try:
-        with tempfile.NamedTemporaryFile(
-            "wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-        ) as handle:
-            temp_name = handle.name
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mode = None
+    temporary = owned_temporary(path.parent, path.name, "tmp")
+    # 0o666 & ~umask, as open() gives a new file, rather than mkstemp's owner-only 0o600.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with open(descriptor, "wb") as handle:
+            if mode is not None:
+                os.chmod(temporary, mode)
             handle.write(text.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-        temp_name = None
-    finally:
-        if temp_name is not None:
-            Path(temp_name).unlink(missing_ok=True)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
 
 
 # --- reading ----------------------------------------------------------------------------------
