@@ -1,16 +1,21 @@
 """The ``filmstudio`` command: the editor, headless renders, project and media information.
 
 Exit codes a script can rely on: 0 success, 1 a problem FilmStudio explains on stderr (bad project,
-missing media, unwritable output), 2 a bad command line, 130 interrupted (Ctrl+C; no partial output
-is left behind).
+missing media, unwritable output), 2 a bad command line, 128 + the signal's number when stopped by a
+signal: 130 SIGINT (Ctrl+C), 143 SIGTERM (``kill``, ``timeout``, a render farm), 129 SIGHUP (the
+terminal closed). A stop is a clean cancel: no partial output is left behind.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from filmstudio import __version__
@@ -18,6 +23,46 @@ from filmstudio.core.errors import Cancelled, FilmStudioError
 from filmstudio.models.cli import add_models_parser, run_models
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# What farms, `timeout`, closing a terminal and Ctrl+C send; SIGHUP does not exist on Windows.
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+class Stopped(KeyboardInterrupt):
+    """A stop signal arrived. Raised in the main thread like Ctrl+C's KeyboardInterrupt, so every
+    clean-up that handles an interrupt (the render's writer abort, the engine's close) runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def stopping_cleanly() -> Iterator[None]:
+    """Turn SIGINT, SIGTERM and SIGHUP into :class:`Stopped` while the block runs (main thread only).
+
+    The first signal stops the work; the next one is ignored so that it cannot cut the clean-up
+    short (``timeout`` and farms often repeat themselves); a third exits at once, for a clean-up
+    that hangs (what it leaves is removed by the next render into that folder)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        received.append(signum)
+        if len(received) == 1:
+            raise Stopped(signum)
+        if len(received) >= 3:
+            os._exit(128 + received[0])
+
+    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,26 +101,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         editor_project, argv = argv[0], argv[1:]  # `filmstudio shot.fsproj` opens it in the editor
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "render":
-            return _render(args)
-        if args.command == "info":
-            return _info(args.path)
-        if args.command == "nodes":
-            return _list_nodes()
-        if args.command == "models":
-            return run_models(args)
-        return _editor(editor_project)
-    except (KeyboardInterrupt, Cancelled):
-        print("\nfilmstudio: interrupted; no output was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        if args.command is None:
+            return _editor(editor_project)  # Qt has its own signal handling
+        with stopping_cleanly():
+            return _run_command(args)
+    except (KeyboardInterrupt, Cancelled) as stop:
+        how = f" by {signal.Signals(stop.signum).name}" if isinstance(stop, Stopped) else ""
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+            print(f"\nfilmstudio: interrupted{how}; no output was written", file=sys.stderr)
+        return 128 + stop.signum if isinstance(stop, Stopped) else EXIT_INTERRUPTED
     except FilmStudioError as error:
         print(f"filmstudio: error: {error}", file=sys.stderr)
         return EXIT_ERROR
 
 
-def _editor(project: str | None) -> int:
-    import os
+def _run_command(args: argparse.Namespace) -> int:
+    if args.command == "render":
+        return _render(args)
+    if args.command == "info":
+        return _info(args.path)
+    if args.command == "nodes":
+        return _list_nodes()
+    return run_models(args)
 
+
+def _editor(project: str | None) -> int:
     headless = sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
     )
@@ -150,9 +200,17 @@ def _info(path: str) -> int:
         f"{info.path}: {info.kind}, {info.codec}, {info.width}x{info.height}"
         f"{f' (pixel aspect {info.pixel_aspect})' if info.pixel_aspect != 1 else ''}"
     )
-    if info.fps is not None:
-        rate = "variable" if info.variable_frame_rate else "constant"
-        print(f"  {info.frame_count} frames at {float(info.fps):.3f} fps ({rate}), {info.duration_s:.3f} s")
+    if info.fps is not None and info.variable_frame_rate:
+        spread = ""
+        if info.min_fps is not None and info.max_fps is not None:
+            spread = f": {float(info.min_fps):.3f} to {float(info.max_fps):.3f} fps"
+        print(
+            f"  {info.frame_count} frames at {float(info.fps):.3f} fps average "
+            f"(variable frame rate{spread}), {info.duration_s:.3f} s"
+        )
+        print("  a Read places it by time: each project frame shows the frame on screen at that moment")
+    elif info.fps is not None:
+        print(f"  {info.frame_count} frames at {float(info.fps):.3f} fps (constant), {info.duration_s:.3f} s")
     alpha = ", alpha" if info.has_alpha else ""
     rotated = f", rotated {info.rotation}" if info.rotation else ""
     print(f"  {info.pix_fmt}, {info.bit_depth}-bit{alpha}, colour {info.colour_space}{rotated}")

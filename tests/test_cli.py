@@ -67,6 +67,7 @@ def test_output_override_and_scale(shot, tmp_path):
         (["render", "{shot}", "--range", "ten"], 2, "not a frame range"),
         (["render", "{shot}", "--scale", "0"], 2, "--scale must be positive"),
         (["render", "{shot}", "-o", "/nonexistent/folder/out.mp4"], 1, "output folder does not exist"),
+        (["render", "{shot}", "-o", "{folder}/out"], 1, "out: this is a folder, not a file name"),
         (["render", "{shot}", "--write", "Read1"], 1, "is a Read node, which does not write files"),
         (["info", "{folder}/plate.txt"], 1, "plate.txt"),
     ],
@@ -79,18 +80,44 @@ def test_errors_are_one_line_with_a_reliable_exit_code(shot, args, code, message
     assert message in done.stderr and "Traceback" not in done.stderr
 
 
-def test_ctrl_c_leaves_no_partial_output(shot, tmp_path):
-    target = tmp_path / "long.mp4"
-    command = [sys.executable, "-m", "filmstudio.cli", "render", str(shot), "-o", str(target)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+@pytest.fixture(scope="module")
+def long_shot(tmp_path_factory):
+    """A 240-frame project with a movie Write and a PNG-sequence Write: long enough to stop midway."""
+    folder = tmp_path_factory.mktemp("long")
+    write_clip(folder / "plate.mp4", codec="libx264", frames=240, width=160, height=90, pix_fmt="yuv420p")
+    project = Project(frame_range=(1, 240), width=160, height=90)
+    blur = project.connect(project.add_node("Read", file="plate.mp4"), project.add_node("Blur", size=8.0))
+    project.connect(blur, project.add_node("Write", "Movie", file="long.mp4", speed="ultrafast"))
+    project.connect(blur, project.add_node("Write", "Frames", file="long.####.png", preset="png"))
+    return project.save(folder / "long.fsproj")
+
+
+STOPS = [
+    pytest.param(signal.SIGINT, 130, "Movie", "long.mp4", id="SIGINT-movie"),
+    pytest.param(signal.SIGTERM, 143, "Movie", "long.mp4", id="SIGTERM-movie"),
+    pytest.param(signal.SIGHUP, 129, "Movie", "long.mp4", id="SIGHUP-movie"),
+    pytest.param(signal.SIGTERM, 143, "Frames", "long.####.png", id="SIGTERM-sequence"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("stop", "code", "write", "output"), STOPS)
+def test_every_stop_signal_is_a_clean_cancel(long_shot, tmp_path, stop, code, write, output):
+    """Ctrl+C, `kill`/`timeout`/a farm (SIGTERM) and a closed terminal (SIGHUP) all cancel the
+    render: the temporary file or folder is removed and the exit code is 128 + the signal."""
+    command = [sys.executable, "-m", "filmstudio.cli", "render", str(long_shot), "--write", write]
+    process = subprocess.Popen(
+        [*command, "-o", str(tmp_path / output)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 60
     while not any(tmp_path.iterdir()) and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.01)  # wait until the render has started writing its temporary file
-    process.send_signal(signal.SIGINT)
+        time.sleep(0.01)  # wait until the render has started writing its temporary output
+    process.send_signal(stop)
     _out, err = process.communicate(timeout=60)
     if process.returncode == 0:
-        pytest.skip("the render finished before the interrupt arrived")
-    assert process.returncode == 130 and "interrupted" in err
+        pytest.skip("the render finished before the signal arrived")
+    assert process.returncode == code, err
+    assert f"interrupted by {stop.name}; no output was written" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -241,8 +241,15 @@ def available_presets() -> dict[str, bool]:
     return {preset: encoder_available(_ENCODER[preset]) for preset in PRESETS}
 
 
-def check_output(settings: EncodeSettings, path: str | os.PathLike[str]) -> EncodePlan:
-    """The plan for writing ``path``; :class:`MediaError` if the encoder is missing or the extension wrong."""
+def check_output(
+    settings: EncodeSettings, path: str | os.PathLike[str], frames: int | None = None
+) -> EncodePlan:
+    """The plan for writing ``frames`` frames (None: not known yet) to ``path``.
+
+    :class:`MediaError`, before any frame is rendered, when the encoder is missing, the extension is
+    wrong, ``path`` is an existing folder, or a png/exr name without a frame pattern is given more
+    than one frame (a plain name holds one image, as in Nuke).
+    """
     plan = plan_encode(settings)
     if not encoder_available(plan.codec):
         usable = [name for name, ok in available_presets().items() if ok]
@@ -251,6 +258,10 @@ def check_output(settings: EncodeSettings, path: str | os.PathLike[str]) -> Enco
             f"this FFmpeg build (PyAV {av.__version__}) has no {plan.codec!r} encoder, which the "
             f"{settings.preset!r} preset needs; choose another preset ({', '.join(usable)})",
         )
+    if Path(path).is_dir():
+        frame = ".####" if plan.sequence else ""
+        example = Path(path) / f"render{frame}{plan.extensions[0]}"
+        raise MediaError(path, f"this is a folder, not a file name: choose a file inside it (e.g. {example})")
     suffix = Path(path).suffix.lower()
     if suffix not in plan.extensions:
         raise MediaError(
@@ -258,4 +269,20 @@ def check_output(settings: EncodeSettings, path: str | os.PathLike[str]) -> Enco
             f"the {settings.preset!r} preset writes {' or '.join(plan.extensions)} files; "
             f"change the file name's extension",
         )
+    if plan.sequence and frames is not None and frames > 1 and not _is_pattern(path):
+        raise MediaError(path, one_image_only(Path(path), frames))
     return plan
+
+
+def one_image_only(path: Path, frames: int) -> str:
+    """Why a plain image name cannot take ``frames`` frames, and what to do instead."""
+    return (
+        f"the name has no frame number, so it holds one image, not {frames}: put #### or %04d where the "
+        f"number goes (e.g. {path.stem}.####{path.suffix}), or render a single frame"
+    )
+
+
+def _is_pattern(path: str | os.PathLike[str]) -> bool:
+    from filmstudio.media.sequence import is_sequence_pattern  # sequence reads stills, as we do
+
+    return is_sequence_pattern(path)

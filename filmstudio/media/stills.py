@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -21,6 +20,7 @@ import av
 import numpy as np
 
 from filmstudio.core.errors import MediaError
+from filmstudio.core.leftovers import owned_temporary, remove_stale
 from filmstudio.media.convert import (
     PixelLayout,
     array_to_frame,
@@ -182,8 +182,12 @@ def write_image(
 
 
 def write_file_atomically(target: Path, data: bytes) -> None:
-    """Write ``data`` under a hidden temporary name beside ``target``, then rename it into place."""
-    temporary = target.with_name(f".{target.stem}.{secrets.token_hex(3)}.partial{target.suffix}")
+    """Write ``data`` under a hidden temporary name beside ``target``, then rename it into place.
+
+    The temporary name carries this process's PID (:mod:`filmstudio.core.leftovers`): what a killed
+    writer left in the folder is removed here once its owner is gone."""
+    remove_stale(target.parent, "partial")
+    temporary = owned_temporary(target.parent, target.stem, "partial", target.suffix)
     try:
         with writing(target, "writing the file"):
             with open(temporary, "wb") as handle:

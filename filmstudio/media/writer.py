@@ -1,10 +1,16 @@
 """``VideoWriter``: encode frames to a video file or an image sequence, never leaving a half file behind.
 
-Output goes to a hidden temporary name in the destination folder (``.name.<token>.partial.mp4``, keeping
-the extension so FFmpeg picks the right muxer; a ``.partial`` folder for sequences) and is renamed into
-place by a successful :meth:`VideoWriter.close` only. :meth:`~VideoWriter.abort`, an exception inside a
-``with`` block, a failed write, or the writer being garbage-collected unfinished remove the temporary
-output; a file already under the final name is untouched until the rename.
+Output goes to a hidden temporary name in the destination folder (``.name.<pid>@<host>.<token>.partial.mp4``,
+keeping the extension so FFmpeg picks the right muxer; a ``.partial`` folder for sequences) and is renamed
+into place by a successful :meth:`VideoWriter.close` only. :meth:`~VideoWriter.abort`, an exception inside
+a ``with`` block, a failed write, or the writer being garbage-collected unfinished remove the temporary
+output; a file already under the final name is untouched until the rename. What a killed process (SIGKILL,
+power cut) could not remove is removed by the next writer into that folder, once its owner is gone
+(:mod:`filmstudio.core.leftovers`). Outputs get the usual mode for the umask.
+
+A png/exr path with a frame pattern (``shot.####.png``) is a sequence; a plain name (``still.png``) holds
+one frame, as in Nuke: writing a second frame to it is refused, before any rendering when the caller
+says how many frames are coming (``frames``).
 
 Odd sizes: encoders whose pixel format halves chroma resolution (4:2:0, 4:2:2, and prores_aw always)
 need an even width and height. An odd width or height is padded by one pixel on the right / bottom,
@@ -17,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,10 +31,11 @@ import av
 import numpy as np
 
 from filmstudio.core.errors import MediaError
+from filmstudio.core.leftovers import owned_temporary, remove_stale
 from filmstudio.media.audio import AudioPassthrough
 from filmstudio.media.convert import array_to_frame, image_to_array, pad_to_even
 from filmstudio.media.failures import writing
-from filmstudio.media.settings import EncodePlan, EncodeSettings, check_output
+from filmstudio.media.settings import EncodePlan, EncodeSettings, check_output, one_image_only
 from filmstudio.media.stills import encode_image
 
 if TYPE_CHECKING:
@@ -39,7 +45,8 @@ __all__ = ["VideoWriter"]
 
 
 class VideoWriter:
-    """Encodes frames with an :class:`EncodeSettings` preset into ``path`` (a pattern for png/exr).
+    """Encodes frames with an :class:`EncodeSettings` preset into ``path`` (png/exr: a pattern, or a
+    plain name for one image; ``frames``, when given, lets a plain name with more frames be refused now).
 
     ``write`` takes a float ``[4,H,W]`` / ``[3,H,W]`` tensor in 0..1 with premultiplied alpha (what the
     engine makes; alpha is unpremultiplied for formats that store straight alpha, kept premultiplied for
@@ -55,20 +62,29 @@ class VideoWriter:
         settings: EncodeSettings | None = None,
         audio_from: str | os.PathLike[str] | None = None,
         audio_range_s: tuple[float, float] | None = None,
+        frames: int | None = None,
     ) -> None:
+        from filmstudio.media.sequence import is_sequence_pattern
+
         self._path = Path(path)
         self._settings = settings or EncodeSettings()
-        self._plan = check_output(self._settings, self._path)
+        self._plan = check_output(self._settings, self._path, frames)
         self._finished = True  # until the temporary output exists
         self._frames_written = 0
         self._size: tuple[int, int] | None = None
+        single = self._plan.sequence and not is_sequence_pattern(self._path)
+        remove_stale(self._path.parent, "partial")  # what killed renders left in this folder
+        self._sink: _SequenceSink | _MovieSink | _StillSink
         if self._plan.sequence:
             if audio_from is not None:
                 raise MediaError(
                     self._path,
                     "image sequences cannot carry audio; leave audio_from empty or export a video file",
                 )
-            self._sink: _SequenceSink | _MovieSink = _SequenceSink(self._path, self._plan, self._settings)
+            if single:
+                self._sink = _StillSink(self._path, self._plan, self._settings)
+            else:
+                self._sink = _SequenceSink(self._path, self._plan, self._settings)
         else:
             self._sink = _MovieSink(self._path, self._plan, self._settings, audio_from, audio_range_s)
         self._finished = False
@@ -158,7 +174,7 @@ class VideoWriter:
 
 
 def _temporary_name(target: Path) -> Path:
-    return target.with_name(f".{target.stem}.{secrets.token_hex(3)}.partial{target.suffix}")
+    return owned_temporary(target.parent, target.stem, "partial", target.suffix)
 
 
 class _MovieSink:
@@ -267,6 +283,38 @@ class _MovieSink:
             self._temporary.unlink(missing_ok=True)
 
 
+class _StillSink:
+    """One image under a plain name (``still.png``), written under a temporary name and renamed by
+    ``finish``. The temporary file is created at once, so an unwritable folder is reported before any
+    rendering."""
+
+    def __init__(self, path: Path, plan: EncodePlan, settings: EncodeSettings) -> None:
+        self._path, self._plan, self._settings = path, plan, settings
+        self._temporary = _temporary_name(path)
+        with writing(path, "creating the output file"):
+            self._temporary.open("xb").close()
+
+    def write(self, array: np.ndarray, number: int) -> None:
+        if number:
+            raise MediaError(self._path, one_image_only(self._path, number + 1))
+        with writing(self._path, "writing the image"):
+            data = encode_image(
+                array,
+                self._plan.image_format,
+                exr_half=(self._settings.bit_depth or 16) == 16,
+                exr_compression=self._settings.exr_compression,
+            )
+            self._temporary.write_bytes(data)
+
+    def finish(self) -> None:
+        with writing(self._path, "moving the image into place"):
+            os.replace(self._temporary, self._path)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self._temporary.unlink(missing_ok=True)
+
+
 class _SequenceSink:
     """Numbered images written into a hidden temporary folder, moved into place by ``finish``."""
 
@@ -276,8 +324,8 @@ class _SequenceSink:
         self._path, self._plan, self._settings = path, plan, settings
         self._pattern = SequencePattern.parse(path)
         self._folder = self._pattern.folder
-        self._temporary = (
-            self._folder / f".{self._pattern.prefix.rstrip('._') or 'frames'}.{secrets.token_hex(3)}.partial"
+        self._temporary = owned_temporary(
+            self._folder, self._pattern.prefix.rstrip("._") or "frames", "partial"
         )
         with writing(path, "creating the output folder"):
             self._temporary.mkdir()

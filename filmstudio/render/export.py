@@ -66,6 +66,20 @@ def output_path(project: Project, write: NodeInstance, override: str | Path | No
     return project.resolve_path(output_file(write)).resolve()
 
 
+def check_target(project: Project, write: NodeInstance, target: Path, frames: FrameRange) -> Any:
+    """The writer's encode settings for ``frames``, after refusing what the render could not write,
+    before any frame is rendered: a missing folder, a folder given as the file, a preset the file's
+    extension does not fit, several frames for a plain image name. :class:`FilmStudioError`s."""
+    from filmstudio.media.settings import check_output
+    from filmstudio.render.settings import encode_settings
+
+    if not target.parent.is_dir():
+        raise MediaError(target, "the output folder does not exist; create it or choose another path")
+    settings = encode_settings(project, write, frames)
+    check_output(settings, target, len(frames))
+    return settings
+
+
 def render(
     project: Project,
     write: str | NodeInstance | None = None,
@@ -83,19 +97,17 @@ def render(
     everything a user can fix; in every failure the output file is left as it was.
     """
     from filmstudio.media.writer import VideoWriter
-    from filmstudio.render.settings import audio_source, encode_settings, output_image
+    from filmstudio.render.settings import audio_source, output_image
 
     node = write if isinstance(write, NodeInstance) else find_write(project, write)
     frames = frames or project.settings.frame_range
     cancel = cancel or CancelToken()
     target = output_path(project, node, output)
-    if not target.parent.is_dir():
-        raise MediaError(target, "the output folder does not exist; create it or choose another path")
+    settings = check_target(project, node, target, frames)
     own_engine = engine is None
     engine = engine or Engine(project, cache_bytes=RENDER_CACHE_BYTES)
     started = time.perf_counter()
     try:
-        settings = encode_settings(project, node, frames)
         audio = audio_source(project, node, frames)
         write_values = node.values_at(frames.first)
         writer = VideoWriter(
@@ -103,6 +115,7 @@ def render(
             settings,
             audio_from=audio[0] if audio else None,
             audio_range_s=audio[1] if audio else None,
+            frames=len(frames),
         )
         # Model nodes that batch get `batch` frames per request; other graphs go frame by frame.
         batch = batch_size_upstream(project, node, engine.compute_device)

@@ -42,14 +42,14 @@ def snapshot(project: Project) -> Project:
 
 def export_job(project: Project, write: str, output: str | None, frames: FrameRange, scale: float) -> Job:
     """A job rendering ``write`` of a snapshot of ``project``; refuses at once (FilmStudioError)
-    what the render would refuse at its first frame (no Write, bad folder)."""
-    from filmstudio.render.export import find_write, output_path
+    what the render would refuse before its first frame (no Write, a missing folder, a folder given
+    as the file, several frames for a plain image name)."""
+    from filmstudio.render.export import check_target, find_write, output_path
 
     copy = snapshot(project)
     node = find_write(copy, write)
     target = output_path(copy, node, output)
-    if not target.parent.is_dir():
-        raise FilmStudioError(f"the folder {target.parent} does not exist: create it or choose another file")
+    check_target(copy, node, target, frames)
 
     def run(progress: Callable[[int, int], None], cancel: CancelToken) -> str:
         from filmstudio.render.export import render

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 
 from filmstudio.core.context import CancelToken
@@ -110,3 +111,30 @@ def test_render_memory_stays_bounded_by_the_look_ahead(registry, source_clip, tm
     assert max(in_flight) <= 4
     with VideoReader(tmp_path / "graded.mp4") as reader:
         assert len(reader) == 72
+
+
+def test_impossible_outputs_are_refused_before_the_first_frame(registry, source_clip, tmp_path):
+    project = graded_project(registry, source_clip, tmp_path)
+    project.connect("Grade1", project.add_node("Write", "Still", file="still.png", preset="png"))
+    rendered: list[int] = []
+    (tmp_path / "renders").mkdir()
+    with pytest.raises(MediaError, match=r"renders: this is a folder, not a file name: choose a file inside"):
+        render(project, "Write1", output=tmp_path / "renders", progress=lambda done, _: rendered.append(done))
+    with pytest.raises(MediaError, match=r"still\.png: .*holds one image, not 72: put #### or %04d"):
+        render(project, "Still", progress=lambda done, _: rendered.append(done))
+    assert rendered == [] and sorted(p.name for p in tmp_path.iterdir()) == ["graded.fsproj", "renders"]
+
+
+def test_a_plain_image_name_takes_a_single_frame(registry, source_clip, tmp_path):
+    """As in Nuke, a Write to `still.png` (no #### or %04d) writes that file for a one-frame render."""
+    from filmstudio.media import read_image
+
+    project = graded_project(registry, source_clip, tmp_path)
+    project.connect("Grade1", project.add_node("Write", "Still", file="still.png", preset="png"))
+    project.connect("Grade1", project.add_node("Write", "Frames", file="seq.####.png", preset="png"))
+    result = render(project, "Still", frames=FrameRange(30, 30))
+    assert result.path == tmp_path / "still.png" and result.frames == 1
+    render(project, "Frames", frames=FrameRange(30, 30))
+    still = read_image(result.path)
+    assert still.shape == (108, 192, 3) and np.array_equal(still, read_image(tmp_path / "seq.0030.png"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graded.fsproj", "seq.0030.png", "still.png"]

@@ -23,6 +23,7 @@ from filmstudio.media import (
     VideoWriter,
     available_presets,
     probe,
+    read_image,
 )
 from tests.media.clips import ClipSpec, frame_number, frame_pixels
 
@@ -168,6 +169,33 @@ def test_bad_frames_are_refused_and_clean_up(folder):
     assert names_in(folder) == []
 
 
+@pytest.mark.parametrize(("preset", "name"), [("png", "still.png"), ("exr", "still.exr")])
+def test_a_plain_image_name_holds_one_frame(folder, preset, name):
+    """A png/exr name without #### or %04d is one image (Nuke writes the named file); a second frame is
+    refused and leaves nothing, and saying up front that more frames are coming is refused at once."""
+    target = folder / name
+    with VideoWriter(target, EncodeSettings(preset), frames=1) as writer:
+        writer.write(frame_pixels(5, 64, 36))
+    assert names_in(folder) == [name] and frame_number(read_image(target)) == 5
+    writer = VideoWriter(folder / "two.png", EncodeSettings("png"))
+    writer.write(frame_pixels(0, 64, 36))
+    with pytest.raises(
+        MediaError, match=r"two\.png: .*holds one image, not 2: put #### or %04d.*two\.####\.png"
+    ):
+        writer.write(frame_pixels(1, 64, 36))
+    with pytest.raises(MediaError, match="holds one image, not 10"):
+        VideoWriter(folder / "ten.png", EncodeSettings("png"), frames=10)
+    assert names_in(folder) == [name]
+
+
+def test_a_folder_is_not_an_output_file(folder):
+    (folder / "renders.mp4").mkdir()
+    for target, preset in ((folder / "renders.mp4", "h264"), (folder, "png")):
+        with pytest.raises(MediaError, match="this is a folder, not a file name: choose a file inside it"):
+            VideoWriter(target, EncodeSettings(preset))
+    assert names_in(folder) == ["renders.mp4"] and names_in(folder / "renders.mp4") == []
+
+
 def test_unwritable_output_folder(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
@@ -226,8 +254,8 @@ def test_settings_and_extensions_are_checked():
         EncodeSettings("exr", bit_depth=8)
     with pytest.raises(MediaError, match=r"\.mov"):
         VideoWriter("/tmp/out.mp4", EncodeSettings("prores"))
-    with pytest.raises(MediaError, match="####"):
-        VideoWriter("/tmp/out.png", EncodeSettings("png"))
+    with pytest.raises(MediaError, match="holds one image, not 2: put #### or %04d"):
+        VideoWriter("/tmp/out.png", EncodeSettings("png"), frames=2)
 
 
 def test_a_missing_encoder_is_named(monkeypatch, folder):
