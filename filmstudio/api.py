@@ -108,6 +108,7 @@ _LAZY = {
     # footage and exports
     "shared_pool": "filmstudio.media.pool",
     "file_identity": "filmstudio.media.pool",
+    "footage_identity": "filmstudio.media.pool",
     "clip_frame_number": "filmstudio.media.timing",
     "EncodeSettings": "filmstudio.media.settings",
     # models

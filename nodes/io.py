@@ -47,7 +47,11 @@ class Read(Node):
 
     ``trim_in``/``trim_out`` choose the clip's frames (0 = its first; ``trim_out`` -1 = to its end).
     Outside them the Read holds the nearest frame, gives transparent black, or fails (``outside``).
-    Missing frames of a sequence follow ``missing``. ``colorspace`` is the file's colour space:
+    Missing frames of a sequence follow ``missing``. A variable-frame-rate movie (a phone clip) is
+    placed by time: each timeline frame shows the clip's frame on screen at that moment, so its
+    pace and sound stay as recorded; constant-rate clips are placed frame for frame.
+    Changes on disk are followed: a replaced movie, and each image of a sequence on its own, are
+    part of the frame's cache key. ``colorspace`` is the file's colour space:
     auto guesses it from the file's tags (sRGB for untagged images, Rec.709 for untagged HD video,
     linear for float images), ``working`` means the file already holds working-space values, and
     custom takes any colour space of the OCIO config typed in ``ocio_colorspace``.
@@ -77,22 +81,26 @@ class Read(Node):
 
         return clip_frame_number(first, last, values, frame)
 
-    def state_for_frame(self, ctx: EvalContext) -> Any:
-        # The frame depends on the file's contents (a replaced file must not be served from cache)
-        # and on the OCIO config that converts it.
-        from filmstudio.api import file_identity
+    def clip_seconds(self, values: Values, clip: Any, frame: int, fps: Fraction) -> float | None:
+        return clip.seconds_at(values, frame, fps)  # by time for a variable-rate clip, as shown
 
-        identity = file_identity(ctx.resolve_path(ctx.params.file)) if ctx.params.file else None
+    def state_for_frame(self, ctx: EvalContext) -> Any:
+        # The frame depends on the file it shows (a replaced movie, a re-rendered or newly added
+        # image of a sequence must not be served from cache) and on the OCIO config that converts it.
+        from filmstudio.api import footage_identity
+
+        p = ctx.params
+        identity = footage_identity(ctx.resolve_path(p.file), p, ctx.frame, ctx.fps) if p.file else None
         return [identity, config_source()]
 
     def evaluate(self, ctx: EvalContext) -> Any:
-        from filmstudio.api import chosen_space, clip_frame_number, shared_pool, to_working
+        from filmstudio.api import chosen_space, shared_pool, to_working
 
         p = ctx.params
         if not p.file:
             raise MediaError("(no file)", "the Read node has no file: choose one in its file parameter")
         clip = shared_pool.open(ctx.resolve_path(p.file))
-        number = clip_frame_number(clip.first, clip.last, p, ctx.frame)
+        number = clip.frame_at(p, ctx.frame, ctx.fps)
         if number is None:
             return _black(clip.info.width, clip.info.height, ctx.scale)
         ctx.check_cancelled()

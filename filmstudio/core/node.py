@@ -89,7 +89,7 @@ class Node:
             implements :meth:`encode_settings`, :meth:`output_image` and :meth:`copies_audio`.
         media_file: the path parameter (``mode="open"``) of the footage the node reads; set, the
             node is a *reader* (Read), whose sound a render can pass through, and implements
-            :meth:`clip_frame`.
+            :meth:`clip_frame` (and :meth:`clip_seconds` where it places clips by time).
         abstract: True on a shared base class that is not a node type itself.
     """
 
@@ -226,6 +226,13 @@ class Node:
         """A reader's clip frame shown at timeline ``frame``, for a clip numbered ``first..last``
         (None: nothing is shown there)."""
         raise NotImplementedError(f"{type(self).__name__} is not a reader")
+
+    def clip_seconds(self, values: Values, clip: Any, frame: int, fps: Fraction) -> float | None:
+        """Where a reader is in its open ``clip`` (:class:`filmstudio.media.pool.Clip`) at timeline
+        ``frame`` of a project at ``fps``, in seconds after the clip's first frame (None: nothing
+        is shown); a render's sound starts there. Default: when :meth:`clip_frame`'s frame appears."""
+        number = self.clip_frame(values, clip.first, clip.last, frame)
+        return None if number is None else clip.seconds_of(number)
 
     # --- old project files -----------------------------------------------------------------------
 

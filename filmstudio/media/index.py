@@ -92,6 +92,15 @@ class FrameIndex:
             return None
         return Fraction(len(self.pts)) / (ticks * self.time_base)
 
+    def rate_range(self) -> tuple[Fraction, Fraction] | None:
+        """(slowest, fastest) rate in frames per second, from the gaps between consecutive frames;
+        None without timestamps or with fewer than two frames."""
+        steps = np.diff(self.pts)
+        steps = steps[steps > 0]
+        if not self.has_timestamps or len(steps) == 0:
+            return None
+        return 1 / (int(steps.max()) * self.time_base), 1 / (int(steps.min()) * self.time_base)
+
 
 def build_index(container: av.container.InputContainer, stream: av.VideoStream, path: Path) -> FrameIndex:
     """Demux every packet of ``stream`` from the start and index it; rewinds nothing (caller seeks).

@@ -70,7 +70,9 @@ class MediaInfo:
     ``rotation`` is the clockwise angle (0, 90, 180 or 270) the stored frames are turned by to stand
     upright, the same number as the legacy ``rotate`` tag (display-matrix flips are not applied).
     ``pixel_aspect`` is reported only: readers never resample non-square pixels.
-    ``fps`` is the average rate (``None`` for a still). ``frame_count`` is exact: counted from the
+    ``fps`` is the average rate (``None`` for a still); for a variable-rate clip
+    (``variable_frame_rate``: the gaps between frames differ) ``min_fps``/``max_fps`` give the
+    slowest and fastest stretch (None otherwise). ``frame_count`` is exact: counted from the
     container's packets, not estimated from the duration. ``bit_depth`` is the depth of the colour
     components; ``has_alpha`` says the pixel format carries alpha. ``colour_space`` is a best guess
     from the tags (and from the format where there are none), e.g. 'sRGB', 'Rec.709', 'Rec.2020',
@@ -101,6 +103,8 @@ class MediaInfo:
     first_frame: int = 0
     missing_frames: tuple[int, ...] = ()
     container_format: str = ""
+    min_fps: Fraction | None = None
+    max_fps: Fraction | None = None
 
     @property
     def last_frame(self) -> int:

@@ -99,12 +99,14 @@ def inspect_video(container: av.container.InputContainer, file: Path) -> Inspect
     pixel_aspect = stream.sample_aspect_ratio or Fraction(1)
     if kind == "image":
         fps, frame_count, duration_s, vfr = None, 1, 0.0, False
+        rates = None
     else:
         vfr = index.variable_frame_rate
         fps = _frame_rate(stream, index, vfr)
         frame_count = len(index)
         # CFR: count / rate is exact where timestamps are rounded (Matroska's milliseconds).
         duration_s = float(frame_count / fps) if fps and not vfr else index.duration_s
+        rates = index.rate_range() if vfr else None
     info = MediaInfo(
         path=str(file),
         kind=kind,
@@ -127,6 +129,8 @@ def inspect_video(container: av.container.InputContainer, file: Path) -> Inspect
         colour_space=colour_space,
         audio=_audio_streams(container),
         container_format=container.format.name,
+        min_fps=rates[0].limit_denominator(1_000_000) if rates else None,
+        max_fps=rates[1].limit_denominator(1_000_000) if rates else None,
     )
     return Inspection(info=info, index=index, layout=layout, stream_index=stream.index, first_frame=first)
 

@@ -25,6 +25,7 @@ from av.video.reformatter import VideoReformatter
 from filmstudio.core.errors import MediaError
 from filmstudio.media.convert import array_to_tensor, frame_to_array, upright
 from filmstudio.media.failures import FrameOutOfRangeError, check_readable_file, reading
+from filmstudio.media.index import FrameIndex
 from filmstudio.media.info import MediaInfo
 from filmstudio.media.inspection import inspect_video, open_input
 
@@ -119,6 +120,11 @@ class VideoReader:
     @property
     def path(self) -> str:
         return str(self._path)
+
+    @property
+    def index(self) -> FrameIndex:
+        """Every frame's presentation timestamp (immutable; what time-based placement reads)."""
+        return self._index
 
     @property
     def closed(self) -> bool:

@@ -2,7 +2,9 @@
 
 ``#`` repeated N times (or ``%0Nd``) means frame numbers padded to N digits; ``#`` alone or ``%d`` means no
 padding. Numbers longer than the padding match too (frame 10000 of ``####``). An :class:`ImageSequence`
-is a snapshot of the folder when it was scanned; ``rescan()`` looks again. Reading is thread-safe.
+is a snapshot of the folder's frame range when it was scanned (``rescan()`` looks again; the media
+pool rescans when the folder changes), but a frame missing from the snapshot is looked for again
+(one ``stat``) each time it is asked for, so a gap filled since is read. Reading is thread-safe.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def find_placeholder(name: str) -> re.Match[str] | None:
 
 def is_sequence_pattern(path: str | os.PathLike[str]) -> bool:
     """True for names like ``shot.####.exr`` or ``shot.%04d.exr`` (a frame-number placeholder)."""
-    return find_placeholder(Path(path).name) is not None
+    return find_placeholder(os.path.basename(os.fspath(path))) is not None  # per frame: no pathlib
 
 
 @dataclass(frozen=True)
@@ -209,13 +211,16 @@ class ImageSequence:
             )
         if frame in self._on_disk:
             return self.path_for(frame)
+        path = self.path_for(frame)
+        if path.is_file():  # rendered since the folder was scanned
+            return path
         if policy == "black":
             return None
         if policy == "hold":
             slot = int(np.searchsorted(self.frames, frame)) - 1
             return self.path_for(self.frames[max(slot, 0)])
         raise MediaError(
-            self.path_for(frame),
+            path,
             f"frame {frame} is missing from the sequence {self.pattern.text}; render it again, or read with "
             "missing='hold' or 'black'",
         )

@@ -67,10 +67,11 @@ def audio_source(
             continue
         if not clip.info.audio or clip.info.kind != "video" or clip.info.fps is None:
             continue
-        first = node.type.shared().clip_frame(values, clip.first, clip.last, frames.first)
-        if first is None:
+        # Where the picture is at the first frame (by time for a variable-rate clip), so the
+        # sound starts with it.
+        start = node.type.shared().clip_seconds(values, clip, frames.first, project.settings.fps)
+        if start is None:
             continue
-        start = (first - clip.first) / float(clip.info.fps)
         duration = len(frames) / float(project.settings.fps)
         return path, (start, start + duration)
     return None

@@ -254,3 +254,54 @@ def make_clips(folder: Path) -> dict[str, ClipSpec]:
         rotation_ccw=-90,
     )
     return clips
+
+
+def write_paced_clip(
+    path: Path,
+    durations: list[int],
+    time_base: Fraction,
+    *,
+    width: int = 160,
+    height: int = 96,
+    beeps: tuple[int, ...] = (),
+) -> list[Fraction]:
+    """A variable-rate clip, as phones record: numbered frame ``k`` stays on screen ``durations[k]``
+    ticks of ``time_base``. With ``beeps``, a mono AAC track, silent but for a 1 kHz beep of 40 ms
+    starting the moment each of those frames appears. Returns each frame's start in seconds."""
+    starts = [Fraction(0)]
+    for ticks in durations[:-1]:
+        starts.append(starts[-1] + ticks * time_base)
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream("libx264", options={"x264-params": "keyint=12:bframes=2", "qp": "0"})
+        stream.codec_context.time_base = time_base
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv444p"
+        sound = container.add_stream("aac", rate=48000, layout="mono") if beeps else None
+        for k, start in enumerate(starts):
+            frame = av.VideoFrame.from_ndarray(frame_pixels(k, width, height), format="rgb24")
+            frame.pts, frame.time_base = int(start / time_base), time_base
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+        if sound is not None:
+            seconds = starts[-1] + durations[-1] * time_base
+            _write_beeps(container, sound, [starts[k] for k in beeps], seconds)
+    return starts
+
+
+def _write_beeps(
+    container: av.container.OutputContainer, stream: av.AudioStream, at: list[Fraction], seconds: Fraction
+) -> None:
+    rate, chunk = 48000, 1024
+    samples = np.zeros(int(seconds * rate), np.float32)
+    beep = 0.8 * np.sin(2 * np.pi * 1000 * np.arange(int(0.04 * rate)) / rate).astype(np.float32)
+    for moment in at:
+        first = int(moment * rate)
+        samples[first : first + len(beep)] = beep[: len(samples) - first]
+    for start in range(0, len(samples), chunk):
+        frame = av.AudioFrame.from_ndarray(samples[None, start : start + chunk], format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = rate, start
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    for packet in stream.encode():
+        container.mux(packet)

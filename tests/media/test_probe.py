@@ -42,6 +42,24 @@ def test_vfr_average_rate_comes_from_the_timestamps(clips: dict[str, ClipSpec]):
     assert span < info.duration_s < span + 0.11
 
 
+def test_variable_rate_clips_report_their_slowest_and_fastest_rate(clips: dict[str, ClipSpec]):
+    vfr = probe(clips["vfr"].path)  # frames last 20 to 100 ms
+    assert (vfr.min_fps, vfr.max_fps) == (10, 50)
+    constant = probe(clips["h264_long_gop"].path)
+    assert (constant.min_fps, constant.max_fps) == (None, None)
+
+
+def test_filmstudio_info_says_whether_a_clip_has_a_variable_rate(clips: dict[str, ClipSpec], capsys):
+    from filmstudio.cli import main
+
+    assert main(["info", str(clips["vfr"].path)]) == 0
+    out = capsys.readouterr().out
+    assert "(variable frame rate: 10.000 to 50.000 fps)" in out and "fps average" in out
+    assert "places it by time" in out
+    assert main(["info", str(clips["h264_long_gop"].path)]) == 0
+    assert "150 frames at 25.000 fps (constant), 6.000 s" in capsys.readouterr().out
+
+
 def test_audio_track_facts(clips: dict[str, ClipSpec]):
     (audio,) = probe(clips["h264_audio"].path).audio
     assert (audio.codec, audio.sample_rate, audio.channels) == ("aac", 48000, 2)

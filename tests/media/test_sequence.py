@@ -91,6 +91,15 @@ def test_from_file_and_rescan(folder):
     assert sequence.rescan().frames == (10, 11, 12)
 
 
+def test_a_missing_frame_is_looked_for_again_when_asked_for(folder):
+    make_frames(folder, "p.{:02d}.png", [1, 2, 4])
+    sequence = ImageSequence.from_pattern(folder / "p.##.png")
+    with pytest.raises(MediaError, match=r"p\.03\.png"):
+        sequence.read(3)
+    make_frames(folder, "p.{:02d}.png", [3])  # rendered since the scan: no rescan needed
+    assert sequence.read(3)[0, 0, 0] == 3 and sequence.resolve(3, missing="black") == folder / "p.03.png"
+
+
 def test_no_matching_files(folder):
     with pytest.raises(MediaError, match="no files match"):
         ImageSequence.from_pattern(folder / "nothing.####.exr")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import random
+from fractions import Fraction
 
+import av
 import numpy as np
 import pytest
 import torch
@@ -11,7 +14,7 @@ import torch
 from filmstudio.core.errors import EvaluationError
 from filmstudio.core.project import Project
 from filmstudio.engine.engine import Engine
-from tests.media.clips import frame_number, write_clip
+from tests.media.clips import frame_number, write_clip, write_paced_clip
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +126,68 @@ def test_image_sequences_with_gaps_follow_the_missing_policy(registry, tmp_path)
         assert engine.evaluate(read, 3)[0, 0, 0] == pytest.approx(0.2, abs=1 / 255)
 
 
+def grey_sequence(folder, numbers, value=0.2):
+    """Write grey images into ``folder``; the folder's time moves on, even on a file system whose
+    clock is too coarse to tell two writes apart (there File > Reload Media is the remedy)."""
+    import os
+
+    from filmstudio.media import write_image
+
+    before = os.stat(folder).st_mtime_ns
+    for number in numbers:
+        write_image(folder / f"shot.{number:04d}.png", torch.full((4, 8, 8), value))
+    if os.stat(folder).st_mtime_ns == before:
+        os.utime(folder, ns=(before, before + 1_000_000))
+
+
+def test_a_re_rendered_image_of_a_sequence_invalidates_only_the_frame_that_shows_it(registry, tmp_path):
+    grey_sequence(tmp_path, range(1, 21))
+    project = Project(frame_range=(1, 20), width=8, height=8, registry=registry)
+    read = project.add_node("Read", file=str(tmp_path / "shot.####.png"), colorspace="linear")
+    with Engine(project) as engine:
+        engine.evaluate_frames(read, range(1, 21))
+        grey_sequence(tmp_path, [12], value=0.8)
+        assert [f for f in range(1, 21) if not engine.is_cached(read, f)] == [12]
+        assert engine.evaluate(read, 12)[0, 0, 0] == pytest.approx(0.8, abs=1 / 255)
+        assert engine.evaluations(read) == 21  # the 20 frames, then frame 12 once more
+
+
+def test_images_added_to_a_sequence_are_read_by_the_open_engine_and_a_new_one(registry, tmp_path):
+    from filmstudio.render.export import render
+
+    grey_sequence(tmp_path, (1, 2, 4))
+    project = Project(frame_range=(1, 5), width=8, height=8, registry=registry)
+    read = project.add_node("Read", file=str(tmp_path / "shot.####.png"), colorspace="linear")
+    project.connect(read, project.add_node("Write", preset="png", file=str(tmp_path / "out.####.png")))
+    with Engine(project) as engine:
+        with pytest.raises(EvaluationError, match="shot.0003.png"):
+            engine.evaluate(read, 3)
+        assert engine.evaluate(read, 5)[0, 0, 0] == pytest.approx(0.2, abs=1 / 255)  # holds frame 4
+        grey_sequence(tmp_path, (3, 5), value=0.6)  # the gap filled, and a frame after the end
+        assert engine.evaluate(read, 3)[0, 0, 0] == pytest.approx(0.6, abs=1 / 255)
+        assert engine.evaluate(read, 5)[0, 0, 0] == pytest.approx(0.6, abs=1 / 255)
+    assert render(project).frames == 5  # an export (its own engine) sees them too
+
+
+def test_keys_of_a_long_sequence_cost_a_stat_per_frame_not_a_folder_listing(registry, tmp_path, monkeypatch):
+    import os
+
+    grey_sequence(tmp_path, [1])
+    image = (tmp_path / "shot.0001.png").read_bytes()
+    for number in range(2, 1001):
+        (tmp_path / f"shot.{number:04d}.png").write_bytes(image)
+    project = Project(frame_range=(1, 1000), width=8, height=8, registry=registry)
+    read = project.add_node("Read", file=str(tmp_path / "shot.####.png"), colorspace="linear")
+    listings = []
+    listdir = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda folder: listings.append(folder) or listdir(folder))
+    with Engine(project) as engine:
+        keys = [engine.key(read, f) for f in range(1, 1001)]
+        assert len(set(keys)) == 1000 and len(listings) == 1  # one scan, then one stat per frame
+        grey_sequence(tmp_path, [1001])  # the folder changed: scanned once more
+        assert [engine.key(read, f) for f in range(1, 1001)] == keys and len(listings) == 2
+
+
 def test_write_passes_its_input_through(read_project):
     project, read = read_project
     write = project.connect(read, project.add_node("Write"))
@@ -143,3 +208,85 @@ def test_colour_round_trip_through_read_and_write_is_lossless_for_8_bit(registry
     project.connect(read, project.add_node("Write", preset="png"))  # linear -> sRGB
     render(project, output=tmp_path / "out.####.png")
     assert np.array_equal(read_image(tmp_path / "out.0001.png")[..., :3], pixels)
+
+
+# A phone clip: 1 s at 24 fps, 2 s at 10 fps, 1 s at 24 fps (ticks of 1/240 s), beeping as frames
+# 30 and 50 appear.
+PACE = [10] * 24 + [24] * 20 + [10] * 24
+BEEPS = (30, 50)
+
+
+@pytest.fixture(scope="module")
+def phone_clip(tmp_path_factory):
+    path = tmp_path_factory.mktemp("vfr") / "phone.mp4"
+    starts = write_paced_clip(path, PACE, Fraction(1, 240), beeps=BEEPS)
+    return path, starts
+
+
+def on_screen(starts: list[Fraction], seconds: Fraction) -> int:
+    """The frame whose display interval [start, next start) holds ``seconds``."""
+    return max(k for k, start in enumerate(starts) if start <= seconds)
+
+
+def test_a_variable_rate_clip_is_placed_by_time(registry, phone_clip):
+    path, starts = phone_clip
+    project = Project(fps=24, frame_range=(1, 96), width=160, height=96, registry=registry)
+    read = project.add_node("Read", file=str(path), colorspace="linear")
+    with Engine(project) as engine:
+        shown_frames = [shown(engine.evaluate(read, f)) for f in range(1, 97)]
+    assert shown_frames == [on_screen(starts, Fraction(f - 1, 24)) for f in range(1, 97)]
+    assert shown_frames.count(30) in (2, 3)  # a 10 fps frame holds 2.4 project frames, not one
+
+
+def test_a_variable_rate_clip_keeps_trims_and_outside_by_time(registry, phone_clip):
+    path, _starts = phone_clip
+    project = Project(fps=24, frame_range=(1, 96), width=160, height=96, registry=registry)
+    # Frames 24..33 (the 10 fps part, 1 s), from timeline frame 101.
+    read = project.add_node("Read", file=str(path), colorspace="linear", start_frame=101, trim_in=24)
+    read.set(trim_out=33, outside="error")
+    with Engine(project) as engine:
+        assert [shown(engine.evaluate(read, f)) for f in (101, 103, 104, 124)] == [24, 24, 25, 33]
+        with pytest.raises(EvaluationError, match=r"outside the clip \(frames 101-124\)"):
+            engine.evaluate(read, 125)
+
+
+def test_constant_rate_clips_stay_frame_for_frame_at_any_project_rate(registry, numbered_clip):
+    project = Project(fps=30, frame_range=(1, 48), width=160, height=96, registry=registry)
+    read = project.add_node("Read", file=str(numbered_clip), colorspace="linear")  # a 24 fps clip
+    with Engine(project) as engine:
+        assert [shown(engine.evaluate(read, f)) for f in (1, 2, 25, 48)] == [0, 1, 24, 47]
+
+
+@pytest.mark.slow
+def test_an_export_of_a_variable_rate_clip_keeps_its_sound_in_sync(registry, phone_clip, tmp_path):
+    from filmstudio.core.timebase import FrameRange
+    from filmstudio.media import VideoReader
+    from filmstudio.render.export import render
+
+    path, starts = phone_clip
+    project = Project(fps=24, frame_range=(1, 96), width=160, height=96, registry=registry)
+    read = project.add_node("Read", file=str(path), colorspace="linear")
+    project.connect(read, project.add_node("Write", file=str(tmp_path / "out.mp4"), speed="ultrafast"))
+    result = render(project, frames=FrameRange(13, 96), look_ahead=2)
+    with VideoReader(result.path) as export:
+        numbers = [frame_number(export.read(i)) for i in range(len(export))]
+        assert numbers == [on_screen(starts, Fraction(f - 1, 24)) for f in range(13, 97)]
+        pictures = [export.time_of(numbers.index(k)) for k in BEEPS]  # when each beeping frame appears
+    sounds = beep_onsets(result.path)
+    assert len(sounds) == len(BEEPS)
+    for picture, sound in zip(pictures, sounds, strict=True):
+        # The picture changes on the first project frame at or after the beep: up to 1/24 s later;
+        # AAC adds at most one frame (1024 samples) of timing blur.
+        assert -1024 / 48000 <= picture - sound <= 1 / 24 + 1024 / 48000
+
+
+def beep_onsets(path) -> list[float]:
+    """Seconds at which the beeps of a rendered file's sound start (where loud follows silence)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        frames = list(container.decode(stream))
+        start = float(frames[0].pts * frames[0].time_base)
+        samples = np.concatenate([frame.to_ndarray()[0] for frame in frames])
+    loud = np.flatnonzero(np.abs(samples) > 0.3)
+    onsets = [int(loud[0]), *(int(b) for a, b in itertools.pairwise(loud) if b - a > 4800)]
+    return [start + onset / 48000 for onset in onsets]
