@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from filmstudio.core.errors import FilmStudioError
 from filmstudio.core.project import Project
 from filmstudio.core.timebase import timecode
+from filmstudio.media.pool import reload_media
 from filmstudio.ui.autosave import Autosaver, RecentFiles, Recovery, find_recoveries
 from filmstudio.ui.export_dialog import ExportDialog
 from filmstudio.ui.graph import GraphView
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         self._action(file, "Save &As…", self.save_as, QKeySequence("Ctrl+Shift+S"))
         file.addSeparator()
         self._action(file, "&Export…", self.export_dialog, QKeySequence("Ctrl+R"))
+        self._action(file, "Re&load Media", self.reload_media)
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -311,6 +313,15 @@ class MainWindow(QMainWindow):
         if dialog.exec() and dialog.job() is not None:
             self.jobs_dock.show()
             self.jobs.start(dialog.job())
+
+    def reload_media(self) -> None:
+        """Read footage from disk afresh (after files were changed behind the editor's back, e.g. on a
+        file system whose clock is too coarse to tell): clips re-open, sequences re-scan, every cached
+        frame that depends on media is recomputed, and the viewer shows the current frame again."""
+        reload_media()
+        self.viewer.requester.refresh()
+        self.viewer.timeline.schedule_cache_refresh()
+        self.session.report("reloaded media from disk")
 
     def analyse_selected(self) -> None:
         """Run the selected node's analysis pass over the in/out range in the jobs panel."""

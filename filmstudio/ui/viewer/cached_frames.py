@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from filmstudio.engine.engine import Engine
+from filmstudio.media.pool import reload_count
 
 _UNPLANNABLE = ""  # a frame whose key cannot be made (the node fails to plan): never cached
 
@@ -49,6 +50,7 @@ class CachedFrames:
         settings = project.settings
         signature = (
             id(engine), node, scale, project.graph.revision, settings.format, settings.fps, project.path,
+            reload_count(),  # reloading media changes the key of every frame that reads footage
         )  # fmt: skip
         if signature != self._signature:
             self._signature = signature
