@@ -87,6 +87,7 @@ _LAZY = {
     "chosen_space": "filmstudio.colour.spaces",
     "resolve_space": "filmstudio.colour.spaces",
     "config_source": "filmstudio.colour.config",
+    "VIEWER": "filmstudio.colour.config",
     "to_working": "filmstudio.colour.conversions",
     "from_working": "filmstudio.colour.conversions",
     "display_transform": "filmstudio.colour.conversions",

@@ -16,6 +16,7 @@ from filmstudio.api import (
     AUTO,
     COLOUR_SPACES,
     CUSTOM,
+    VIEWER,
     WORKING,
     BoolParam,
     ChoiceParam,
@@ -116,9 +117,14 @@ class Write(Node):
     ``filmstudio render`` (or Render > Export) streams frames into the file, under a temporary name
     until it is complete. ``audio`` auto copies the sound of the first Read upstream that has some.
 
-    ``colorspace`` is the output transform: auto writes sRGB stills, Rec.709 movies and linear
-    (Rec.709 primaries) EXRs; ``display`` renders through an OCIO ``display`` and ``view`` (empty:
-    the config's defaults), e.g. an ACES output transform, as the viewer shows it."""
+    ``colorspace`` is the output transform: auto writes movies through the default display and
+    view the viewer starts with (``filmstudio.colour.default_view()``: Rec.709 with the built-in
+    config, so an ungraded Rec.709 clip exports unchanged and the viewer shows what is written),
+    sRGB stills and linear (Rec.709 primaries) EXRs; ``display`` renders through an OCIO
+    ``display`` and ``view`` (empty: the defaults), e.g. an ACES output transform; ``viewer``
+    (same as viewer) renders through ``display`` and ``view`` too, and the editor's viewer keeps
+    them equal to its own display and view, so a headless render of the saved project writes
+    what the viewer showed."""
 
     id = "Write"
     category = "Image"
@@ -142,12 +148,20 @@ class Write(Node):
         ),
         BoolParam("alpha", False, tooltip="keep alpha (ProRes 4444, PNG, EXR)"),
         ChoiceParam("audio", ("auto", "none")),
-        ChoiceParam("colorspace", (*COLOUR_CHOICES, DISPLAY), tooltip="the output transform"),
+        ChoiceParam(
+            "colorspace",
+            (*COLOUR_CHOICES, DISPLAY, VIEWER),
+            tooltip="the output transform (viewer: the viewer's display and view)",
+        ),
         ColourSpaceParam(
             "ocio_colorspace", tooltip="with colorspace custom: a colour space of the OCIO config"
         ),
-        DisplayParam("display", tooltip="with colorspace display: an OCIO display (empty: the default)"),
-        ViewParam("view", tooltip="with colorspace display: a view of that display (empty: its default)"),
+        DisplayParam(
+            "display", tooltip="with colorspace display or viewer: an OCIO display (empty: the default)"
+        ),
+        ViewParam(
+            "view", tooltip="with colorspace display or viewer: a view of that display (empty: its default)"
+        ),
     )
 
     def evaluate(self, ctx: EvalContext) -> Any:
@@ -170,10 +184,12 @@ class Write(Node):
     def output_image(self, image: Any, values: Values, target: Path) -> Any:
         from filmstudio.api import chosen_space, display_transform, from_working
 
-        if values.colorspace == DISPLAY:
+        if values.colorspace in (DISPLAY, VIEWER):
             return display_transform(image, values.display or None, values.view or None)
         preset = values.preset
-        default = "linear" if preset == "exr" else ("sRGB" if preset in _SEQUENCE_PRESETS else "Rec.709")
+        if values.colorspace == AUTO and preset not in _SEQUENCE_PRESETS:
+            return display_transform(image)  # movies: what the viewer shows by default
+        default = "linear" if preset == "exr" else "sRGB"
         space = chosen_space(
             values.colorspace, values.ocio_colorspace, None, default, "the Write's colorspace"
         )

@@ -6,6 +6,11 @@ between nodes is premultiplied RGBA in it. Read converts from a file's colour sp
 its tags, overridable) with :func:`to_working`; Write converts with :func:`from_working` or through
 a display/view with :func:`display_transform`.
 
+One default serves the viewer and Write: :func:`default_view` (display, view). With the built-in
+config it is Rec.1886 Rec.709 / Un-tone-mapped, the exact inverse of Read's "Rec.709" decode: an
+ungraded Rec.709 clip shows its own code values in the viewer and exports unchanged. A user's
+``$OCIO`` config without that display and view gets its own default display and view.
+
 Conversions run with torch on the frame's own device when OCIO reduces them to matrices, curves,
 logs, CDLs and LUTs (:mod:`.ops`), and through OCIO's CPU processor otherwise (ACES output
 transforms, for instance). Every function is thread-safe; none writes into its input tensor.
@@ -15,7 +20,8 @@ The API the viewer calls (all headless)::
     from filmstudio import colour
     colour.displays()                      # ['sRGB - Display', 'Display P3 - Display', ...]
     colour.views("sRGB - Display")         # ['ACES 2.0 - SDR 100 nits (Rec.709)', 'Un-tone-mapped', ...]
-    colour.default_display(), colour.default_view(display)
+    colour.default_view()                  # ('Rec.1886 Rec.709 - Display', 'Un-tone-mapped')
+    colour.display_default_view(display)   # what an empty view means for that display
     shown = colour.display_transform(image, display, view, exposure=0.0, gamma=1.0)
     # -> premultiplied RGBA display values (0..1 for SDR displays) on the image's device, ready
     #    to quantise for the screen; pass inverse=True to go from display values back.
@@ -55,6 +61,9 @@ _EXPORTS = {
     "views": "config",
     "default_display": "config",
     "default_view": "config",
+    "display_default_view": "config",
+    "PREFERRED_VIEW": "config",
+    "VIEWER": "config",
     "AUTO": "spaces",
     "WORKING": "spaces",
     "CUSTOM": "spaces",

@@ -133,13 +133,43 @@ def views(display: str | None = None) -> list[str]:
     return list(config.getViews(name))
 
 
-def default_display() -> str:
-    return str(active_config().config.getDefaultDisplay())
+# FilmStudio's default display and view, when the config has them (the built-in ACES configs do):
+# BT.1886 (gamma 2.4) with Rec.709 primaries and no tone mapping, the exact inverse of how Read
+# decodes "Rec.709" (Gamma 2.4 Encoded Rec.709) and what Write "auto" encodes for movies.
+PREFERRED_VIEW = ("Rec.1886 Rec.709 - Display", "Un-tone-mapped")
+# The Write colour space choice that renders through the viewer's display and view.
+VIEWER = "viewer"
 
 
-def default_view(display: str | None = None) -> str:
+def default_view() -> tuple[str, str]:
+    """The (display, view) the viewer starts with and Write "auto" renders movies through.
+
+    The rule: :data:`PREFERRED_VIEW` when the active config has that display with that view (the
+    built-in config, and the ACES studio/CG configs a user's ``$OCIO`` may name), so an ungraded
+    Read of a Rec.709 clip shows its own code values and exports unchanged; otherwise the
+    config's own default display and that display's default view, as the config's author chose.
+    """
     config = active_config().config
-    return str(config.getDefaultView(check_display(display)))
+    display, view = PREFERRED_VIEW
+    if display in config.getDisplays() and view in config.getViews(display):
+        return display, view
+    display = str(config.getDefaultDisplay())
+    return display, str(config.getDefaultView(display))
+
+
+def default_display() -> str:
+    """The display of :func:`default_view` (what an empty display setting means)."""
+    return default_view()[0]
+
+
+def display_default_view(display: str | None = None) -> str:
+    """The view an empty view setting means for ``display`` (None: :func:`default_display`):
+    :func:`default_view`'s view for its display, the config's default view for any other."""
+    name = check_display(display)
+    chosen_display, chosen_view = default_view()
+    if name == chosen_display:
+        return chosen_view
+    return str(active_config().config.getDefaultView(name))
 
 
 def check_display(display: str | None) -> str:
@@ -157,7 +187,7 @@ def check_display(display: str | None) -> str:
 def check_view(display: str, view: str | None) -> str:
     """``view`` if ``display`` has it (None: the display's default view), else a clear error."""
     if view is None:
-        return default_view(display)
+        return display_default_view(display)
     known = views(display)
     if view not in known:
         raise UnknownColourSpaceError(

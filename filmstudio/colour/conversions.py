@@ -52,7 +52,8 @@ def display_pipeline(
     inverse: bool = False,
 ) -> Pipeline:
     """The cached pipeline from ``source`` (default: the working space) through ``display``'s
-    ``view`` (defaults: the config's default display and that display's default view)."""
+    ``view`` (defaults: :func:`~filmstudio.colour.config.default_view`; a display alone: its
+    default view)."""
     name = check_display(display)
     chosen = check_view(name, view)
     start = as_space(source) if source is not None else working_space()

@@ -152,9 +152,10 @@ def test_an_unknown_colour_space_lists_what_to_choose(default_config):
 
 
 def test_displays_and_views(default_config):
-    assert colour.default_display() == colour.displays()[0] == "sRGB - Display"
+    assert colour.displays()[0] == "sRGB - Display"
     views = colour.views("sRGB - Display")
-    assert {"Un-tone-mapped", "Raw"} <= set(views) and colour.default_view() in views
+    assert {"Un-tone-mapped", "Raw"} <= set(views)
+    assert colour.display_default_view("sRGB - Display") == "ACES 2.0 - SDR 100 nits (Rec.709)"
     with pytest.raises(UnknownColourSpaceError, match=r"unknown display 'CRT'.*'sRGB - Display'"):
         colour.views("CRT")
     with pytest.raises(UnknownColourSpaceError, match=r"unknown view 'Filmic'.*'Un-tone-mapped'"):

@@ -141,10 +141,11 @@ def test_viewer_exposure_and_gamma():
     assert torch.allclose(back, image, atol=1e-5)
 
 
-def test_defaults_are_the_configs_default_display_and_view():
+def test_defaults_are_filmstudios_default_display_and_view():
     image = opaque(torch.rand(3, 4, 4))
-    explicit = colour.display_transform(image, colour.default_display(), colour.default_view())
+    explicit = colour.display_transform(image, *colour.default_view())
     assert torch.equal(colour.display_transform(image), explicit)
+    assert torch.equal(colour.display_transform(image, colour.default_view()[0]), explicit)
 
 
 @pytest.mark.gpu

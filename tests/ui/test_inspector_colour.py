@@ -247,7 +247,7 @@ def test_write_display_and_view_combos_follow_the_display(session, inspector, qt
     display.combo.activated.emit(items.index(other))
     assert write["display"] == other
     assert view.names() == colour.views(other)
-    assert view.combo.lineEdit().placeholderText() == f"default: {colour.default_view(other)}"
+    assert view.combo.lineEdit().placeholderText() == f"default: {colour.display_default_view(other)}"
     chosen = colour.views(other)[-1]
     view.combo.activated.emit(view.combo.findText(chosen))
     assert write["view"] == chosen

@@ -76,7 +76,7 @@ def name_source(param: Param, node: NodeInstance | None) -> NameSource | None:
 
         return NameSource(
             lambda: _colour().views(display()),
-            lambda: _colour().default_view(display()),
+            lambda: _colour().display_default_view(display()),
             depends_on=frozenset({followed}),
         )
     return None

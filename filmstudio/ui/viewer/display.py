@@ -4,10 +4,12 @@ Plain numpy/torch, no Qt: these functions run on the engine's request threads (t
 only wraps the bytes they return), and tests call them directly to know what the viewer must show.
 
 Every conversion to display goes through :func:`filmstudio.colour.working_to_display` (its OCIO
-display/view transform). By default the viewer applies it through a 3D LUT baked from it
-(:mod:`.display_lut`, ~2 ms a frame whatever the view costs);
-``exact=True`` runs the transform itself on every frame. What you see is the premultiplied image
-over black, as in Nuke's viewer: the view applies to premultiplied colour.
+display/view transform), by default :func:`default_view`. The viewer applies it through
+:mod:`.display_lut`: one OCIO processor to 8 bits, the view itself where OCIO reduces it to
+matrices and curves (the default view: exact to the code), else a 3D LUT baked from it (~2 ms a
+frame whatever the view costs); ``exact=True`` runs the transform itself on every frame. What
+you see is the premultiplied image over black, as in Nuke's viewer: the view applies to
+premultiplied colour.
 """
 
 from __future__ import annotations
@@ -55,12 +57,19 @@ def view_names(display: str) -> list[str]:
     return list(_colour().views(display))
 
 
+def default_view() -> tuple[str, str]:
+    """The (display, view) the viewer starts with: the one Write "auto" renders movies through."""
+    display, view = _colour().default_view()
+    return str(display), str(view)
+
+
 def default_display() -> str:
-    return str(_colour().default_display())
+    return default_view()[0]
 
 
-def default_view(display: str) -> str:
-    return str(_colour().default_view(display))
+def display_default_view(display: str) -> str:
+    """The view ``display`` shows when none is chosen."""
+    return str(_colour().display_default_view(display))
 
 
 def converts_quickly(display: str, view: str | None, channel: Channel, mask: bool, exact: bool) -> bool:
@@ -117,7 +126,7 @@ def to_display(
 ) -> np.ndarray:
     """Display pixels ``[H, W, 4]`` uint8 (RGBX: the fourth byte is 255) of a working-space image.
 
-    ``display``/``view`` default to the config's defaults. ``mask``: ``value`` is a Mask
+    ``display``/``view`` default to :func:`default_view`. ``mask``: ``value`` is a Mask
     ``[1, H, W]``: grey, or with ``under`` (the image beneath it) that image with the mask overlaid
     in translucent red. ``channel`` R/G/B shows that channel through the view as grey; A shows
     alpha as data. ``exact`` runs the view itself instead of its baked LUT. Runs on any thread

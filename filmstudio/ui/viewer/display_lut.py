@@ -1,13 +1,19 @@
-"""The viewer's fast display transform: the exact OCIO display/view baked into a 3D LUT.
+"""The viewer's fast display transform: the OCIO display/view as one float -> 8-bit processor.
 
 An OCIO view can cost far more than the frame it shows: ACES 2.0's output transform runs at ~300
 ns a pixel on the CPU (60+ ms for 640x360), where decoding and grading the frame take ~20 ms. So
-the viewer does what OCIO's GPU path and Nuke's viewer did for years: it samples the exact
-transform (:func:`~filmstudio.colour.working_to_display`) once on a 65^3 lattice
+for such views the viewer does what OCIO's GPU path and Nuke's viewer did for years: it samples
+the exact transform (:func:`~filmstudio.colour.working_to_display`) once on a 65^3 lattice
 spaced in log2 (0, then 2^-12 .. 2^8: shadows to super-whites) and applies it with OCIO's
 tetrahedral LUT interpolation, writing 8-bit RGBX straight into the display buffer (~2 ms for
 640x360). On the demo footage it is within 2 codes of the exact transform; the viewer's "Exact
 display transform" switch runs the real one.
+
+Views OCIO reduces to matrices, curves and LUTs (the default view, Rec.1886 Rec.709 /
+Un-tone-mapped, is a matrix and a gamma) run exactly instead: OCIO's CPU processor is as fast as
+the baked LUT there (~20 ms for 1920x1080), and a LUT would not be exact — sampling a gamut matrix
+followed by a gamma curve errs by up to 50 codes on saturated colours. The default view thus
+shows a Rec.709 clip's own code values, and a Write's 8-bit output, to the code.
 
 Any thread. Baking takes ~0.1-0.6 s and happens on the first frame's request thread; the GUI thread
 only ever uses a LUT that is already baked (:func:`baked` with ``wait=False``).
@@ -30,14 +36,37 @@ _baked: dict[tuple[object, str, str | None], BakedDisplay] = {}
 
 
 class BakedDisplay:
-    """One display/view as an OCIO CPU processor: float32 planar RGB -> uint8 packed RGBA."""
+    """One display/view as an OCIO CPU processor: float32 planar RGB -> uint8 packed RGBA. ``exact``
+    says whether it runs the view itself (else a LUT baked from it)."""
 
     def __init__(self, display: str, view: str | None) -> None:
         import PyOpenColorIO as ocio
+
+        from filmstudio.colour import display_pipeline
+
+        self._ocio = ocio
+        pipeline = display_pipeline(display, view)
+        self.exact = pipeline.ops is not None  # matrices, curves, LUTs: cheap in OCIO, run as is
+        processor = self._exact(display, view) if self.exact else self._baked(display, view)
+        # OCIO's fast pow/log (default optimisation) err by ~1e-5: far below one 8-bit code
+        self._cpu = processor.getOptimizedCPUProcessor(
+            ocio.BIT_DEPTH_F32, ocio.BIT_DEPTH_UINT8, ocio.OPTIMIZATION_DEFAULT
+        )
+
+    def _exact(self, display: str, view: str | None) -> object:
+        from filmstudio.colour import active_config
+        from filmstudio.colour.config import check_view
+
+        ocio, active = self._ocio, active_config()
+        transform = ocio.DisplayViewTransform(active.working_space, display, check_view(display, view))
+        return active.config.getProcessor(transform)
+
+    def _baked(self, display: str, view: str | None) -> object:
         import torch
 
         from filmstudio.colour import working_to_display
 
+        ocio = self._ocio
         low, high = LOG2_RANGE
         steps = np.exp2(np.linspace(low, high, LATTICE, dtype=np.float64)).astype(np.float32)
         steps[0] = 0.0  # true black stays black
@@ -52,11 +81,7 @@ class BakedDisplay:
         shaper = ocio.AllocationTransform()
         shaper.setAllocation(ocio.ALLOCATION_LG2)
         shaper.setVars([low, high])
-        processor = ocio.Config.CreateRaw().getProcessor(ocio.GroupTransform([shaper, lut]))
-        self._ocio = ocio
-        self._cpu = processor.getOptimizedCPUProcessor(
-            ocio.BIT_DEPTH_F32, ocio.BIT_DEPTH_UINT8, ocio.OPTIMIZATION_DEFAULT
-        )
+        return ocio.Config.CreateRaw().getProcessor(ocio.GroupTransform([shaper, lut]))
 
     def apply(self, red: np.ndarray, green: np.ndarray, blue: np.ndarray, out: np.ndarray) -> None:
         """Convert float32 planes ``[H, W]`` (read only) into ``out`` ``[H, W, 4]`` uint8 (the

@@ -17,7 +17,8 @@ from filmstudio.core.graph import GraphEvent, GraphEventKind
 from filmstudio.ui.session import EditorSession
 from filmstudio.ui.viewer.actions import CHANNEL_ACTIONS, PROXY_ACTIONS, make_actions
 from filmstudio.ui.viewer.canvas import ImageCanvas
-from filmstudio.ui.viewer.display import Channel, PixelValue, default_view, display_names, view_names
+from filmstudio.ui.viewer.display import Channel, PixelValue, display_default_view, display_names, view_names
+from filmstudio.ui.viewer.follow import ViewerFollower
 from filmstudio.ui.viewer.frames import FrameRequester, FrameResult
 from filmstudio.ui.viewer.icons import icon
 from filmstudio.ui.viewer.keys import key_frames, next_key, previous_key
@@ -51,6 +52,8 @@ class ViewerPanel(QWidget):
         self.requester = FrameRequester(session, self)
         self.state = self.requester.state
         self.playback = Playback(session, self.requester, self)
+        self.follower = ViewerFollower(session, self.shown_view, self._adopt_view, self)
+        self.follower.adopt_from_project()  # Writes "same as viewer" hold the project's choice
         self.actions_by_name = self._make_actions()
         self.keys: list[int] = []
         self._closed = False
@@ -211,13 +214,24 @@ class ViewerPanel(QWidget):
         self.set_channel(Channel.RGB if self.state.channel is channel else channel)
 
     def set_display(self, display: str) -> None:
-        """Show through ``display`` (with its default view)."""
+        """Show through ``display`` (with its default view); Writes "same as viewer" follow."""
         self.state.display, self.state.view = display, None
         self._sync_toolbar()
         self.requester.refresh()
+        self.follower.viewer_changed()
 
     def set_view(self, view: str) -> None:
         self.state.view = view
+        self.requester.refresh()
+        self.follower.viewer_changed()
+
+    def shown_view(self) -> tuple[str, str]:
+        """The (display, view) the viewer shows through."""
+        return self.state.display, self.state.view or display_default_view(self.state.display)
+
+    def _adopt_view(self, display: str, view: str) -> None:
+        self.state.display, self.state.view = display, view
+        self._sync_toolbar()
         self.requester.refresh()
 
     def set_proxy(self, scale: float) -> None:
@@ -352,7 +366,7 @@ class ViewerPanel(QWidget):
         views = view_names(state.display)
         toolbar.view_combo.clear()
         toolbar.view_combo.addItems(views)
-        toolbar.view_combo.setCurrentText(state.view or default_view(state.display) or "")
+        toolbar.view_combo.setCurrentText(state.view or display_default_view(state.display) or "")
         toolbar.view_combo.setVisible(bool(views))
         toolbar.set_proxy_text(state.proxy, state.auto_proxy)
 
@@ -378,6 +392,7 @@ class ViewerPanel(QWidget):
         self.timeline.stop()
         self.canvas.stop()
         self.requester.shutdown()
+        self.follower.shutdown()
         self.session.projectReplaced.disconnect(self.playback.stop)
         for signal, slot in self._session_slots:
             signal.disconnect(slot)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from filmstudio.core.graph import Graph, NodeInstance
 from filmstudio.core.types import PortType
-from filmstudio.ui.viewer.display import Channel, default_display
+from filmstudio.ui.viewer.display import Channel, default_view
 
 PROXY_SCALES = (1.0, 0.5, 0.25)
 SCRUB_SCALE = 0.25  # automatic proxy while the playhead is dragged (refined on release)
@@ -34,8 +34,9 @@ class ViewerState:
     2 assign the viewed node to them; unset means "the viewed node")."""
 
     channel: Channel = Channel.RGB
-    display: str = field(default_factory=default_display)
-    view: str | None = None  # None: the display's default view
+    # Start where Write "auto" renders movies: colour.default_view() (see the Write's "viewer" too).
+    display: str = field(default_factory=lambda: default_view()[0])
+    view: str | None = field(default_factory=lambda: default_view()[1])  # None: the display's default
     exact: bool = False  # run the view itself, not its baked LUT (slow views cost ~60 ms a frame)
     proxy: float = 1.0
     auto_proxy: bool = True
