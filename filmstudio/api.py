@@ -70,7 +70,7 @@ from filmstudio.core.params import (
     VectorParam,
     ViewParam,
 )
-from filmstudio.core.track import Track, TrackError, TrackNotFoundError, TrackSample, TrackSet
+from filmstudio.core.track import Track, TrackError, TrackingPass, TrackNotFoundError, TrackSample, TrackSet
 from filmstudio.core.types import PortType
 from filmstudio.core.warnings import FilmStudioWarning
 
@@ -164,6 +164,7 @@ __all__ = [
     "TextParam",
     "Track",
     "TrackError",
+    "TrackingPass",
     "TrackNotFoundError",
     "TrackSample",
     "TrackSet",

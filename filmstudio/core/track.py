@@ -336,3 +336,28 @@ class TrackSet:
             search = spec.get("search", DEFAULT_SEARCH)
             tracks[name] = Track(name, pattern, search, samples[name])
         return cls(tracks)
+
+
+@dataclass(frozen=True)
+class TrackingPass:
+    """What one analysis pass of a Tracker tracks: given as the pass's ``carry``
+    (``engine.analyze(tracker, frames, reverse=True, carry=TrackingPass(("A",)))``). The direction
+    is the pass's frame order. Without one, a pass tracks every track."""
+
+    names: tuple[str, ...] = ()  # empty: every track
+
+
+def reseed_frames(track: Track, frame: int) -> tuple[list[int], list[int]]:
+    """The two passes that re-track ``track`` after the artist keyed it at ``frame``: forward
+    from ``frame`` to the next keyframe and backward to the previous one, each pass starting at
+    ``frame`` (its seed). With no keyframe on a side, the pass reaches as far as the track had
+    samples on that side (they are stale now), and is empty when it had none. Frames outside the
+    neighbouring keyframes are left alone, so their cache entries stay valid."""
+    before, after = track.neighbouring_keyframes(frame)
+    later = [f for f in track.samples if f > frame]
+    earlier = [f for f in track.samples if f < frame]
+    last = after if after is not None else (max(later) if later else frame)
+    first = before if before is not None else (min(earlier) if earlier else frame)
+    forward = list(range(frame, last + 1)) if last > frame else []
+    backward = list(range(first, frame + 1)) if first < frame else []
+    return forward, backward

@@ -213,12 +213,18 @@ class Engine:
         frames: Iterable[int] | None = None,
         progress: Callable[[int, int], None] | None = None,
         cancel: CancelToken | None = None,
+        *,
+        reverse: bool = False,
+        carry: Any = None,
     ) -> None:
         """Run ``node``'s analysis pass over ``frames`` (default: the project range) on this thread
-        and store the result in the node's state (one undo step)."""
+        and store the result in the node's state (one undo step). ``reverse`` runs it from the last
+        frame to the first (tracking backward); ``carry`` is the node's own request for the pass
+        (e.g. a :class:`~filmstudio.core.track.TrackingPass`)."""
         instance = self.project.graph.node(node)
         frames = list(self.project.settings.frame_range if frames is None else frames)
-        job = run_analysis(self.scheduler, instance, frames, progress, cancel or CancelToken())
+        token = cancel or CancelToken()
+        job = run_analysis(self.scheduler, instance, frames, progress, token, reverse=reverse, carry=carry)
         job.apply(self.project.graph)
 
     def submit_analysis(
@@ -226,6 +232,9 @@ class Engine:
         node: str | NodeInstance,
         frames: Iterable[int] | None = None,
         progress: Callable[[int, int], None] | None = None,
+        *,
+        reverse: bool = False,
+        carry: Any = None,
     ) -> tuple[Future[AnalysisJob], CancelToken]:
         """Run an analysis pass in the background, planned here (the graph may be edited while it
         runs; it analyses the graph as it is now). The future's :class:`AnalysisJob` is applied
@@ -233,16 +242,23 @@ class Engine:
         instance = self.project.graph.node(node)
         frames = list(self.project.settings.frame_range if frames is None else frames)
         token = CancelToken()
-        plan = plan_analysis(self.scheduler, instance, frames, token)
+        plan = plan_analysis(self.scheduler, instance, frames, token, reverse=reverse, carry=carry)
         future = self.executors.requests.submit(run_planned_analysis, self.scheduler, plan, progress, token)
         return future, token
 
     def plan_analysis(
-        self, node: str | NodeInstance, frames: Iterable[int], cancel: CancelToken
+        self,
+        node: str | NodeInstance,
+        frames: Iterable[int],
+        cancel: CancelToken,
+        *,
+        reverse: bool = False,
+        carry: Any = None,
     ) -> AnalysisPlan:
         """The plan pass of an analysis over ``frames`` (the graph's thread); run it on any thread
-        with :meth:`run_analysis_plan`."""
-        return plan_analysis(self.scheduler, self.project.graph.node(node), list(frames), cancel)
+        with :meth:`run_analysis_plan`. ``reverse`` and ``carry`` as for :meth:`analyze`."""
+        instance = self.project.graph.node(node)
+        return plan_analysis(self.scheduler, instance, list(frames), cancel, reverse=reverse, carry=carry)
 
     def run_analysis_plan(
         self, plan: AnalysisPlan, progress: Callable[[int, int], None] | None, cancel: CancelToken

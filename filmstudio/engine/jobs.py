@@ -53,20 +53,30 @@ class AnalysisPlan:
     state_key: str
     implementation: Any
     frames: list[tuple[int, Plan | None]]  # a frame's plan is dropped once it has run
+    carry: Any = None  # what the first frame's analyze receives (see plan_analysis)
 
 
 def plan_analysis(
-    scheduler: Scheduler, node: NodeInstance, frames: Sequence[int], cancel: CancelToken
+    scheduler: Scheduler,
+    node: NodeInstance,
+    frames: Sequence[int],
+    cancel: CancelToken,
+    *,
+    reverse: bool = False,
+    carry: Any = None,
 ) -> AnalysisPlan:
-    """Plan ``node``'s analysis over ``frames`` (in order); call on the thread that edits the graph."""
+    """Plan ``node``'s analysis over ``frames``, in ascending order or, with ``reverse``,
+    descending (a tracker tracking backward); call on the thread that edits the graph. ``carry``
+    is what the first frame's ``analyze`` receives: a node's own request for this pass (which of
+    a Tracker's tracks to track), None by default."""
     state_key = node.type.analysis_state
     if state_key is None:
         raise FilmStudioError(f"{node.name} ({node.type.id}) has no analysis pass")
     plans: list[tuple[int, Plan | None]] = [
         (frame, scheduler.plan_context(FrameRequest.at(node, frame, cancel=cancel)))
-        for frame in sorted(set(frames))
+        for frame in sorted(set(frames), reverse=reverse)
     ]
-    return AnalysisPlan(node.uuid, node.name, state_key, node.type.shared(), plans)
+    return AnalysisPlan(node.uuid, node.name, state_key, node.type.shared(), plans, carry)
 
 
 def run_planned_analysis(
@@ -77,7 +87,7 @@ def run_planned_analysis(
 ) -> AnalysisJob:
     """Run a planned analysis pass (any thread); raises :class:`Cancelled` if cancelled."""
     results: dict[str, Any] = {}
-    carry: Any = None
+    carry: Any = plan.carry
     total = len(plan.frames)
     for index, (frame, frame_plan) in enumerate(plan.frames):
         cancel.raise_if_cancelled()
@@ -102,9 +112,14 @@ def run_analysis(
     frames: Sequence[int],
     progress: Callable[[int, int], None] | None,
     cancel: CancelToken,
+    *,
+    reverse: bool = False,
+    carry: Any = None,
 ) -> AnalysisJob:
-    """Plan and run ``node``'s analysis over ``frames`` on this thread (the graph's)."""
-    return run_planned_analysis(scheduler, plan_analysis(scheduler, node, frames, cancel), progress, cancel)
+    """Plan and run ``node``'s analysis over ``frames`` on this thread (the graph's); ``reverse``
+    and ``carry`` as for :func:`plan_analysis`."""
+    plan = plan_analysis(scheduler, node, frames, cancel, reverse=reverse, carry=carry)
+    return run_planned_analysis(scheduler, plan, progress, cancel)
 
 
 def generate_take(scheduler: Scheduler, node: NodeInstance, frame: int) -> str:

@@ -8,6 +8,7 @@ import pickle
 import pytest
 
 from filmstudio.api import Track, TrackError, TrackNotFoundError, TrackSample, TrackSet
+from filmstudio.core.track import reseed_frames
 
 
 def _tracks() -> TrackSet:
@@ -97,3 +98,12 @@ def test_values_are_frozen_and_pickle():
     assert pickle.loads(pickle.dumps(tracks)) == tracks
     moved = tracks.sample("A", 2).moved_to(12.125, 21.5, keyed=True)
     assert moved.corners[0] == (12.125 - 10.5, 21.5 - 10.5) and moved.keyed
+
+
+def test_reseeding_runs_only_up_to_the_neighbouring_keyframes():
+    track = _tracks().track("A")  # keyed at 1 and 10, tracked at 2, 5, 6
+    forward, backward = reseed_frames(track, 5)
+    assert forward == list(range(5, 11)) and backward == list(range(1, 6))
+    assert reseed_frames(track, 10) == ([], list(range(1, 11)))
+    lone = Track("L", samples={3: TrackSample.square(1, 1, 21, keyed=True), 7: TrackSample.square(2, 2, 21)})
+    assert reseed_frames(lone, 3) == ([3, 4, 5, 6, 7], [])  # the stale tail, no further
