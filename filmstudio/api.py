@@ -30,7 +30,9 @@ What is here:
 - the errors a node may raise (each message tells the artist what to do);
 - helpers the built-in nodes use: footage through the shared media pool, colour conversions of
   the active OCIO config, premultiplied-image maths, the model store, safe loaders, resident models
-  and CPU fallback, conversion to and from a model's display-referred RGB, batched evaluation.
+  and CPU fallback, conversion to and from a model's display-referred RGB, batched evaluation;
+- screenplays: the :class:`Script` a Script port carries, Fountain in and out
+  (:func:`parse_fountain`, :func:`write_fountain`), shot lists from models.
 
 The declaration names load with this module and never import torch; the helpers load (with torch,
 PyAV or OpenColorIO behind them) on first use, so a node module stays cheap to import.
@@ -128,6 +130,17 @@ _LAZY = {
     "from_model_rgb": "filmstudio.models.display",
     "colour_to_display": "filmstudio.models.display",
     "evaluate_in_groups": "filmstudio.models.batches",
+    # screenplays: the Script port's value, Fountain, shot lists
+    "DEFAULT_READING_WPM": "filmstudio.script",
+    "Script": "filmstudio.script",
+    "Screenplay": "filmstudio.script",
+    "Shot": "filmstudio.script",
+    "ScriptError": "filmstudio.script",
+    "ShotListError": "filmstudio.script",
+    "parse_fountain": "filmstudio.script.fountain",
+    "write_fountain": "filmstudio.script.fountain",
+    "SHOT_LIST_SCHEMA": "filmstudio.script.shot_list",
+    "parse_shot_list": "filmstudio.script.shot_list",
 }
 
 __all__ = [

@@ -13,6 +13,7 @@ from filmstudio_nodes.lut import LUT
 from filmstudio_nodes.merge import Merge
 from filmstudio_nodes.reformat import Crop, Reformat
 from filmstudio_nodes.routing import Dot, Switch
+from filmstudio_nodes.script_file import ScriptFile
 from filmstudio_nodes.segment import Segmenter
 from filmstudio_nodes.time import FrameHold, TimeOffset
 from filmstudio_nodes.title import Title
@@ -38,6 +39,7 @@ NODES = (
     Crop,
     Reformat,
     Title,
+    ScriptFile,
     TimeOffset,
     FrameHold,
     Switch,

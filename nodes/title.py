@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from filmstudio.api import (
+    DEFAULT_READING_WPM,
     BoolParam,
     ChoiceParam,
     ColorParam,
@@ -24,6 +25,7 @@ from filmstudio.api import (
     FloatParam,
     Handle,
     Input,
+    IntParam,
     Node,
     Output,
     OverlayEdit,
@@ -39,6 +41,7 @@ from filmstudio.api import (
 _ANCHORS = {"left": "ls", "center": "ms", "right": "rs"}  # Pillow anchors on the baseline
 _SHIFT = {"left": 0.0, "center": 0.5, "right": 1.0}  # how much of a line's width lies left of x
 _METRICS_SIZE = 1000.0  # ascent/descent are measured once at a large size, then scaled (no hinting)
+SCRIPT_SHOWS = ("dialogue", "speaker_dialogue", "shot", "scene", "text")
 _AA_MARGIN = 2  # pixels around the ink box, for antialiasing and sub-pixel placement
 
 # A FreeType face must not be used by two threads at once and Pillow does not promise a lock of its
@@ -59,8 +62,13 @@ class Title(Node):
     right on the display (squeezed in pixel counts).
 
     The text comes from the ``text`` parameter, or from the ``script`` input when one is connected
-    (an LLM Script node, say): a Script value shows its ``text`` (attribute or key), or itself if
-    it is a string.
+    (a Script File or LLM Script node). ``script_shows`` picks what of a Script is shown at each
+    frame, by its timing model (the script starts at ``script_start``, dialogue is paced at
+    ``reading_speed`` words a minute unless the shot list gives durations): the current dialogue
+    line (alone, or after its speaker's name), the current shot (number, size, camera, then its
+    description), the current scene heading, or the whole script as Fountain. Between lines the
+    title is empty. Any other value on the input shows its ``text`` (attribute or key), or itself
+    if it is a string.
     """
 
     id = "Title"
@@ -112,6 +120,20 @@ class Title(Node):
             tooltip="space around the text inside the box, in full-resolution pixels",
         ),
         FloatParam("opacity", 1.0, minimum=0.0, maximum=1.0, tooltip="fades the text and its box together"),
+        ChoiceParam(
+            "script_shows",
+            SCRIPT_SHOWS,
+            tooltip="with a Script connected: what of it this frame shows",
+        ),
+        IntParam("script_start", 1, animatable=False, tooltip="the frame where the connected script starts"),
+        IntParam(
+            "reading_speed",
+            DEFAULT_READING_WPM,
+            animatable=False,
+            minimum=40,
+            maximum=400,
+            tooltip="words a minute: how long a line of dialogue stays up when no shot gives a duration",
+        ),
     )
     device = Device.CPU  # rasterising is Pillow work; the layer then moves to the source's device
 
@@ -124,6 +146,13 @@ class Title(Node):
         width, height = ctx.format.width, ctx.format.height
         return OverlayEdit(params={"position": (x / width, y / height)}, text="Move title")
 
+    def state_for_frame(self, ctx: EvalContext) -> Any:
+        # A script's current line changes with the frame, though the Script value does not: with
+        # one connected, the frame is part of the key (a title is about a millisecond to draw).
+        if ctx.is_connected("script") and ctx.params.script_shows != "text":
+            return {"frame": ctx.frame}
+        return ctx.state
+
     def evaluate(self, ctx: EvalContext) -> Any:
         t = torch_module()
         p = ctx.params
@@ -133,7 +162,7 @@ class Title(Node):
         else:
             width, height = ctx.size
         if ctx.is_connected("script"):
-            p = Values(p, text=script_text(ctx.input("script")))
+            p = Values(p, text=script_text(ctx.input("script"), ctx))
         if not p.text.strip() or p.opacity <= 0.0:
             return source if source is not None else t.zeros(4, height, width)
         font_path = ctx.resolve_path(p.font) if p.font else ""  # relative to the project file
@@ -151,12 +180,16 @@ class Title(Node):
         return out
 
 
-def script_text(script: Any) -> str:
-    """The text a Script value shows: a string as it is, else its ``text`` attribute or key."""
+def script_text(script: Any, ctx: EvalContext | None = None) -> str:
+    """The text a Script input shows: for a :class:`~filmstudio.api.Script` at ``ctx``'s frame,
+    what ``script_shows`` picks (the whole text without ``ctx``); a string as it is; else a
+    ``text`` attribute or key."""
     if script is None:
         return ""
     if isinstance(script, str):
         return script
+    if ctx is not None and ctx.params.script_shows != "text" and hasattr(script, "timing"):
+        return _current_text(script, ctx)
     text = script.get("text") if isinstance(script, Mapping) else getattr(script, "text", None)
     if callable(text):
         text = text()
@@ -166,6 +199,25 @@ def script_text(script: Any) -> str:
             "Script output, or disconnect it and type the text in the Title"
         )
     return text
+
+
+def _current_text(script: Any, ctx: EvalContext) -> str:
+    p = ctx.params
+    now = script.at(ctx.frame, ctx.fps, p.script_start, p.reading_speed)
+    if p.script_shows == "scene":
+        return now.scene.text if now.scene is not None else ""
+    if p.script_shows == "shot":
+        shot = now.shot
+        if shot is None:
+            return ""
+        label = " ".join(
+            part for part in (shot.number, ", ".join(filter(None, (shot.size, shot.camera)))) if part
+        )
+        return "\n".join(part for part in (label, shot.description) if part)
+    line = now.line
+    if line is None:
+        return ""
+    return f"{line.speaker}: {line.text}" if p.script_shows == "speaker_dialogue" else line.text
 
 
 @dataclass(frozen=True)

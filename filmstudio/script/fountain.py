@@ -78,6 +78,11 @@ def write(screenplay: Screenplay) -> str:
     return f"{lead}{body}\n"
 
 
+# The names node modules import through filmstudio.api, where a bare parse/write would be unclear.
+parse_fountain = parse
+write_fountain = write
+
+
 # --- parsing --------------------------------------------------------------------------------------
 
 

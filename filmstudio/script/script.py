@@ -41,6 +41,12 @@ class Script:
             self._memo["text"] = write(self.screenplay)
         return str(self._memo["text"])
 
+    @property
+    def nbytes(self) -> int:
+        """About how much memory the script holds, for the frame cache's byte budget."""
+        elements = (*self.screenplay.title_page, *self.screenplay.elements)
+        return sum(len(e.text) + len(e.id) + 160 for e in elements) + 400 * len(self.shots)
+
     def timing(
         self, fps: Fraction | int, start_frame: int = 1, reading_speed_wpm: int = DEFAULT_READING_WPM
     ) -> Timing:
