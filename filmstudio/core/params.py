@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from filmstudio.core.errors import ParameterError
+from filmstudio.core.timebase import MAX_FRAME
 
 
 class ParamKind(enum.Enum):
@@ -158,7 +159,7 @@ class Param:
                 number = _scalar(value)
                 if isinstance(number, float) and not number.is_integer():
                     raise ValueError(f"{number} is not a whole number")
-                result = int(number)
+                result = _whole(int(number))
             elif kind is ParamKind.BOOL:
                 if not isinstance(value, bool | int) or (isinstance(value, int) and value not in (0, 1)):
                     raise ValueError(f"{value!r} is not true or false")
@@ -192,6 +193,17 @@ class Param:
 def _scalar(value: Any) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{value!r} is not a number")
+    return value
+
+
+# Whole numbers fit 64 bits, signed or unsigned (seeds), as torch, numpy and project files hold them;
+# a 300-digit int(1e300) would otherwise save into a file the loader refuses.
+INT_RANGE = (-(2**63), 2**64 - 1)
+
+
+def _whole(value: int) -> int:
+    if not INT_RANGE[0] <= value <= INT_RANGE[1]:
+        raise ValueError("the number is too large: whole numbers must fit 64 bits")
     return value
 
 
@@ -306,6 +318,11 @@ class Keyframe:
     frame: float
     value: Any
     interp: Interp = Interp.LINEAR
+
+    def __post_init__(self) -> None:
+        # the file loader's limit: a key at frame 1e300 (or inf) could be made but never saved
+        if not math.isfinite(self.frame) or abs(self.frame) > MAX_FRAME:
+            raise ParameterError(f"keyframes lie within frames ±{MAX_FRAME:,}, not {self.frame}")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from filmstudio.core.context import EvalContext
 from filmstudio.core.graph import Graph, Link, NodeInstance, active_take
 from filmstudio.core.node import Node
 from filmstudio.core.registry import NodeRegistry
-from filmstudio.core.timebase import Format, FrameRange, parse_fps
+from filmstudio.core.timebase import MAX_FPS, MAX_FRAME, Format, FrameRange, parse_fps
 
 DEFAULT_WORKING_SPACE = "scene_linear"
 
@@ -35,6 +35,13 @@ class ProjectSettings:
     format: Format = field(default_factory=Format)
     working_space: str = DEFAULT_WORKING_SPACE
     current_frame: int = 1
+
+    def __post_init__(self) -> None:
+        # the file loader's limits, kept by every way of changing settings: what is saved loads
+        if not 0 < self.fps <= MAX_FPS:
+            raise ValueError(f"the frame rate must lie between 0 and {MAX_FPS:,}, not {self.fps}")
+        if not -MAX_FRAME <= self.current_frame <= MAX_FRAME:
+            raise ValueError(f"the current frame must lie within ±{MAX_FRAME:,}")
 
 
 class Project:

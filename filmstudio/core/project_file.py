@@ -26,19 +26,21 @@ import contextlib
 import json
 import math
 import os
+import re
 import stat
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from filmstudio.core.errors import FilmStudioError, ProjectError
-from filmstudio.core.graph import Link, NodeInstance
+from filmstudio.core.graph import Link, NodeInstance, dependency_order
 from filmstudio.core.leftovers import owned_temporary, remove_stale
 from filmstudio.core.params import AnimCurve, Interp, Keyframe, Param
 from filmstudio.core.project import Project, ProjectSettings
+from filmstudio.core.project_limits import MAX_FILE_BYTES, check_document, parse_float, parse_int
 from filmstudio.core.registry import NodeRegistry
-from filmstudio.core.timebase import Format, FrameRange, format_fps, parse_fps
+from filmstudio.core.timebase import MAX_FRAME, Format, FrameRange, format_fps, parse_fps
 from filmstudio.core.version import __version__
 
 SCHEMA = 1
@@ -107,10 +109,20 @@ def _number(frame: float) -> int | float:
 
 
 def dump_project(project: Project) -> str:
+    """The project as file text. Raises :class:`ProjectError` for data the reader would refuse
+    (the reader's own check runs first), so a saved file always loads."""
+    document = project_document(project)
+
+    def refuse(problem: str, place: str) -> NoReturn:
+        node = re.match(r"nodes\[(\d+)\]", place)  # say which node: the artist knows names, not indices
+        owner = f"node {project.nodes[int(node[1])].name}" if node else "the project"
+        raise ProjectError(project.path, f"{owner} holds data that cannot be saved: {problem}", place)
+
+    check_document(document, refuse)
     try:
-        return _format(project_document(project), "") + "\n"
-    except (TypeError, ValueError) as error:
-        raise ProjectError(project.path, f"the project holds data that cannot be saved: {error}") from None
+        return _format(document, "") + "\n"
+    except (TypeError, ValueError, RecursionError) as error:
+        refuse(str(error), "")
 
 
 def _format(value: Any, indent: str) -> str:
@@ -140,7 +152,11 @@ def _format(value: Any, indent: str) -> str:
 
 
 def _scalar(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return _ENCODE(value)
+
+
+# one encoder for every value: json.dumps with options builds a new one per call (half a save's time)
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 
 def write_project(project: Project, path: Path) -> None:
@@ -189,7 +205,8 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def read_project(path: Path, registry: NodeRegistry | None = None) -> Project:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # never more than the limit, even from /dev/zero
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ProjectError(path, "the file does not exist") from None
     except OSError as error:
@@ -203,17 +220,26 @@ def parse_project(
     text: str | bytes, registry: NodeRegistry | None = None, path: Path | None = None
 ) -> Project:
     reader = _Reader(path)
+    if len(text) > MAX_FILE_BYTES:
+        reader.fail(f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB; no project is that large")
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as error:
             reader.fail(f"not a FilmStudio project: not UTF-8 text (byte {error.start})")
     try:
-        document = json.loads(text, object_pairs_hook=reader.unique_keys, parse_constant=reader.no_constants)
+        document = json.loads(
+            text,
+            object_pairs_hook=reader.unique_keys,
+            parse_constant=reader.no_constants,
+            parse_int=parse_int,
+            parse_float=parse_float,
+        )
     except json.JSONDecodeError as error:
         reader.fail(f"not valid JSON: {error.msg}", f"line {error.lineno} column {error.colno}")
     except RecursionError:
         reader.fail("not a FilmStudio project: nested too deeply")
+    check_document(document, reader.fail)
     return reader.project(document, registry)
 
 
@@ -273,8 +299,7 @@ class _Reader:
         graph = project.graph
         for index, node_doc in enumerate(self.get(document, "nodes", list, "")):
             graph.insert_node(self.node(node_doc, f"nodes[{index}]", project))
-        for index, link_doc in enumerate(self.get(document, "links", list, "")):
-            self.link(link_doc, f"links[{index}]", project)
+        self.links(self.get(document, "links", list, ""), project)
         graph.history = type(graph.history)(graph)
         return project
 
@@ -297,13 +322,16 @@ class _Reader:
             )
         except ValueError as error:
             image_format = self.fail(str(error), "settings.format")
-        return ProjectSettings(
-            fps=fps,
-            frame_range=frame_range,
-            format=image_format,
-            working_space=self.get(doc, "working_space", str, "settings", "scene_linear"),
-            current_frame=self.get(doc, "current_frame", int, "settings", frame_range.first),
-        )
+        try:
+            return ProjectSettings(
+                fps=fps,
+                frame_range=frame_range,
+                format=image_format,
+                working_space=self.get(doc, "working_space", str, "settings", "scene_linear"),
+                current_frame=self.get(doc, "current_frame", int, "settings", frame_range.first),
+            )
+        except ValueError as error:
+            return self.fail(str(error), "settings")
 
     def node(self, doc: Any, where: str, project: Project) -> NodeInstance:
         if not isinstance(doc, dict):
@@ -317,9 +345,9 @@ class _Reader:
         uuid = self.get(doc, "uuid", str, where)
         name = self.get(doc, "name", str, where)
         if not uuid or uuid in project.graph.nodes:
-            self.fail(f"node id {uuid!r} is empty or used twice", _join(where, "uuid"))
-        if not name or any(n.name == name for n in project.graph.nodes.values()):
-            self.fail(f"node name {name!r} is empty or used twice", _join(where, "name"))
+            self.fail(f"node id {_quoted(uuid)} is empty or used twice", _join(where, "uuid"))
+        if not name or project.graph.has_name(name):
+            self.fail(f"node name {_quoted(name)} is empty or used twice", _join(where, "name"))
         instance = NodeInstance(node_type, name, uuid)
         params = self.get(doc, "params", dict, where, {})
         if version > node_type.version:
@@ -358,9 +386,13 @@ class _Reader:
                     at = f"{where}.keys[{index}]"
                     if not isinstance(key, list) or len(key) not in (2, 3) or not _finite_number(key[0]):
                         self.fail("a keyframe is [frame, value] or [frame, value, interpolation]", at)
+                    if abs(key[0]) > MAX_FRAME:
+                        self.fail(f"keyframes lie within frames ±{MAX_FRAME:,}", at)
                     interp = key[2] if len(key) == 3 else "linear"
                     if not isinstance(interp, str) or interp not in {i.value for i in Interp}:
-                        self.fail(f"unknown interpolation {interp!r} (linear, smooth or hold)", at)
+                        self.fail(
+                            f"unknown interpolation {_quoted(str(interp))} (linear, smooth or hold)", at
+                        )
                     frames.append(Keyframe(float(key[0]), param.coerce(key[1]), Interp(interp)))
                 if not frames:
                     self.fail("an animation needs at least one keyframe", where)
@@ -371,16 +403,21 @@ class _Reader:
                 raise
             return self.fail(str(error), where)
 
-    def link(self, doc: Any, where: str, project: Project) -> None:
+    def links(self, docs: list[Any], project: Project) -> None:
+        links = [self.link(doc, f"links[{index}]") for index, doc in enumerate(docs)]
+        for index in dependency_order(links):  # in file order, a long chain would load in O(n²)
+            try:
+                project.graph.add_link(links[index])
+            except FilmStudioError as error:
+                self.fail(f"bad link: {error}", f"links[{index}]")
+
+    def link(self, doc: Any, where: str) -> Link:
         if not isinstance(doc, dict):
             self.fail(f"expected an object, found {_json_type_name(type(doc))}", where)
         fields = [
             self.get(doc, key, str, where) for key in ("source", "source_port", "target", "target_port")
         ]
-        try:
-            project.graph.add_link(Link(*fields))
-        except FilmStudioError as error:
-            self.fail(f"bad link: {error}", where)
+        return Link(*fields)
 
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
@@ -389,6 +426,11 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 
 def _finite_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _quoted(text: str) -> str:
+    """``text`` quoted for a message, cut short: a hostile file's 10 MB name is not echoed whole."""
+    return repr(text) if len(text) <= 60 else repr(text[:60]) + "..."
 
 
 def _join(where: str, key: str) -> str:

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-_RANGE = re.compile(r"^\s*(-?\d+)\s*(?:-\s*(-?\d+)\s*(?:x\s*(\d+)\s*)?)?$")
+# Limits no real project reaches; beyond them numbers stop being usable (Qt's int widgets, pixel
+# buffers, Fraction arithmetic) long before they stop being valid JSON, so files are refused.
+MAX_FRAME = 10**9  # frame numbers: 1.3 years at 24 fps; the timeline's int32 slider holds 2.1e9
+MAX_FPS = 10_000  # beyond any playback rate (high-speed footage is conformed to a real rate)
+MAX_IMAGE_SIZE = 65_536  # pixels a side: four times a 16K frame; one such RGBA float frame is 64 GB
+PIXEL_ASPECT_RANGE = (0.01, 100.0)  # real squeezes are 0.9 (NTSC) to 2.0 (anamorphic)
+
+_RANGE = re.compile(r"^\s*(-?\d{1,12})\s*(?:-\s*(-?\d{1,12})\s*(?:x\s*(\d{1,12})\s*)?)?$")
+# "24", "23.976", "2.4e1", "30000/1001": short and with a small exponent, because Fraction("1e999999999")
+# computes the ten-to-the-billion it is asked for (minutes) before anything can check its size
+_FPS_DECIMAL = re.compile(r"\s*\+?(\d{1,20}(?:\.\d{0,20})?|\.\d{1,20})(?:[eE][+-]?\d{1,2})?\s*")
+_FPS_RATIO = re.compile(r"\s*\+?\d{1,20}\s*/\s*\d{1,20}\s*")
 
 
 @dataclass(frozen=True)
@@ -22,6 +34,8 @@ class FrameRange:
             raise ValueError(f"frame range {self.first}-{self.last} ends before it starts")
         if self.step < 1:
             raise ValueError(f"frame step must be 1 or more, not {self.step}")
+        if not -MAX_FRAME <= self.first <= self.last <= MAX_FRAME or self.step > MAX_FRAME:
+            raise ValueError(f"frame numbers must lie within ±{MAX_FRAME:,}")
 
     @classmethod
     def parse(cls, text: str) -> FrameRange:
@@ -62,6 +76,13 @@ class Format:
             raise ValueError(f"a format needs a positive size, not {self.width}x{self.height}")
         if not self.pixel_aspect > 0:
             raise ValueError(f"pixel aspect must be positive, not {self.pixel_aspect}")
+        if self.width > MAX_IMAGE_SIZE or self.height > MAX_IMAGE_SIZE:
+            raise ValueError(
+                f"a format is at most {MAX_IMAGE_SIZE} pixels a side, not {self.width}x{self.height}"
+            )
+        low, high = PIXEL_ASPECT_RANGE
+        if not low <= self.pixel_aspect <= high:
+            raise ValueError(f"pixel aspect must lie between {low} and {high}, not {self.pixel_aspect}")
 
     def scaled(self, scale: float) -> tuple[int, int]:
         """Width and height at a proxy ``scale`` (never below one pixel)."""
@@ -69,17 +90,39 @@ class Format:
 
 
 def parse_fps(value: object) -> Fraction:
-    """Frames per second as an exact fraction: 24, 25.0, "30000/1001" or "23.976" (NTSC guessed)."""
+    """Frames per second as an exact fraction: 24, 25.0, "30000/1001" or "23.976" (NTSC guessed).
+    Raises ValueError for anything else, and for rates outside 1/1001 to :data:`MAX_FPS`."""
     ntsc = {"23.976": Fraction(24000, 1001), "29.97": Fraction(30000, 1001), "59.94": Fraction(60000, 1001)}
     if isinstance(value, str) and value.strip() in ntsc:
         return ntsc[value.strip()]
-    try:
-        fps = Fraction(value).limit_denominator(1001) if not isinstance(value, bool) else None
-    except (TypeError, ValueError, ZeroDivisionError):
-        fps = None
-    if fps is None or fps <= 0:
-        raise ValueError(f"{value!r} is not a frame rate: write 24, 25, 30000/1001 or 23.976")
+    fps = None
+    if isinstance(value, str):
+        if _FPS_DECIMAL.fullmatch(value) or _FPS_RATIO.fullmatch(value):
+            fps = _fraction(value.strip())
+    elif isinstance(value, numbers.Rational | float) and not isinstance(value, bool):
+        fps = _fraction(value)
+    if fps is not None and 0 < fps <= MAX_FPS:
+        fps = fps.limit_denominator(1001)
+    if fps is None or not 0 < fps <= MAX_FPS:
+        raise ValueError(
+            f"{_shown(value)} is not a frame rate: write 24, 25, 30000/1001 or 23.976 (at most {MAX_FPS:,})"
+        )
     return fps
+
+
+def _shown(value: object) -> str:
+    """``value`` for a message: long text cut short, and no 5,000-digit number (its repr fails)."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return "a number that large"
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:40] + "..."
+
+
+def _fraction(value: str | numbers.Rational | float) -> Fraction | None:
+    try:
+        return Fraction(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):  # "1/0", inf, nan
+        return None
 
 
 def format_fps(fps: Fraction) -> str:
