@@ -21,6 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
 
+from filmstudio.core.errors import ProjectError
 from filmstudio.core.project_file import atomic_write_text
 from filmstudio.ui.session import EditorSession
 
@@ -90,6 +91,7 @@ class Autosaver(QObject):
         self.session = session
         self._token = f"{os.getpid()}-{id(self):x}"
         self._written: Path | None = None  # the last autosave (its name follows the project's)
+        self._failure: str | None = None  # the last failure reported (said once, not every interval)
         self._timer = QTimer(self)
         self._timer.setObjectName("autosave")
         self._timer.setInterval(int(interval_s * 1000))
@@ -106,23 +108,42 @@ class Autosaver(QObject):
         return data_dir() / "autosave" / f"{name}-{digest}.fsproj"
 
     def save_now(self) -> Path | None:
-        """Write the autosave if there is anything unsaved; returns its path."""
+        """Write the autosave if there is anything unsaved; returns its path, or None when there
+        was nothing to save or the save failed. A failure of any kind is reported in the editor's
+        log and status bar (once, until an autosave succeeds again), never raised: this runs from
+        a timer and from the handler of unexpected errors. The previous autosave stays in place."""
         if not self.session.modified:
             return None
         target = self.path
         try:
+            text = self.session.project.to_json()  # first: a project that cannot be saved touches nothing
             target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(target, self.session.project.to_json())
+            atomic_write_text(target, text)
             project = self.session.project.path
             meta = {"project": str(project.resolve()) if project else None, "saved_at": time.time()}
             atomic_write_text(_sidecar(target), json.dumps(meta))
             if self._written not in (None, target):
                 Recovery(self._written, None, 0.0).discard()  # the project was renamed
             self._written = target
-        except OSError as error:
-            self.session.report(f"autosave failed ({error.strerror}): save your work manually", "warning")
+        except Exception as error:  # whatever it was, the artist must hear of it
+            self._report_failure(error)
             return None
+        self._failure = None
         return target
+
+    def _report_failure(self, error: Exception) -> None:
+        if isinstance(error, OSError):
+            reason, advice = error.strerror or str(error), "save your work manually"
+        elif isinstance(error, ProjectError):  # the project holds data no file can: saving fails too
+            where = f" at {error.location}" if error.location else ""
+            reason, advice = f"{error.problem}{where}", "undo the last change, or delete or reset that node"
+        else:
+            reason, advice = f"{type(error).__name__}: {error}", "save your work manually"
+        kept = "; the previous autosave is kept" if self._written is not None else ""
+        message = f"autosave failed ({reason}){kept}: {advice}"
+        if message != self._failure:
+            self._failure = message
+            self.session.report(message, "warning" if isinstance(error, OSError) else "error")
 
     def discard(self) -> None:
         """Remove this session's autosave (after a save, a clean close, or a project switch)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from filmstudio.core.project import Project
 from filmstudio.ui.autosave import Autosaver, RecentFiles, find_recoveries
 
@@ -40,3 +42,43 @@ def test_recent_files_most_recent_first_without_duplicates(tmp_path):
     for name in ("a", "b", "a", "c"):
         recent.add(tmp_path / f"{name}.fsproj")
     assert [p.stem for p in recent.paths()] == ["c", "a", "b"]
+
+
+def test_a_failed_autosave_is_reported_once_and_the_last_good_one_survives(session):
+    autosaver = Autosaver(session, interval_s=3600)
+    grade = session.graph.create("Grade")
+    written = autosaver.save_now()
+    good = written.read_bytes()
+    told: list[tuple[str, str]] = []
+    session.message.connect(lambda level, text: told.append((level, text)))
+
+    deep: list = []
+    for _ in range(400):  # a node wrote a state no project file can hold (it once raised RecursionError)
+        deep = [deep]
+    session.graph.set_state(grade.uuid, {"layout": deep})
+    assert autosaver.save_now() is None
+    assert autosaver.save_now() is None  # every 30 s: said once, not every time
+    ((level, text),) = told
+    assert level == "error" and text.startswith("autosave failed (") and "Traceback" not in text
+    assert "node Grade1 holds data that cannot be saved: nested more than 100 levels deep" in text
+    assert "at nodes[0].state.layout[0]" in text
+    assert "the previous autosave is kept" in text
+    assert written.read_bytes() == good
+    (recovery,) = find_recoveries()
+    assert Project.load(recovery.autosave, session.graph.registry)[grade.name].state == {}
+
+    def broken(*args):  # any other failure, e.g. a bug in a plugin's state: reported the same way
+        raise RuntimeError("plugin state went wrong")
+
+    session.graph.set_state(grade.uuid, {"layout": []})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Project, "to_json", broken)
+        assert autosaver.save_now() is None
+    assert told[-1] == (
+        "error",
+        "autosave failed (RuntimeError: plugin state went wrong); the previous autosave is kept: "
+        "save your work manually",
+    )
+    assert autosaver.save_now() == written  # saving works again
+    assert Project.load(written, session.graph.registry)[grade.name].state == {"layout": []}
+    autosaver.stop()
