@@ -20,6 +20,7 @@ _LAZY = {
     "FilmStudioError": "filmstudio.core.errors",
     "ProjectError": "filmstudio.core.errors",
     "Engine": "filmstudio.engine.engine",
+    "analyse": "filmstudio.render.analysis",
     "__version__": "filmstudio.core.version",
 }
 
@@ -31,6 +32,7 @@ __all__ = [
     "Project",
     "ProjectError",
     "__version__",
+    "analyse",
     "load",
 ]
 

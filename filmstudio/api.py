@@ -33,6 +33,8 @@ What is here:
   and CPU fallback, conversion to and from a model's display-referred RGB, batched evaluation;
 - screenplays: the :class:`Script` a Script port carries, Fountain in and out
   (:func:`parse_fountain`, :func:`write_fountain`), shot lists from models.
+- tracking: :class:`PatternTracker` and :class:`BoxTracker` (OpenCV, :mod:`filmstudio.tracking`),
+  their :class:`TrackerSettings` and choices, and :func:`tracking_grey` (a frame made trackable).
 
 The declaration names load with this module and never import torch; the helpers load (with torch,
 PyAV or OpenColorIO behind them) on first use, so a node module stays cheap to import.
@@ -72,7 +74,15 @@ from filmstudio.core.params import (
     VectorParam,
     ViewParam,
 )
-from filmstudio.core.track import Track, TrackError, TrackingPass, TrackNotFoundError, TrackSample, TrackSet
+from filmstudio.core.track import (
+    Track,
+    TrackError,
+    TrackingPass,
+    TrackNotFoundError,
+    TrackSample,
+    TrackSet,
+    reseed_frames,
+)
 from filmstudio.core.types import PortType
 from filmstudio.core.warnings import FilmStudioWarning
 
@@ -130,6 +140,17 @@ _LAZY = {
     "from_model_rgb": "filmstudio.models.display",
     "colour_to_display": "filmstudio.models.display",
     "evaluate_in_groups": "filmstudio.models.batches",
+    # tracking (OpenCV): the choices load light, the trackers with OpenCV on first use
+    "MOTION_MODELS": "filmstudio.tracking.settings",
+    "MATCH_MODES": "filmstudio.tracking.settings",
+    "LOW_CONFIDENCE_ACTIONS": "filmstudio.tracking.settings",
+    "TRACK_CHANNELS": "filmstudio.tracking.settings",
+    "TRACK_METHODS": "filmstudio.tracking.settings",
+    "TrackerSettings": "filmstudio.tracking.settings",
+    "PatternTracker": "filmstudio.tracking.pattern",
+    "BoxTracker": "filmstudio.tracking.box",
+    "tracking_grey": "filmstudio.tracking.grey",
+    "contrast_channel": "filmstudio.tracking.grey",
     # screenplays: the Script port's value, Fountain, shot lists
     "DEFAULT_READING_WPM": "filmstudio.script",
     "Script": "filmstudio.script",
@@ -186,6 +207,7 @@ __all__ = [
     "VectorParam",
     "ViewParam",
     "rectangle",
+    "reseed_frames",
     *sorted(_LAZY),
 ]
 

@@ -17,10 +17,14 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filmstudio import __version__
 from filmstudio.core.errors import Cancelled, FilmStudioError
 from filmstudio.models.cli import add_models_parser, run_models
+
+if TYPE_CHECKING:
+    from filmstudio.core.graph import NodeInstance
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # What farms, `timeout`, closing a terminal and Ctrl+C send; SIGHUP does not exist on Windows.
@@ -84,14 +88,47 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--scale", type=float, default=1.0, help="proxy scale, e.g. 0.5 for half resolution")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    analyse = commands.add_parser(
+        "analyse",
+        help="run a node's analysis pass (a Tracker's tracking, a Deflicker) and save the project",
+    )
+    analyse.add_argument("project", help="the .fsproj file (saved in place when the pass completes)")
+    analyse.add_argument("node", help="name of the node to analyse")
+    analyse.add_argument("--range", dest="frames", help="frames: 1-100 or 1-100x2 (default: the project's)")
+    analyse.add_argument("--backward", action="store_true", help="from the last frame to the first")
+    analyse.add_argument("--tracks", help="a Tracker's tracks to track, comma-separated (default: all)")
+    analyse.add_argument("--quiet", action="store_true", help="no progress")
+
     info = commands.add_parser("info", help="describe a project or a media file")
     info.add_argument("path")
     commands.add_parser("nodes", help="list the installed node types")
     add_models_parser(commands)
+    _add_script_parser(commands)
     return parser
 
 
-COMMANDS = ("render", "info", "nodes", "models")
+def _add_script_parser(commands: argparse._SubParsersAction) -> None:
+    script = commands.add_parser("script", help="screenplays: export a node's Script")
+    actions = script.add_subparsers(dest="script_command", metavar="ACTION", required=True)
+    export = actions.add_parser(
+        "export",
+        help="write a node's Script as Fountain, PDF, Final Draft (FDX) or HTML, or its shot list as "
+        "CSV or an OpenTimelineIO timeline",
+    )
+    export.add_argument("project", help="the .fsproj file")
+    export.add_argument("node", help="name of a node with a Script output (Script File, LLM Script)")
+    export.add_argument(
+        "--format",
+        choices=("fountain", "pdf", "fdx", "html", "csv", "otio"),
+        help="default: from the output's suffix",
+    )
+    export.add_argument("-o", "--output", required=True, help="the file to write")
+    export.add_argument(
+        "--reading-speed", type=int, default=160, help="words a minute for dialogue without shot durations"
+    )
+
+
+COMMANDS = ("render", "analyse", "info", "nodes", "models", "script")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,10 +155,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_command(args: argparse.Namespace) -> int:
     if args.command == "render":
         return _render(args)
+    if args.command == "analyse":
+        return _analyse(args)
     if args.command == "info":
         return _info(args.path)
     if args.command == "nodes":
         return _list_nodes()
+    if args.command == "script":
+        return _script_export(args)
     return run_models(args)
 
 
@@ -190,6 +231,70 @@ class ProgressBar:
         sys.stderr.write("\n")
 
 
+def _analyse(args: argparse.Namespace) -> int:
+    """Run the pass, then save atomically; a stop (Ctrl+C) or an error leaves the file as it was."""
+    from filmstudio.core.project import Project
+    from filmstudio.core.timebase import FrameRange
+    from filmstudio.core.track import TrackingPass
+    from filmstudio.render.analysis import analyse
+
+    try:
+        frames = list(FrameRange.parse(args.frames)) if args.frames else None
+    except ValueError as error:
+        print(f"filmstudio: error: --range: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    project = Project.load(args.project)
+    node = project.graph.node(args.node)
+    carry = (
+        TrackingPass(tuple(n.strip() for n in args.tracks.split(",") if n.strip())) if args.tracks else None
+    )
+    progress = None if args.quiet else (ProgressBar() if sys.stderr.isatty() else ProgressLines())
+    started = time.perf_counter()
+    analyse(project, node, frames, reverse=args.backward, carry=carry, progress=progress)
+    if isinstance(progress, ProgressBar):
+        progress.done()
+    project.save()
+    shown = frames or list(project.settings.frame_range)
+    print(
+        f"analysed {node.name} over frames {shown[0]}-{shown[-1]} in {time.perf_counter() - started:.1f} s; "
+        f"saved {args.project}"
+    )
+    return EXIT_OK
+
+
+class ProgressLines:
+    """Progress for logs (stderr not a terminal): a line at every tenth of the work."""
+
+    def __init__(self) -> None:
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        tenth = done * 10 // total
+        if tenth != self.shown:
+            self.shown = tenth
+            print(f"{done}/{total} frames", file=sys.stderr, flush=True)
+
+
+def _track_lines(node: NodeInstance) -> list[str]:
+    """``filmstudio info``'s lines for a node's tracks (nodes with a Track output): each track's
+    tracked ranges and how many frames are keyed or weak."""
+    from filmstudio.core.track import TrackSet
+    from filmstudio.core.types import PortType
+
+    if not any(o.type is PortType.TRACK for o in node.type.outputs) or "tracks" not in node.state:
+        return []
+    minimum = node.values_at(0).get("min_confidence", 0.0)
+    lines = []
+    for track in TrackSet.from_json(node.state).tracks.values():
+        ranges = (
+            ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in track.tracked_ranges()) or "not tracked"
+        )
+        keyed = len(track.keyframes())
+        weak = sum(1 for s in track.samples.values() if s.confidence < minimum)
+        lines.append(f"      track {track.name}: frames {ranges} ({keyed} keyed, {weak} weak)")
+    return lines
+
+
 def _info(path: str) -> int:
     if Path(path).suffix == ".fsproj":
         return _project_info(path)
@@ -232,6 +337,8 @@ def _project_info(path: str) -> int:
     for node in project.graph.nodes.values():
         flag = " (disabled)" if node.disabled else ""
         print(f"  {node.name:<16} {node.type.id}{flag}")
+        for line in _track_lines(node):
+            print(line)
     for warning in project.load_warnings:
         print(f"  warning: {warning}")
     return EXIT_OK
@@ -246,6 +353,21 @@ def _list_nodes() -> int:
         print(
             f"{node_type.category:<8} {node_type.id:<12} v{node_type.version}  in[{inputs}]  out[{outputs}]"
         )
+    return EXIT_OK
+
+
+def _script_export(args: argparse.Namespace) -> int:
+    from filmstudio.core.project import Project
+    from filmstudio.render.script import export_node_script
+
+    if args.reading_speed <= 0:
+        print(
+            "filmstudio: error: --reading-speed must be a positive number of words a minute", file=sys.stderr
+        )
+        return EXIT_USAGE
+    project = Project.load(args.project)
+    done = export_node_script(project, args.node, args.output, args.format, args.reading_speed)
+    print(f"wrote {done.path} ({done.format}: {done.scenes} scenes, {done.shots} shots)")
     return EXIT_OK
 
 

@@ -17,6 +17,7 @@ from filmstudio_nodes.script_file import ScriptFile
 from filmstudio_nodes.segment import Segmenter
 from filmstudio_nodes.time import FrameHold, TimeOffset
 from filmstudio_nodes.title import Title
+from filmstudio_nodes.tracker import Tracker
 from filmstudio_nodes.transform import Transform
 from filmstudio_nodes.upscale import Upscaler
 
@@ -45,6 +46,7 @@ NODES = (
     Switch,
     Dot,
     Deflicker,
+    Tracker,
     Backdrop,
     Upscaler,
     Segmenter,

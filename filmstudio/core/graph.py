@@ -8,6 +8,7 @@ undoable command.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid as uuid_module
@@ -183,6 +184,26 @@ class NodeInstance:
             known = ", ".join(p.name for p in self.type.params) or "none"
             raise ParameterError(f"{self.type.id} has no parameter {name!r} (it has: {known})") from None
 
+    def replace_state(self, state: Mapping[str, Any]) -> None:
+        """Replace the node's saved state (analysis results, tracks) as one undoable step; for
+        node types' scripting methods (see :attr:`Node.scripting`)."""
+        self._perform(cmd.SetState(self.uuid, dict(state)))
+
+    @property
+    def project(self) -> Any:
+        """The project whose graph holds this node (None outside one): scripting defaults such
+        as the first frame come from its settings."""
+        return getattr(self.graph, "project", None)
+
+    def __getattr__(self, name: str) -> Any:
+        # A node type's scripting methods, bound to this node: ``tracker.add_track("A", 120, 80)``.
+        node_type = self.__dict__.get("type")
+        if node_type is not None and name in node_type.scripting:
+            return functools.partial(getattr(node_type.shared(), name), self)
+        raise AttributeError(
+            f"{type(self).__name__} {self.__dict__.get('name', '')!r} has no attribute {name!r}"
+        )
+
     def _perform(self, command: cmd.Command) -> None:
         if self.graph is None:
             raise FilmStudioError(f"{self.name} is not in a graph")
@@ -232,6 +253,7 @@ class Graph:
         self._carried: dict[str, dict[str, PortType]] = {}
         self.link_revision = 0  # changes when links change (not on parameter edits)
         self.history: History = UndoStack(self)
+        self.project: Any = None  # the Project that owns this graph, set by it (scripting defaults)
         self.revision = 0
         self._listeners: list[Callable[[GraphEvent], None]] = []
 

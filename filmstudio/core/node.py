@@ -91,6 +91,10 @@ class Node:
             node is a *reader* (Read), whose sound a render can pass through, and implements
             :meth:`clip_frame` (and :meth:`clip_seconds` where it places clips by time).
         abstract: True on a shared base class that is not a node type itself.
+        scripting: names of methods that scripts call on a node of this type, e.g. a Tracker's
+            ``tracker.add_track("A", 120, 80)``: each is a method ``(self, node, ...)`` that gets
+            the :class:`~filmstudio.core.graph.NodeInstance` and edits it through its undoable
+            methods (``node.set``, ``node.replace_state``).
     """
 
     id: ClassVar[str]
@@ -112,6 +116,7 @@ class Node:
     output_file: ClassVar[str | None] = None
     media_file: ClassVar[str | None] = None
     abstract: ClassVar[bool] = False
+    scripting: ClassVar[tuple[str, ...]] = ()
 
     _param_index: ClassVar[dict[str, Param]]
     _instance: ClassVar[Node | None]
@@ -299,6 +304,11 @@ def _spec_problems(cls: type[Node]) -> list[str]:
     found.extend(_batch_problems(cls))
     found.extend(_reference_problems(cls))
     found.extend(_capability_problems(cls))
+    found.extend(
+        f"scripting names {name!r}, which is not a method of the class"
+        for name in cls.scripting
+        if not callable(getattr(cls, name, None)) or hasattr(Node, name)
+    )
     return found
 
 

@@ -11,6 +11,8 @@ This is the entry point of the scripting API::
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -71,6 +73,7 @@ class Project:
             )
         self.settings = settings
         self.graph = Graph(registry)
+        self.graph.project = self
         self.path: Path | None = None
         self.load_warnings: list[str] = []
 
@@ -125,6 +128,23 @@ class Project:
             take=active_take(state) if state else None,
             project_dir=folder,
         )
+
+    def analyse(
+        self,
+        node: str | NodeInstance,
+        frames: Iterable[int] | None = None,
+        *,
+        reverse: bool = False,
+        carry: Any = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Run ``node``'s analysis pass (a Tracker's tracking, a Deflicker's measuring) over
+        ``frames`` (default: the project range) and store the results in the node (one undo step);
+        see :func:`filmstudio.render.analysis.analyse`."""
+        # The engine sits above core: reached by name when called (as the filmstudio package's
+        # lazy names do), so core still imports without torch and no layer points upward.
+        analyse = importlib.import_module("filmstudio.render.analysis").analyse
+        analyse(self, node, frames, reverse=reverse, carry=carry, progress=progress)
 
     def undo(self) -> bool:
         return self.graph.history.undo()
