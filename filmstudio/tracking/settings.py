@@ -7,21 +7,22 @@ from dataclasses import dataclass
 
 from filmstudio.core.track import TrackError
 
-MOTIONS = ("translation", "rotation+scale", "affine", "perspective")
-MATCHES = ("keyframe", "previous frame")
-ON_LOW = ("extrapolate", "continue", "stop")
-CHANNELS = ("luminance", "highest contrast", "red", "green", "blue")
-METHODS = ("pattern", "box (MIL)")
+MOTION_MODELS = ("translation", "rotation+scale", "affine", "perspective")
+MATCH_MODES = ("keyframe", "previous frame")
+LOW_CONFIDENCE_ACTIONS = ("extrapolate", "continue", "stop")
+TRACK_CHANNELS = ("luminance", "highest contrast", "red", "green", "blue")
+TRACK_METHODS = ("pattern", "box (MIL)")
 
 
 @dataclass(frozen=True)
 class TrackerSettings:
     """How patterns are tracked (the Tracker node's parameters).
 
-    ``motion``: one of :data:`MOTIONS`; ``match``: :data:`MATCHES` (what the pattern is compared
-    with); ``min_confidence``: correlation below which a frame is weak; ``on_low``: :data:`ON_LOW`
-    (what a weak frame does); ``levels``: pyramid levels of the prediction (each doubles the motion
-    it follows; 3 follows about 8 pattern widths per frame)."""
+    ``motion``: one of :data:`MOTION_MODELS`; ``match``: one of :data:`MATCH_MODES` (what the
+    pattern is compared with); ``min_confidence``: correlation below which a frame is weak;
+    ``on_low``: one of :data:`LOW_CONFIDENCE_ACTIONS` (what a weak frame does); ``levels``: pyramid
+    levels of the prediction (each doubles the motion it follows; 3 follows about 8 pattern widths
+    per frame)."""
 
     motion: str = "translation"
     match: str = "keyframe"
@@ -31,9 +32,9 @@ class TrackerSettings:
 
     def __post_init__(self) -> None:
         for what, value, allowed in (
-            ("motion model", self.motion, MOTIONS),
-            ("match", self.match, MATCHES),
-            ("on low confidence", self.on_low, ON_LOW),
+            ("motion model", self.motion, MOTION_MODELS),
+            ("match", self.match, MATCH_MODES),
+            ("on low confidence", self.on_low, LOW_CONFIDENCE_ACTIONS),
         ):
             if value not in allowed:
                 raise TrackError(f"unknown {what} {value!r}: use one of {', '.join(allowed)}")
