@@ -103,10 +103,32 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("path")
     commands.add_parser("nodes", help="list the installed node types")
     add_models_parser(commands)
+    _add_script_parser(commands)
     return parser
 
 
-COMMANDS = ("render", "analyse", "info", "nodes", "models")
+def _add_script_parser(commands: argparse._SubParsersAction) -> None:
+    script = commands.add_parser("script", help="screenplays: export a node's Script")
+    actions = script.add_subparsers(dest="script_command", metavar="ACTION", required=True)
+    export = actions.add_parser(
+        "export",
+        help="write a node's Script as Fountain, PDF, Final Draft (FDX) or HTML, or its shot list as "
+        "CSV or an OpenTimelineIO timeline",
+    )
+    export.add_argument("project", help="the .fsproj file")
+    export.add_argument("node", help="name of a node with a Script output (Script File, LLM Script)")
+    export.add_argument(
+        "--format",
+        choices=("fountain", "pdf", "fdx", "html", "csv", "otio"),
+        help="default: from the output's suffix",
+    )
+    export.add_argument("-o", "--output", required=True, help="the file to write")
+    export.add_argument(
+        "--reading-speed", type=int, default=160, help="words a minute for dialogue without shot durations"
+    )
+
+
+COMMANDS = ("render", "analyse", "info", "nodes", "models", "script")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -139,6 +161,8 @@ def _run_command(args: argparse.Namespace) -> int:
         return _info(args.path)
     if args.command == "nodes":
         return _list_nodes()
+    if args.command == "script":
+        return _script_export(args)
     return run_models(args)
 
 
@@ -329,6 +353,21 @@ def _list_nodes() -> int:
         print(
             f"{node_type.category:<8} {node_type.id:<12} v{node_type.version}  in[{inputs}]  out[{outputs}]"
         )
+    return EXIT_OK
+
+
+def _script_export(args: argparse.Namespace) -> int:
+    from filmstudio.core.project import Project
+    from filmstudio.render.script import export_node_script
+
+    if args.reading_speed <= 0:
+        print(
+            "filmstudio: error: --reading-speed must be a positive number of words a minute", file=sys.stderr
+        )
+        return EXIT_USAGE
+    project = Project.load(args.project)
+    done = export_node_script(project, args.node, args.output, args.format, args.reading_speed)
+    print(f"wrote {done.path} ({done.format}: {done.scenes} scenes, {done.shots} shots)")
     return EXIT_OK
 
 

@@ -134,3 +134,54 @@ def test_the_editor_without_a_display_explains_itself(monkeypatch, capsys):
     assert main([]) == 1
     error = capsys.readouterr().err
     assert "no display" in error and "filmstudio render" in error
+
+
+# --- filmstudio script export -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def script_project(tmp_path_factory):
+    from tests.script import EVERY_ELEMENT
+
+    folder = tmp_path_factory.mktemp("script")
+    (folder / "pilot.fountain").write_text(EVERY_ELEMENT.read_text(encoding="utf-8"), encoding="utf-8")
+    project = Project(frame_range=(1001, 1100))
+    project.add_node("ScriptFile", "Pilot", file="pilot.fountain")
+    project.add_node("Constant")
+    return project.save(folder / "pilot.fsproj")
+
+
+def test_script_export_evaluates_the_node_and_writes_the_file(script_project, tmp_path):
+    from filmstudio.script import parse, write
+
+    done = filmstudio("script", "export", str(script_project), "Pilot", "-o", "pilot.fountain", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "wrote" in done.stdout and "fountain: 3 scenes, 0 shots" in done.stdout
+    original = (script_project.parent / "pilot.fountain").read_text(encoding="utf-8")
+    assert (tmp_path / "pilot.fountain").read_text(encoding="utf-8") == write(parse(original))
+
+
+def test_script_export_pdf_and_fdx(script_project, tmp_path, capsys):
+    assert main(["script", "export", str(script_project), "Pilot", "-o", str(tmp_path / "a.pdf")]) == 0
+    assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF-")
+    out = str(tmp_path / "a.xml")
+    assert main(["script", "export", str(script_project), "Pilot", "--format", "fdx", "-o", out]) == 0
+    assert b"<FinalDraft" in (tmp_path / "a.xml").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["Constant1", "-o", "{out}/a.pdf"], "has no Script output"),
+        (["Nobody", "-o", "{out}/a.pdf"], "no node 'Nobody'"),
+        (["Pilot", "-o", "{out}/a.docx"], "cannot tell the export format"),
+        (["Pilot", "-o", "{out}/shots.csv"], "no shot list to export as csv"),
+        (["Pilot", "-o", "{out}/shots.otio"], "no shot list to export as otio"),
+    ],
+)
+def test_script_export_errors_are_one_line_and_write_nothing(script_project, tmp_path, capsys, args, message):
+    args = [a.format(out=tmp_path) for a in args]
+    assert main(["script", "export", str(script_project), *args]) == 1
+    error = capsys.readouterr().err
+    assert message in error and "Traceback" not in error
+    assert list(tmp_path.iterdir()) == []
