@@ -163,18 +163,22 @@ def test_a_new_key_continues_the_interpolation_of_the_segment_it_splits(session,
     assert graded.animation("gamma").key_at(11.0).interp is Interp.SMOOTH
 
 
-def test_the_animated_tint_shows_curve_and_key(session, inspector, graded):
+def test_the_animated_tint_shows_curve_and_key_in_the_editors_theme(session, inspector, graded, dark_theme):
     from filmstudio.ui.inspector.rows import CURVE_TINT, KEY_TINT
 
+    def field_colour():  # what the artist sees: a pixel of the field's background
+        image = row.editor.spin.grab().toImage()
+        return image.pixelColor(4, image.height() // 2)
+
     row = inspector.row("mix")
-    base = row.editor.spin.palette().base().color()
+    base = field_colour()
     graded.set_keyframe("mix", 1, 0.5)
     session.set_frame(2)
-    assert row.editor.spin.palette().base().color() == CURVE_TINT
+    assert field_colour() == CURVE_TINT
     session.set_frame(1)
-    assert row.editor.spin.palette().base().color() == KEY_TINT
+    assert field_colour() == KEY_TINT
     graded.set("mix", 1.0)
-    assert row.editor.spin.palette().base().color() == base
+    assert field_colour() == base
 
 
 def test_enter_on_an_untouched_rounded_field_makes_no_key(session, inspector, graded, qtbot):

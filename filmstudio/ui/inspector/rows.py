@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QMenu, QWidget
 
 from filmstudio.core.params import Param, ParamKind
@@ -36,6 +36,16 @@ _EDITORS: dict[ParamKind, Callable[[Param], ParamEditor]] = {
     ParamKind.TEXT: TextEditor,
     ParamKind.VECTOR: VectorEditor,
 }
+
+
+def tint_sheet(state: KeyState) -> str:
+    """The fields' background for a key state. A style sheet, not a palette: under the editor's
+    application-wide style sheet (ui/theme.py) Qt ignores palette colours of styled widgets, so a
+    palette tint would never show in the editor."""
+    if state is KeyState.NONE:
+        return ""
+    colour = (KEY_TINT if state is KeyState.KEY else CURVE_TINT).name()
+    return f"QAbstractSpinBox, QLineEdit, QPlainTextEdit {{ background-color: {colour}; }}"
 
 
 def project_relative(project: Project) -> Callable[[Path], str]:
@@ -151,7 +161,4 @@ class ParamRow:
             self.key_button.refresh()
         if state is not self._tint:
             self._tint = state
-            palette = QPalette()  # resolve mask empty: everything else stays inherited
-            if state is not KeyState.NONE:
-                palette.setColor(QPalette.ColorRole.Base, KEY_TINT if state is KeyState.KEY else CURVE_TINT)
-            self.editor.setPalette(palette)
+            self.editor.setStyleSheet(tint_sheet(state))
