@@ -233,13 +233,14 @@ class MainWindow(QMainWindow):
         return self._save_to(path if path.suffix else path.with_suffix(".fsproj"))
 
     def _save_to(self, path: Path) -> bool:
-        self.autosaver.discard()  # the autosave is named after the file; a new name starts afresh
         try:
             self.session.save(path)
         except FilmStudioError as error:
+            # The last autosave stays: it may be the only copy of the unsaved work.
             QMessageBox.critical(self, "Save failed", str(error))
             self.session.report(str(error), "error")
             return False
+        self.autosaver.discard()  # the saved file holds the work now (and "save as" renames it)
         self.recent.add(path)
         self._update_title()
         self.session.report(f"saved {path}")

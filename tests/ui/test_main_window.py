@@ -131,6 +131,20 @@ def test_a_crash_leaves_an_autosave_the_next_start_offers_to_restore(
     assert not restarted.autosaver.path.exists()  # a clean exit leaves nothing to recover
 
 
+def test_a_failed_save_keeps_the_autosave_of_the_unsaved_work(
+    qtbot, make_window, shot, tmp_path, monkeypatch
+):
+    window = make_window(shot)
+    window.session.node("Look").set(gamma=1.4)
+    autosave = window.autosaver.save_now()
+    assert autosave is not None and autosave.exists()
+    monkeypatch.setattr(QMessageBox, "critical", lambda *args: QMessageBox.StandardButton.Ok)
+    assert not window._save_to(tmp_path / "no such folder" / "shot.fsproj")
+    assert autosave.exists()  # the only copy of the work is kept
+    assert window._save_to(shot)
+    assert not autosave.exists()  # the file holds the work now
+
+
 def test_a_broken_project_file_is_explained_and_the_open_project_stays(
     qtbot, make_window, registry, shot, monkeypatch
 ):
