@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from filmstudio.core.node import Node, Output
+from filmstudio.core.types import PortType
 from filmstudio.script import Script, ScriptError, Shot, parse, write
 from filmstudio.script.export import export_script
 
@@ -108,3 +110,30 @@ def test_a_failed_export_leaves_the_old_file_and_no_partial_one(tmp_path, monkey
         export_script(SCRIPT, target)
     assert target.read_bytes() == b"the previous export"
     assert [p.name for p in tmp_path.iterdir()] == ["pilot.pdf"]
+
+
+class ScriptTake(Node):
+    """Stands in for the LLM Script node: a take holds a script; renders read the active take."""
+
+    id = "test.ScriptTake"
+    outputs = (Output("script", PortType.SCRIPT),)
+    generated = 0
+
+    def generate_take(self, ctx):
+        type(self).generated += 1
+        return {"script": SCRIPT.to_json()}
+
+    def evaluate(self, ctx):
+        return Script.from_json(ctx.take["script"])
+
+
+def test_export_evaluates_the_active_take_and_never_generates(node_harness, tmp_path):
+    from filmstudio.render.script import export_node_script
+
+    harness = node_harness(ScriptTake)
+    harness.engine.generate_take(harness.node, 1)
+    done = export_node_script(harness.project, harness.node, tmp_path / "shots.csv")
+    assert (done.format, done.scenes, done.shots) == ("csv", 3, 3)
+    assert ScriptTake.generated == 1  # the export read the take; nothing was generated again
+    with (tmp_path / "shots.csv").open(newline="", encoding="utf-8") as file:
+        assert [row["shot"] for row in csv.DictReader(file)] == ["1", "2", "3"]
