@@ -15,6 +15,7 @@ dialogue takes (at least :data:`MIN_LINE_SECONDS`).
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -81,11 +82,16 @@ class Timing:
     lines: tuple[TimedLine, ...]
     end: int
 
+    @functools.cached_property
+    def _firsts(self) -> tuple[list[int], list[int], list[int]]:
+        return tuple([r.first for r in ranges] for ranges in (self.shots, self.scenes, self.lines))  # type: ignore[return-value]
+
     def at(self, frame: int) -> Current:
-        """The shot, scene heading and dialogue line current at ``frame``."""
-        shot = _find(self.shots, frame)
-        scene = _find(self.scenes, frame)
-        line = _find(self.lines, frame)
+        """The shot, scene heading and dialogue line current at ``frame`` (a binary search)."""
+        shots, scenes, lines = self._firsts
+        shot = _find(self.shots, shots, frame)
+        scene = _find(self.scenes, scenes, frame)
+        line = _find(self.lines, lines, frame)
         return Current(
             shot.shot if shot else None,
             scene.heading if scene else None,
@@ -93,8 +99,8 @@ class Timing:
         )
 
 
-def _find(ranges: Sequence[_Timed], frame: int) -> _Timed | None:
-    index = bisect.bisect_right([r.first for r in ranges], frame) - 1
+def _find(ranges: Sequence[_Timed], firsts: list[int], frame: int) -> _Timed | None:
+    index = bisect.bisect_right(firsts, frame) - 1
     # Ranges never overlap but may be empty (a line cut off by its shot): step back past those.
     while index >= 0 and ranges[index].first == ranges[index].end:
         index -= 1
