@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import av
 import numpy as np
-from av.video.reformatter import VideoReformatter
+from av.video.reformatter import Interpolation, VideoReformatter
 
 if TYPE_CHECKING:
     import torch
@@ -94,6 +94,9 @@ def layout_for(
     )
 
 
+_ACCURATE = Interpolation.BILINEAR | Interpolation.ACCURATE_RND | Interpolation.FULL_CHR_H_INT
+
+
 def frame_to_array(
     frame: av.VideoFrame, layout: PixelLayout, reformatter: VideoReformatter | None = None
 ) -> np.ndarray:
@@ -108,6 +111,11 @@ def frame_to_array(
     if layout.matrix is not None:
         options["src_colorspace"] = layout.matrix
         options["src_color_range"] = layout.colour_range
+        # swscale's default YUV->RGB path rounds down: measured 1.3 codes dark on 8-bit 4:2:0 and
+        # 2 on 10-bit ProRes (grey 128 read as 126). Accurate rounding with full chroma
+        # interpolation is exact on 10-bit 4:2:2 and within 0.1 code on 4:2:0 (about 5 ms more a
+        # 1080p 4:2:0 frame, less for 10-bit).
+        options["interpolation"] = _ACCURATE
     converted = (reformatter or VideoReformatter()).reformat(frame, **options)
     return np.array(converted.to_ndarray(), copy=True, order="C")
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -107,3 +108,46 @@ def test_importing_media_loads_neither_torch_nor_qt():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=root
     )
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("codec", "pix_fmt", "mean_limit", "max_limit"),
+    [
+        ("libx264", "yuv420p", 0.25, 2),
+        ("libx264", "yuv444p", 0.1, 1),
+        # 10-bit sources are read as 16-bit, where swscale's YUV->RGB (any flags, even float output)
+        # reads 0.47 code dark; an exact conversion of our own belongs to the fused decode path.
+        ("prores_ks", "yuv422p10le", 0.5, 1.1),
+    ],
+)
+def test_yuv_footage_decodes_to_its_own_code_values(tmp_path, codec, pix_fmt, mean_limit, max_limit):
+    """Grey 128 is read as 128 and a ramp as itself (swscale's default path read 10-bit ProRes
+    grey 128 as 126, and 8-bit 4:2:0 ramps 1.3 codes dark): a lossless Rec.709 encode of known
+    RGB values, decoded the way the Read node decodes."""
+    from av.video.reformatter import Interpolation
+
+    from filmstudio.media.reader import VideoReader
+
+    rgb = np.full((64, 256, 3), 128, np.uint8)
+    rgb[:32, :, :] = np.arange(256, dtype=np.uint8)[None, :, None]  # a grey ramp over the top half
+    path = tmp_path / f"ramp_{pix_fmt}.mov"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=24)
+        stream.width, stream.height, stream.pix_fmt = 256, 64, pix_fmt
+        stream.color_range = 1  # limited (MPEG) range, as delivered video is
+        if codec == "libx264":
+            stream.options = {"crf": "0"}
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        accurate = Interpolation.BILINEAR | Interpolation.ACCURATE_RND | Interpolation.FULL_CHR_H_INT
+        frame = frame.reformat(
+            format=pix_fmt, dst_colorspace="ITU709", dst_color_range="MPEG", interpolation=accurate
+        )
+        for packet in [*stream.encode(frame), *stream.encode()]:
+            container.mux(packet)
+    with VideoReader(path) as reader:
+        array = reader.read(0)[..., :3]
+    decoded = array * (255.0 / np.iinfo(array.dtype).max)  # 10-bit sources are read as 16-bit
+    expected = rgb.astype(np.float64)
+    assert np.abs(decoded[40:, :] - expected[40:, :]).max() < 0.5  # flat grey: its own code
+    error = decoded[4:28, 4:-4] - expected[4:28, 4:-4]  # the ramp, away from the chroma edge
+    assert abs(error.mean()) <= mean_limit and np.abs(error).max() <= max_limit
