@@ -116,7 +116,7 @@ class NodeHarness:
     def generate_take(self, frame: int = 1) -> Mapping[str, Any]:
         """Make a new take and make it active; returns the take's data."""
         take_id = self.engine.generate_take(self.node, frame)
-        return self.node.state["takes"][take_id]
+        return next(take["data"] for take in self.node.state["takes"] if take["id"] == take_id)
 
     @property
     def evaluations(self) -> int:

@@ -69,3 +69,17 @@ def test_importing_the_api_loads_no_torch_av_opencolorio_or_qt():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_harness_makes_takes_and_renders_the_active_one(node_harness):
+    from filmstudio import testing
+    from tests.helpers import Seeded
+
+    harness = node_harness(Seeded, size=(8, 4))
+    first = harness.generate_take()
+    image = harness.evaluate()
+    second = harness.generate_take()
+    assert first["seed"] != second["seed"] and harness.node.takes == ["take1", "take2"]
+    harness.node.set_active_take("take1")
+    assert harness.evaluate().equal(image)  # the active take renders, no randomness at render time
+    assert set(testing.generate_take(Seeded)) == {"seed"}
