@@ -304,11 +304,11 @@ def _spec_problems(cls: type[Node]) -> list[str]:
     found.extend(_batch_problems(cls))
     found.extend(_reference_problems(cls))
     found.extend(_capability_problems(cls))
-    found.extend(
-        f"scripting names {name!r}, which is not a method of the class"
-        for name in cls.scripting
-        if not callable(getattr(cls, name, None)) or hasattr(Node, name)
-    )
+    for name in cls.scripting:
+        if hasattr(Node, name):
+            found.append(f"scripting names {name!r}, a method the engine calls: name the node's own methods")
+        elif not callable(getattr(cls, name, None)):
+            found.append(f"scripting names {name!r}, which is not a method of the class")
     return found
 
 

@@ -7,7 +7,9 @@ the timeline's confidence curve and SAM2 prompts consume it):
   ``pattern`` and a ``search`` size (odd side lengths in full-resolution image pixels) and
   per-frame :class:`TrackSample` s keyed by *project* frame number.
 - A sample is the sub-pixel centre ``(x, y)`` in full-resolution image pixels of the project format
-  (origin top-left, x right, y down: the same coordinates as :mod:`filmstudio.core.overlay`), the
+  (origin at the top-left *edge*, x right, y down: pixel ``(i, j)`` spans ``i..i+1`` and
+  ``j..j+1``, its centre is ``(i + 0.5, j + 0.5)``; the coordinates of
+  :mod:`filmstudio.core.overlay`; OpenCV's integer pixel centres are ``x - 0.5``), the
   pattern's four ``corners`` (clockwise from top-left as first placed; they rotate/scale/skew with
   the motion model), the ``confidence`` of the match (normalised correlation clipped to 0..1; 1 for a
   keyframe) and ``keyed``: True where the artist placed the track (a keyframe), False where it was

@@ -197,3 +197,34 @@ def test_mistakes_are_clear_errors(clips):
         project.analyse(tracker, range(1, 3), carry=_only("Z"))
     with pytest.raises(FilmStudioError, match="no track named 'Z'"):
         tracker.positions("Z")
+
+
+def test_retrack_from_a_script_changes_only_frames_between_keyframes(clips):
+    project, tracker = tracker_project(clips["straight"])
+    tracker.add_track("A", *truth(STRAIGHT, 1))
+    tracker.move_track("A", *truth(STRAIGHT, 40), frame=40)
+    project.analyse(tracker)
+    before = dict(tracker.state["frames"])
+    tracker.move_track("A", truth(STRAIGHT, 30)[0] + 0.25, truth(STRAIGHT, 30)[1], frame=30)
+    tracker.retrack("A", 30)
+    after = tracker.state["frames"]
+    assert {int(f) for f in after if after[f] != before[f]} <= set(range(2, 40))
+    assert all(after[str(f)] == before[str(f)] for f in range(40, COUNT + 1))
+
+
+def test_adding_a_track_is_one_undo_step(clips):
+    project, tracker = tracker_project(clips["straight"])
+    tracker.add_track("A", 50, 50)
+    tracker.add_track("B", 80, 60, frame=12)
+    assert tracker.tracks().names() == ("A", "B") and tracker.tracks().frames("B") == (12,)
+    project.undo()
+    assert tracker.tracks().names() == ("A",)
+
+
+def test_scripting_methods_belong_to_their_node_type(clips):
+    project, tracker = tracker_project(clips["straight"])
+    grade = project.add_node("Grade")
+    with pytest.raises(AttributeError, match="has no attribute 'add_track'"):
+        grade.add_track("A", 1, 1)
+    with pytest.raises(AttributeError):
+        tracker.no_such_method  # noqa: B018
