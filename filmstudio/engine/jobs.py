@@ -96,7 +96,7 @@ def run_planned_analysis(
         plan.frames[index] = (frame, None)  # its input frames can go once analysed
         ctx = scheduler.context_of(frame_plan)
         try:
-            results[str(frame)], carry = plan.implementation.analyze(ctx, carry)
+            results[str(frame)], carry = _analyze(scheduler, plan.implementation, ctx, carry)
         except FilmStudioError as error:
             raise EvaluationError(plan.name, frame, str(error)) from error
         finally:
@@ -104,6 +104,14 @@ def run_planned_analysis(
         if progress is not None:
             progress(index + 1, total)
     return AnalysisJob(plan.node, plan.state_key, results)
+
+
+def _analyze(scheduler: Scheduler, implementation: Any, ctx: Any, carry: Any) -> tuple[Any, Any]:
+    """One step of a pass; a GPU node's (a model's) runs on the device's model worker, which owns
+    the loaded models — its carry (a model session) stays on that thread's device between frames."""
+    if implementation.device is Device.GPU:
+        return scheduler.executors.model_worker().submit(implementation.analyze, ctx, carry).result()
+    return implementation.analyze(ctx, carry)
 
 
 def run_analysis(
