@@ -8,6 +8,9 @@ Backends (``backend``):
 * ``deeplabv3`` — semantic classes (``classes``: "person", "car, bus", or numbers), torchvision.
 * ``mask_rcnn`` — instances of ``classes`` scoring at least ``score``; ``instance`` -1 for all.
 * ``sam2`` — Segment Anything 2 (transformers) prompted by ``point`` and/or ``box``.
+* ``sam2_video`` — SAM 2 video propagation, an analysis pass: analyse the node and the object
+  under ``point``/``box`` at the pass's first frame is followed through the clip; each frame's
+  mask is stored in the node's state and read back per frame (see ``segment_video``).
 
 Model backends find their weights with the model store (``model``: a known name, a file or a
 path; empty means the backend's default); a missing model is an error on the node naming the file,
@@ -42,10 +45,11 @@ from filmstudio.api import (
     VectorParam,
 )
 
-BACKENDS = ("chroma_key", "grabcut", "deeplabv3", "mask_rcnn", "sam2")
+BACKENDS = ("chroma_key", "grabcut", "deeplabv3", "mask_rcnn", "sam2", "sam2_video")
 MODEL_BACKENDS = ("deeplabv3", "mask_rcnn", "sam2")
 # A typical green screen (display sRGB 0.10, 0.70, 0.25) in the default ACEScg working space.
 GREEN_SCREEN = (0.1607, 0.4119, 0.0935, 1.0)
+PROPAGATED = "propagated_masks"  # the state of sam2_video: {frame: stored mask}
 
 
 class Segmenter(Node):
@@ -56,6 +60,7 @@ class Segmenter(Node):
     description = "Masks from chroma key, GrabCut, DeepLabV3, Mask R-CNN or Segment Anything 2."
     device = Device.GPU
     batch_size = 4
+    analysis_state = PROPAGATED
     inputs = (Input("source", PortType.IMAGE),)
     outputs = (Output("mask", PortType.MASK), Output("image", PortType.IMAGE))
     params = (
@@ -64,7 +69,7 @@ class Segmenter(Node):
             "model",
             "",
             file_filter="Models (*.pth *.pt *.safetensors);;Model folders (config.json)",
-            tooltip="deeplabv3/mask_rcnn/sam2 weights; empty: deeplabv3-resnet50, "
+            tooltip="deeplabv3/mask_rcnn/sam2/sam2_video weights; empty: deeplabv3-resnet50, "
             "maskrcnn-resnet50-fpn or sam2.1-hiera-tiny",
         ),
         TextParam(
@@ -72,7 +77,11 @@ class Segmenter(Node):
         ),
         FloatParam("score", 0.5, minimum=0.0, maximum=1.0, tooltip="mask_rcnn: lowest detection score kept"),
         IntParam("instance", -1, animatable=False, minimum=-1, tooltip="mask_rcnn: -1 all, n: the n-th best"),
-        ChoiceParam("prompt", ("box", "point", "box+point"), tooltip="sam2: what points at the object"),
+        ChoiceParam(
+            "prompt",
+            ("box", "point", "box+point"),
+            tooltip="sam2: what points at the object (sam2_video: at the first frame analysed)",
+        ),
         VectorParam("point", (0.5, 0.5), soft_min=0.0, soft_max=1.0, tooltip="sam2: x, y as frame fractions"),
         VectorParam(
             "box",
@@ -99,6 +108,8 @@ class Segmenter(Node):
     def state_for_frame(self, ctx: EvalContext) -> Any:
         # The weights file a model backend resolves to is part of the key (installing it re-renders).
         backend = ctx.params.backend
+        if backend == "sam2_video":  # only this frame's propagated mask: re-analysing others keeps it
+            return (ctx.state.get(PROPAGATED) or {}).get(str(ctx.frame))
         if backend not in MODEL_BACKENDS:
             return None
         from filmstudio.api import ModelStore
@@ -109,7 +120,14 @@ class Segmenter(Node):
     def evaluate_batch(self, contexts: Sequence[EvalContext]) -> list[Any]:
         from filmstudio.api import evaluate_in_groups
 
+        if any(ctx.params.backend == "sam2_video" for ctx in contexts):  # each frame its own mask
+            return [evaluate_in_groups([ctx], "source", _segment)[0] for ctx in contexts]
         return evaluate_in_groups(contexts, "source", _segment)
+
+    def analyze(self, ctx: EvalContext, carry: Any) -> tuple[Any, Any]:
+        from filmstudio_nodes.segment_video import analyze
+
+        return analyze(ctx, carry)
 
 
 def _segment(ctx: Any, images: Any) -> list[dict[str, Any]]:
@@ -132,6 +150,11 @@ def _segment(ctx: Any, images: Any) -> list[dict[str, Any]]:
         from filmstudio_nodes.segment_keying import grabcut
 
         masks = grabcut(images, p.box, p.iterations)
+    elif p.backend == "sam2_video":  # one frame: evaluate_batch splits the batch
+        from filmstudio_nodes.segment_video import mask_from_entry
+
+        entry = (ctx.state.get(PROPAGATED) or {}).get(str(ctx.frame))
+        masks = mask_from_entry(entry, images.shape[-2], images.shape[-1], images.device)
     else:
         from filmstudio_nodes.segment_models import run_backend
 

@@ -23,13 +23,15 @@ DEFAULT_MODELS = {
     "deeplabv3": "deeplabv3-resnet50",
     "mask_rcnn": "maskrcnn-resnet50-fpn",
     "sam2": "sam2.1-hiera-tiny",
+    "sam2_video": "sam2.1-hiera-tiny",  # the published checkpoints hold the video memory layers
 }
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
 _DEEPLAB_SIDE = 520
 
 
-def _resident(ctx: Any, backend: str, device: str, load: Any) -> Any:
+def resident(ctx: Any, backend: str, device: str, load: Any) -> Any:
+    """The model of ``backend`` (``load(path)`` on a miss) resident on ``device``, float32."""
     from filmstudio.api import ModelStore, place, resident_models
 
     location = ModelStore(ctx.project_dir).find(ctx.params.model or DEFAULT_MODELS[backend])
@@ -88,7 +90,7 @@ def _deeplab(ctx: Any, rgb: Any, device: str) -> Any:
 
     from filmstudio.api import load_torchvision
 
-    model = _resident(ctx, "deeplabv3", device, lambda path: load_torchvision(path, "deeplabv3"))
+    model = resident(ctx, "deeplabv3", device, lambda path: load_torchvision(path, "deeplabv3"))
     count = int(model.classifier[-1].out_channels)
     names = torchvision.models.segmentation.DeepLabV3_ResNet50_Weights.DEFAULT.meta["categories"]
     wanted = class_indices(ctx.params.classes, names, count)
@@ -116,7 +118,7 @@ def _mask_rcnn(ctx: Any, rgb: Any, device: str) -> Any:
 
     from filmstudio.api import load_torchvision
 
-    model = _resident(ctx, "mask_rcnn", device, lambda path: load_torchvision(path, "maskrcnn"))
+    model = resident(ctx, "mask_rcnn", device, lambda path: load_torchvision(path, "maskrcnn"))
     count = int(model.roi_heads.box_predictor.cls_score.out_features)
     names = torchvision.models.detection.MaskRCNN_ResNet50_FPN_Weights.DEFAULT.meta["categories"]
     wanted = torch.tensor(class_indices(ctx.params.classes, names, count), device=device)
@@ -143,7 +145,7 @@ def _sam2(ctx: Any, rgb: Any, device: str) -> Any:
 
     from filmstudio.api import load_transformers
 
-    model, processor = _resident(
+    model, processor = resident(
         ctx, "sam2", device, lambda path: load_transformers(path, "Sam2Model", "Sam2Processor")
     )
     height, width = rgb.shape[-2:]
