@@ -31,6 +31,9 @@ What is here:
 - helpers the built-in nodes use: footage through the shared media pool, colour conversions of
   the active OCIO config, premultiplied-image maths, the model store, safe loaders, resident models
   and CPU fallback, conversion to and from a model's display-referred RGB, batched evaluation;
+- sound: the :class:`Audio` an Audio port carries (see :mod:`filmstudio.audio.clip` for the
+  contract: project time in exact Fractions, one sample grid at :data:`PROJECT_RATE`), in-memory
+  :class:`SampleClip` s, :class:`Silence`, :func:`resample` to the project rate;
 - screenplays: the :class:`Script` a Script port carries, Fountain in and out
   (:func:`parse_fountain`, :func:`write_fountain`), shot lists from models.
 - tracking: :class:`PatternTracker` and :class:`BoxTracker` (OpenCV, :mod:`filmstudio.tracking`),
@@ -162,6 +165,17 @@ _LAZY = {
     "write_fountain": "filmstudio.script.fountain",
     "SHOT_LIST_SCHEMA": "filmstudio.script.shot_list",
     "parse_shot_list": "filmstudio.script.shot_list",
+    # sound: the Audio port's value (filmstudio.audio.clip is the contract) and its sample grid
+    "PROJECT_RATE": "filmstudio.audio.clip",
+    "Audio": "filmstudio.audio.clip",
+    "AudioError": "filmstudio.audio.clip",
+    "SampleClip": "filmstudio.audio.clip",
+    "Silence": "filmstudio.audio.clip",
+    "frame_sample": "filmstudio.audio.clip",
+    "frames_samples": "filmstudio.audio.clip",
+    "sample_at": "filmstudio.audio.clip",
+    "sample_time": "filmstudio.audio.clip",
+    "resample": "filmstudio.audio.resample",
 }
 
 __all__ = [

@@ -8,6 +8,7 @@ Mask       torch tensor ``[1, H, W]`` float in 0..1
 Track      a ``TrackSet`` (core/track.py): named tracks, per-frame positions, corners, confidence
 Script     a parsed screenplay (scenes, shots, dialogue)
 Latent     a generator latent tensor
+Audio      an ``Audio`` (audio/clip.py): sound placed in project time, rendered by sample range
 Number     a float
 Vector     a tuple of floats
 Any        whatever the upstream output carries (Dot, Switch); resolved through the graph
@@ -25,6 +26,7 @@ class PortType(enum.Enum):
     TRACK = "Track"
     SCRIPT = "Script"
     LATENT = "Latent"
+    AUDIO = "Audio"
     NUMBER = "Number"
     VECTOR = "Vector"
     ANY = "Any"

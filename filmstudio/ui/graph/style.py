@@ -55,6 +55,7 @@ PORT_COLOURS: dict[PortType, QColor] = {
     PortType.TRACK: QColor("#ff7a59"),
     PortType.SCRIPT: QColor("#b48ee8"),
     PortType.LATENT: QColor("#ee6fb7"),
+    PortType.AUDIO: QColor("#4fd19a"),
     PortType.NUMBER: QColor("#9fb3d1"),
     PortType.VECTOR: QColor("#6c8cff"),
     PortType.ANY: QColor("#dadada"),
