@@ -83,7 +83,7 @@ def wire(project: Project, type_id: str, params: dict[str, Any], media: dict[str
     sources["any"].set_keyframe("evolution", 1, 0.0)
     sources["any"].set_keyframe("evolution", 10, 9.0)
     for index, port in enumerate(node.type.inputs):
-        if port.type.name == "SCRIPT":
+        if port.type.name in ("SCRIPT", "TRACK"):
             continue
         if port.type.name == "MASK":
             source = sources["mask"]
@@ -109,6 +109,18 @@ def test_every_node_type_is_cached_right_after_evaluation(project, media, no_mod
             again = engine.evaluate(node, FRAME, output=name)
             assert again is value or (again is None and value is None)
         assert engine.evaluations(node) == computed
+
+
+def test_frames_evaluated_together_are_kept_too(project, media, no_models):
+    """Exports and playback hand a batching model node several frames in one call."""
+    read = project.add_node("Read", file=media["{clip}"])
+    upscaler = project.connect(read, project.add_node("Upscaler", method="lanczos"))
+    title = project.connect(upscaler, project.add_node("Title", opacity=0.0))
+    with Engine(project, cpu_workers=2) as engine:
+        images = engine.evaluate_frames(title, range(1, 6))
+        assert len({id(image) for image in images}) == 5
+        assert all(engine.is_cached(node, f) for node in (upscaler, title) for f in range(1, 6))
+        assert engine.evaluations(upscaler) == 5
 
 
 def test_a_pass_through_is_cached_without_counting_its_memory_twice(project, engine):
