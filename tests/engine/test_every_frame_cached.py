@@ -6,6 +6,7 @@ hand on one of their inputs unchanged (a Dot, a Switch, a faded-out Title, a no-
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,18 @@ from tests.media.clips import write_clip
 from tests.models.tiny import forget_models, isolate_models
 
 DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo" / "demo.fsproj"
+FOUNTAIN = Path(__file__).resolve().parents[1] / "script" / "every_element.fountain"
 FRAME = 4
 
-# Parameters per node type, one dict per variant tried (default: the node's own defaults). "{clip}"
-# and "{lut}" stand for files the test writes. Model nodes use their model-free methods.
+# Parameters per node type, one dict per variant tried (default: the node's own defaults). "{clip}",
+# "{lut}", "{fountain}" and "{srt}" stand for files the test provides. Model nodes use their model-free
+# methods. A new node type that cannot evaluate with its defaults and the inputs :func:`wire` gives
+# it needs an entry here (or in SETUP, below).
 VARIANTS: dict[str, list[dict[str, Any]]] = {
     "Read": [{"file": "{clip}"}, {"file": "{clip}", "start_frame": 10}],  # a frame, then black outside
     "Write": [{"file": "out.mp4"}],
+    "ScriptFile": [{"file": "{fountain}"}],
+    "SubtitleFile": [{"file": "{srt}"}],
     "Grade": [{}, {"gain": (2.0, 1.5, 1.0, 1.0)}],
     "ColorCorrector": [{}, {"saturation": 0.5}],
     "LUT": [{"file": "{lut}"}, {"file": "{lut}", "mix": 0.0}],
@@ -45,8 +51,37 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "Upscaler": [{"method": "lanczos"}, {"method": "bicubic", "factor": 4.0}],
     "Segmenter": [{"backend": "chroma_key"}, {"backend": "chroma_key", "invert": True, "feather": 2.0}],
 }
+
+
+def tiny_generator(models: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A GAN node's model: a tiny random DCGAN in the test's models folder."""
+    from tests.gan.tiny import save_dcgan
+
+    return {"model": save_dcgan(models / "tiny-dcgan.safetensors", nz=8, ngf=4).name}
+
+
+def tiny_language_model(models: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """An LLM Script's model: a tiny random Llama as a GGUF file, asked for a short answer."""
+    from tests.llm.tiny import save_gguf
+
+    monkeypatch.setattr("tqdm.tqdm.monitor_interval", 0)  # loading shows progress: no monitor thread
+    return {"model": str(save_gguf(models / "tiny.gguf")), "prompt": "a launch", "max_tokens": 8, "seed": 1}
+
+
+# Node types that need more than parameters (a model file...): a function of the test's user models
+# folder that makes it and returns the parameters that name it.
+SETUP: dict[str, Callable[[Path, pytest.MonkeyPatch], dict[str, Any]]] = {
+    "GANGenerator": tiny_generator,
+    "LatentWalk": tiny_generator,
+    "LLMScript": tiny_language_model,
+}
+TAKES = {"GANGenerator", "LLMScript"}  # render their active take: one is generated first
+ANALYSED = {"Deflicker"}  # read what their analysis pass measured: it runs first
+SLOW = {"LLMScript"}  # loading and asking even a tiny language model takes seconds
 CASES = [
-    pytest.param(node.id, params, id=f"{node.id}-{index}")
+    pytest.param(
+        node.id, params, id=f"{node.id}-{index}", marks=[pytest.mark.slow] if node.id in SLOW else []
+    )
     for node in NODES
     if not node.layout_only
     for index, params in enumerate(VARIANTS.get(node.id, [{}]))
@@ -56,9 +91,15 @@ CASES = [
 @pytest.fixture(scope="module")
 def media(tmp_path_factory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("media")
-    clip = write_clip(folder / "clip.mp4", codec="libx264", frames=8, width=64, height=36, pix_fmt="yuv420p")
+    clip = write_clip(
+        folder / "clip.mp4", codec="libx264", frames=8, width=64, height=36, pix_fmt="yuv420p", audio=True
+    )
     lut = write_cube(folder / "look.cube", smooth_lut_values(9))
-    return {"{clip}": str(clip), "{lut}": str(lut)}
+    srt = folder / "cues.srt"
+    srt.write_text(
+        "1\n00:00:00,000 --> 00:00:00,500\nThree, two, one\n\n2\n00:00:00,500 --> 00:00:01,000\nLift-off\n"
+    )
+    return {"{clip}": str(clip), "{lut}": str(lut), "{fountain}": str(FOUNTAIN), "{srt}": str(srt)}
 
 
 @pytest.fixture
@@ -67,47 +108,64 @@ def no_models(tmp_path, monkeypatch):
     forget_models()
 
 
-def wire(project: Project, type_id: str, params: dict[str, Any], media: dict[str, str]):
-    """A node of ``type_id`` with every input fed: images from a ramp with a soft alpha, masks from
-    noise, a second image (Merge's A, a reference) from a constant, Any inputs from a frame-varying
-    noise so time offsets matter."""
-    node = project.add_node(
+def made(project: Project, type_id: str, params: dict[str, Any], media: dict[str, str]):
+    return project.add_node(
         type_id, **{k: media.get(v, v) if isinstance(v, str) else v for k, v in params.items()}
     )
+
+
+def wire(project: Project, type_id: str, params: dict[str, Any], media: dict[str, str]):
+    """A node of ``type_id`` with its inputs fed: images from a ramp with a soft alpha (a second
+    image, Merge's A or a reference, from a constant), masks from noise, Any inputs from a noise that
+    changes every frame (so time offsets matter). A required input of another type (sound, a
+    script) is fed by the first built-in node that makes one from nothing; optional ones stay empty."""
+    node = made(project, type_id, params, media)
     ramp = project.add_node("Ramp", start_color=(0.1, 0.2, 0.3, 0.4), end_color=(0.9, 0.7, 0.5, 1.0))
-    sources = {
-        "mask": project.add_node("Noise", size=8.0),
-        "other": project.add_node("Constant", color=(0.2, 0.4, 0.6, 1.0)),
-        "any": project.add_node("Noise", size=12.0, evolution=1.0),
-    }
-    sources["any"].set_keyframe("evolution", 1, 0.0)
-    sources["any"].set_keyframe("evolution", 10, 9.0)
+    other = project.add_node("Constant", color=(0.2, 0.4, 0.6, 1.0))
+    moving = project.add_node("Noise", size=12.0, evolution=1.0)
+    moving.set_keyframe("evolution", 1, 0.0)
+    moving.set_keyframe("evolution", 10, 9.0)
     for index, port in enumerate(node.type.inputs):
-        if port.type.name in ("SCRIPT", "TRACK"):
+        kind, output = port.type.name, None
+        if kind == "MASK":
+            source = project.add_node("Noise", size=8.0)
+        elif kind == "ANY":
+            source = moving if index == 0 else other
+        elif kind == "IMAGE":
+            source = ramp if index == 0 or port.name == "B" else other
+        elif port.optional:
             continue
-        if port.type.name == "MASK":
-            source = sources["mask"]
-        elif port.type.name == "ANY":
-            source = sources["any"] if index == 0 else sources["other"]
         else:
-            source = ramp if index == 0 or port.name == "B" else sources["other"]
-        project.connect(source, node, target_port=port.name)
+            maker = next(
+                t
+                for t in NODES
+                if not any(not i.optional for i in t.inputs) and any(o.type is port.type for o in t.outputs)
+            )
+            source = made(project, maker.id, VARIANTS.get(maker.id, [{}])[0], media)
+            output = next(o.name for o in maker.outputs if o.type is port.type)
+        project.connect(source, node, source_port=output, target_port=port.name)
     return node
 
 
 @pytest.mark.parametrize(("type_id", "params"), CASES)
-def test_every_node_type_is_cached_right_after_evaluation(project, media, no_models, type_id, params):
+def test_every_node_type_is_cached_right_after_evaluation(
+    project, media, no_models, monkeypatch, type_id, params
+):
+    if type_id in SETUP:
+        params = {**params, **SETUP[type_id](no_models, monkeypatch)}
     node = wire(project, type_id, params, media)
     with Engine(project, cpu_workers=2) as engine:
-        if type_id == "Deflicker":
+        if type_id in ANALYSED:
             engine.analyze(node, range(1, 9))
+        if type_id in TAKES:
+            engine.generate_take(node, FRAME)
         values = {o.name: engine.evaluate(node, FRAME, output=o.name) for o in node.type.outputs}
         assert engine.is_cached(node, FRAME)
         assert engine.cached([node], FRAME) == {node.uuid: True}
         computed = engine.evaluations(node)
         for name, value in values.items():  # scrubbing back: served from cache, nothing recomputed
             again = engine.evaluate(node, FRAME, output=name)
-            assert again is value or (again is None and value is None)
+            assert again is value
         assert engine.evaluations(node) == computed
 
 
