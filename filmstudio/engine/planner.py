@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from filmstudio.core import track_link
 from filmstudio.core.context import CancelToken, EvalContext
 from filmstudio.core.graph import Graph, Link, NodeInstance, active_take, digest_json
 from filmstudio.core.node import Device
@@ -244,13 +245,17 @@ class Planner:
                 key=lambda item: item[0],
             )
         )
+        # a position following a track reads the track's sample at this very frame, even when the
+        # Track input's value is one set for all frames
+        links = node_type.track_links
+        follows = bool(links) and bool(track_link.active(links, step.ctx.params))
         parts = (
             node_type.id,
             node_type.version,
             tuple(step.ctx.params.values()),
             state,
             inputs,
-            step.frame if node_type.time_dependent else None,
+            step.frame if node_type.time_dependent or follows else None,
             scale,
         )
         return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
