@@ -24,9 +24,7 @@ What is here:
   :class:`Device`, every ``*Param`` helper with its editor hints (:class:`PathMode`,
   :class:`NameList`), and what ``evaluate`` sees (:class:`EvalContext`, :class:`Values`);
 - what flows on a Track port: :class:`TrackSet` of named :class:`Track` s with per-frame
-  :class:`TrackSample` s (see :mod:`filmstudio.core.track` for the contract); a position
-  parameter follows a track live when declared with ``follows_track`` (:class:`FollowTrack`,
-  :class:`Units`; see :mod:`filmstudio.core.track_link`);
+  :class:`TrackSample` s (see :mod:`filmstudio.core.track` for the contract);
 - viewer overlays: the shapes a node draws (:class:`Handle`, :class:`Outline`, :class:`Polyline`)
   and what dragging a handle changes (:class:`OverlayEdit`);
 - the errors a node may raise (each message tells the artist what to do);
@@ -69,7 +67,6 @@ from filmstudio.core.params import (
     ColourSpaceParam,
     DisplayParam,
     FloatParam,
-    FollowTrack,
     IntParam,
     NameList,
     Param,
@@ -77,7 +74,6 @@ from filmstudio.core.params import (
     PathMode,
     PathParam,
     TextParam,
-    Units,
     VectorParam,
     ViewParam,
 )
@@ -180,6 +176,13 @@ _LAZY = {
     "sample_at": "filmstudio.audio.clip",
     "sample_time": "filmstudio.audio.clip",
     "resample": "filmstudio.audio.resample",
+    "read_audio": "filmstudio.media.audio_source",
+    "MixInput": "filmstudio.audio.mix",
+    "MixedAudio": "filmstudio.audio.mix",
+    "Ducking": "filmstudio.audio.mix",
+    "OffsetAudio": "filmstudio.audio.mix",
+    "OFF_DB": "filmstudio.audio.mix",
+    "frames_to_samples": "filmstudio.audio.mix",
 }
 
 __all__ = [
@@ -196,7 +199,6 @@ __all__ = [
     "FilmStudioError",
     "FilmStudioWarning",
     "FloatParam",
-    "FollowTrack",
     "Handle",
     "Input",
     "IntParam",
@@ -221,7 +223,6 @@ __all__ = [
     "TrackNotFoundError",
     "TrackSample",
     "TrackSet",
-    "Units",
     "UnknownColourSpaceError",
     "Values",
     "VectorParam",

@@ -2,10 +2,10 @@
 third-party plugin is. Node modules never import Qt, and import torch only inside ``evaluate``."""
 
 from filmstudio_nodes.analysis import Deflicker
+from filmstudio_nodes.audio import AudioMix, AudioOffset
 from filmstudio_nodes.channels import Premult, Shuffle, Unpremult
 from filmstudio_nodes.color_correct import ColorCorrector
 from filmstudio_nodes.color_match import ColorMatch
-from filmstudio_nodes.corner_pin import CornerPin
 from filmstudio_nodes.filters import Blur, Grade
 from filmstudio_nodes.generators import Constant, Noise, Ramp
 from filmstudio_nodes.io import Read, Write
@@ -38,7 +38,6 @@ NODES = (
     Unpremult,
     Shuffle,
     Transform,
-    CornerPin,
     Crop,
     Reformat,
     Title,
@@ -48,6 +47,8 @@ NODES = (
     Switch,
     Dot,
     Deflicker,
+    AudioMix,
+    AudioOffset,
     Tracker,
     Backdrop,
     Upscaler,

@@ -51,6 +51,9 @@ class Read(Node):
     Missing frames of a sequence follow ``missing``. A variable-frame-rate movie (a phone clip) is
     placed by time: each timeline frame shows the clip's frame on screen at that moment, so its
     pace and sound stay as recorded; constant-rate clips are placed frame for frame.
+    The ``audio`` output is the file's sound (stream ``audio_stream``) at the project's sample
+    rate, starting with the first used frame and ending with the last (silence elsewhere, and
+    for files without sound); it is the same value at every frame.
     Changes on disk are followed: a replaced movie, and each image of a sequence on its own, are
     part of the frame's cache key. ``colorspace`` is the file's colour space:
     auto guesses it from the file's tags (sRGB for untagged images, Rec.709 for untagged HD video,
@@ -63,7 +66,8 @@ class Read(Node):
     device = Device.CPU
     time_dependent = True
     media_file = "file"
-    outputs = (Output("image", PortType.IMAGE),)
+    # image first: links made before Read had sound still find it
+    outputs = (Output("image", PortType.IMAGE), Output("audio", PortType.AUDIO))
     params = (
         PathParam("file", file_filter=MEDIA_FILTER, on_node=True),
         IntParam("start_frame", 1, animatable=False),
@@ -74,6 +78,13 @@ class Read(Node):
         ChoiceParam("colorspace", COLOUR_CHOICES, tooltip="the file's colour space (auto: from its tags)"),
         ColourSpaceParam(
             "ocio_colorspace", tooltip="with colorspace custom: a colour space of the OCIO config"
+        ),
+        IntParam(
+            "audio_stream",
+            0,
+            animatable=False,
+            minimum=0,
+            tooltip="which of the file's audio streams the audio output plays (0: the first)",
         ),
     )
 
@@ -95,27 +106,31 @@ class Read(Node):
         return [identity, config_source()]
 
     def evaluate(self, ctx: EvalContext) -> Any:
-        from filmstudio.api import chosen_space, shared_pool, to_working
+        from filmstudio.api import chosen_space, file_identity, read_audio, shared_pool, to_working
 
         p = ctx.params
         if not p.file:
             raise MediaError("(no file)", "the Read node has no file: choose one in its file parameter")
-        clip = shared_pool.open(ctx.resolve_path(p.file))
+        path = ctx.resolve_path(p.file)
+        clip = shared_pool.open(path)
+        audio = read_audio(path, file_identity(path), clip, p, ctx.fps)
         number = clip.frame_at(p, ctx.frame, ctx.fps)
         if number is None:
-            return _black(clip.info.width, clip.info.height, ctx.scale)
+            return {"image": _black(clip.info.width, clip.info.height, ctx.scale), "audio": audio}
         ctx.check_cancelled()
         space = chosen_space(
             p.colorspace, p.ocio_colorspace, clip.info.colour_space, what="the Read's colorspace"
         )
         image = to_working(clip.read_tensor(number, p.missing), space)
-        return _scaled(image, ctx.scale)
+        return {"image": _scaled(image, ctx.scale), "audio": audio}
 
 
 class Write(Node):
     """Marks an export: file, codec preset and quality. Passes its input through in the graph;
     ``filmstudio render`` (or Render > Export) streams frames into the file, under a temporary name
-    until it is complete. ``audio`` auto copies the sound of the first Read upstream that has some.
+    until it is complete. ``audio`` auto writes the sound linked to the ``audio`` input, mixed
+    once for the whole range (``audio_codec``: AAC, or PCM in MOV/MKV), and without one copies
+    the sound of the first Read upstream that has some.
 
     ``colorspace`` is the output transform: auto writes movies through the default display and
     view the viewer starts with (``filmstudio.colour.default_view()``: Rec.709 with the built-in
@@ -129,7 +144,7 @@ class Write(Node):
     id = "Write"
     category = "Image"
     output_file = "file"
-    inputs = (Input("source", PortType.IMAGE),)
+    inputs = (Input("source", PortType.IMAGE), Input("audio", PortType.AUDIO, optional=True))
     outputs = (Output("image", PortType.IMAGE),)
     params = (
         PathParam("file", "render.mp4", mode="save", on_node=True),
@@ -148,6 +163,9 @@ class Write(Node):
         ),
         BoolParam("alpha", False, tooltip="keep alpha (ProRes 4444, PNG, EXR)"),
         ChoiceParam("audio", ("auto", "none")),
+        ChoiceParam(
+            "audio_codec", ("aac", "pcm"), tooltip="a linked audio input as AAC, or 24-bit PCM (MOV, MKV)"
+        ),
         ChoiceParam(
             "colorspace",
             (*COLOUR_CHOICES, DISPLAY, VIEWER),
@@ -179,6 +197,7 @@ class Write(Node):
             profile=None if values.profile == "auto" else values.profile,
             alpha=values.alpha,
             first_frame=first_frame,
+            audio_codec=values.audio_codec,
         )
 
     def output_image(self, image: Any, values: Values, target: Path) -> Any:

@@ -62,6 +62,8 @@ class EvalContext:
     ``inputs`` maps (input name, frame) to the upstream value; it is empty while the node's
     :meth:`Node.requests` runs. ``device`` is where a node that makes tensors should put them
     ("cpu" or "cuda:N"). ``state`` is the node's saved state (analysis results, takes): read only.
+    ``curves`` (only for a node type with ``reads_curves``) holds every parameter as stored: a
+    constant or an :class:`~filmstudio.core.params.AnimCurve` (the parameter over time).
     """
 
     node_name: str
@@ -77,6 +79,7 @@ class EvalContext:
     device: str = "cpu"
     cancel: CancelToken = field(default_factory=CancelToken)
     project_dir: str | None = None
+    curves: Mapping[str, Any] = field(default_factory=dict)
 
     def resolve_path(self, path: str) -> str:
         """A path parameter as a usable path: relative paths are relative to the project file."""

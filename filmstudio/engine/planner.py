@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from filmstudio.core import track_link
 from filmstudio.core.context import CancelToken, EvalContext
 from filmstudio.core.graph import Graph, Link, NodeInstance, active_take, digest_json
 from filmstudio.core.node import Device
@@ -217,6 +216,8 @@ class Planner:
             cancel=cancel,
             project_dir=self._project_dir,
         )
+        if node_type.reads_curves:
+            ctx.curves = dict(instance.params)  # a snapshot: curves are immutable, the dict is not
         step.ctx = ctx
         step.convert = self._conversions(graph, instance, links) if links else None
         for name, frames in node_type.shared().requests(ctx).items():
@@ -245,17 +246,14 @@ class Planner:
                 key=lambda item: item[0],
             )
         )
-        # a position following a track reads the track's sample at this very frame, even when the
-        # Track input's value is one set for all frames
-        links = node_type.track_links
-        follows = bool(links) and bool(track_link.active(links, step.ctx.params))
         parts = (
             node_type.id,
             node_type.version,
-            tuple(step.ctx.params.values()),
+            # a node reading its parameters over time is keyed by their curves, the same at every frame
+            tuple((step.ctx.curves if node_type.reads_curves else step.ctx.params).values()),
             state,
             inputs,
-            step.frame if node_type.time_dependent or follows else None,
+            step.frame if node_type.time_dependent else None,
             scale,
         )
         return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()

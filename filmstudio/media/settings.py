@@ -76,6 +76,7 @@ class EncodeSettings:
     alpha (ProRes 4444/4444xq, png, exr). ``gop``: keyframe interval in frames (h264/h265). ``audio``:
     'copy' remuxes the source's audio packets, 'aac' re-encodes (sample-accurate trimming), 'auto'
     copies when the whole stream is taken and the container accepts it, else re-encodes.
+    ``audio_codec``: how a linked Audio (a mix) is encoded: 'aac', or 'pcm' (24-bit, MOV/MKV).
     ``first_frame`` numbers the first image of a sequence.
     """
 
@@ -89,6 +90,7 @@ class EncodeSettings:
     gop: int | None = None
     audio: AudioMode = "auto"
     audio_bitrate: int = 192_000
+    audio_codec: str = "aac"
     exr_compression: str = "zip16"
     first_frame: int = 1
 
@@ -100,6 +102,8 @@ class EncodeSettings:
             raise ParameterError(f"fps must be positive, not {self.fps}")
         if self.audio not in ("auto", "copy", "aac"):
             raise ParameterError(f"audio must be 'auto', 'copy' or 'aac', not {self.audio!r}")
+        if self.audio_codec not in ("aac", "pcm"):
+            raise ParameterError(f"audio_codec must be 'aac' or 'pcm', not {self.audio_codec!r}")
         if self.crf is not None and not 0 <= self.crf <= 51:
             raise ParameterError(f"crf must be between 0 and 51, not {self.crf}")
         if self.gop is not None and self.gop < 1:

@@ -33,6 +33,7 @@ import numpy as np
 from filmstudio.core.errors import MediaError
 from filmstudio.core.leftovers import owned_temporary, remove_stale
 from filmstudio.media.audio import AudioPassthrough
+from filmstudio.media.audio_encode import AudioEncoder
 from filmstudio.media.convert import array_to_frame, image_to_array, pad_to_even
 from filmstudio.media.failures import writing
 from filmstudio.media.settings import EncodePlan, EncodeSettings, check_output, one_image_only
@@ -40,6 +41,8 @@ from filmstudio.media.stills import encode_image
 
 if TYPE_CHECKING:
     import torch
+
+    from filmstudio.audio.clip import Audio
 
 __all__ = ["VideoWriter"]
 
@@ -53,7 +56,10 @@ class VideoWriter:
     EXR, dropped for formats without alpha) or an ``HxWxC`` numpy array of file values (uint8, uint16 or
     float; straight alpha, like ``VideoReader.read`` gives). All frames must have the size of the first.
     ``audio_from`` copies or re-encodes the first audio stream of that file, trimmed to ``audio_range_s``
-    (seconds from its start; None takes it all). Failures are :class:`MediaError` naming the output.
+    (seconds from its start; None takes it all). ``audio`` instead encodes an
+    :class:`~filmstudio.audio.clip.Audio` (a linked mix) over project samples ``audio_span``
+    (``[start, stop)``: the range's exact samples) as ``settings.audio_codec`` (AAC or PCM).
+    Failures are :class:`MediaError` naming the output.
     """
 
     def __init__(
@@ -63,6 +69,8 @@ class VideoWriter:
         audio_from: str | os.PathLike[str] | None = None,
         audio_range_s: tuple[float, float] | None = None,
         frames: int | None = None,
+        audio: Audio | None = None,
+        audio_span: tuple[int, int] | None = None,
     ) -> None:
         from filmstudio.media.sequence import is_sequence_pattern
 
@@ -75,8 +83,10 @@ class VideoWriter:
         single = self._plan.sequence and not is_sequence_pattern(self._path)
         remove_stale(self._path.parent, "partial")  # what killed renders left in this folder
         self._sink: _SequenceSink | _MovieSink | _StillSink
+        if audio is not None and (audio_from is not None or audio_span is None):
+            raise MediaError(self._path, "give audio with its audio_span, and not with audio_from")
         if self._plan.sequence:
-            if audio_from is not None:
+            if audio_from is not None or audio is not None:
                 raise MediaError(
                     self._path,
                     "image sequences cannot carry audio; leave audio_from empty or export a video file",
@@ -86,7 +96,8 @@ class VideoWriter:
             else:
                 self._sink = _SequenceSink(self._path, self._plan, self._settings)
         else:
-            self._sink = _MovieSink(self._path, self._plan, self._settings, audio_from, audio_range_s)
+            sound = AudioEncoder(audio, audio_span, self._settings.audio_codec, self._path) if audio else None
+            self._sink = _MovieSink(self._path, self._plan, self._settings, audio_from, audio_range_s, sound)
         self._finished = False
 
     @property
@@ -187,9 +198,10 @@ class _MovieSink:
         settings: EncodeSettings,
         audio_from: str | os.PathLike[str] | None,
         audio_range_s: tuple[float, float] | None,
+        sound: AudioEncoder | None = None,
     ) -> None:
         self._path, self._plan, self._settings = path, plan, settings
-        self._audio = (
+        self._audio: AudioPassthrough | AudioEncoder | None = sound or (
             AudioPassthrough(audio_from, audio_range_s, settings.audio, path) if audio_from else None
         )
         self._temporary = _temporary_name(path)
@@ -198,7 +210,9 @@ class _MovieSink:
                 # PyAV opens the file only when the header is written: create it now, so an unwritable
                 # folder is reported before any rendering starts.
                 self._temporary.open("xb").close()
-                self._container = av.open(str(self._temporary), mode="w")
+                self._container = av.open(
+                    str(self._temporary), mode="w", options=_container_options(path, sound)
+                )
         except BaseException:
             if self._audio is not None:
                 self._audio.close()
@@ -281,6 +295,14 @@ class _MovieSink:
                 self._audio.close()
         with contextlib.suppress(OSError):
             self._temporary.unlink(missing_ok=True)
+
+
+def _container_options(path: Path, sound: AudioEncoder | None) -> dict[str, str]:
+    """MP4/MOV keep edit-list times in the movie's time scale (1/1000 s by default): at the sample
+    rate, the file says exactly how many samples its sound lasts (AAC pads its last frame)."""
+    if sound is None or path.suffix.lower() not in (".mp4", ".m4v", ".mov"):
+        return {}
+    return {"movie_timescale": str(sound.rate)}
 
 
 class _StillSink:

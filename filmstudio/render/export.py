@@ -97,7 +97,7 @@ def render(
     everything a user can fix; in every failure the output file is left as it was.
     """
     from filmstudio.media.writer import VideoWriter
-    from filmstudio.render.settings import audio_source, output_image
+    from filmstudio.render.settings import audio_source, audio_to_write, output_image
 
     node = write if isinstance(write, NodeInstance) else find_write(project, write)
     frames = frames or project.settings.frame_range
@@ -109,6 +109,7 @@ def render(
     started = time.perf_counter()
     try:
         audio = audio_source(project, node, frames)
+        sound = audio_to_write(project, node, frames, engine)  # a linked mix, encoded once
         write_values = node.values_at(frames.first)
         writer = VideoWriter(
             target,
@@ -116,6 +117,8 @@ def render(
             audio_from=audio[0] if audio else None,
             audio_range_s=audio[1] if audio else None,
             frames=len(frames),
+            audio=sound[0] if sound else None,
+            audio_span=sound[1] if sound else None,
         )
         # Model nodes that batch get `batch` frames per request; other graphs go frame by frame.
         batch = batch_size_upstream(project, node, engine.compute_device)

@@ -15,6 +15,7 @@ from filmstudio.core.errors import FilmStudioError
 from filmstudio.core.graph import NodeInstance
 from filmstudio.core.project import Project
 from filmstudio.core.timebase import FrameRange
+from filmstudio.core.types import PortType
 
 
 def writers(project: Project) -> list[NodeInstance]:
@@ -48,8 +49,11 @@ def audio_source(
 
     A writer that copies audio takes the first reader upstream (creation order: the first the
     artist added) whose file has sound, trimmed to the seconds of that clip the rendered frames
-    show. Step renders get none."""
+    show. Step renders get none, and so does a writer whose Audio input is linked (it writes
+    that sound instead: :func:`linked_audio`)."""
     if frames.step != 1 or not write.type.shared().copies_audio(write.values_at(frames.first)):
+        return None
+    if linked_audio(project, write) is not None:
         return None
     from filmstudio.media.pool import shared_pool
 
@@ -75,3 +79,30 @@ def audio_source(
         duration = len(frames) / float(project.settings.fps)
         return path, (start, start + duration)
     return None
+
+
+def linked_audio(project: Project, write: NodeInstance) -> tuple[str, str] | None:
+    """(node name, output port) of the sound linked into the writer's Audio input (the first
+    input its type declares of type Audio), or None when nothing is linked there."""
+    port = next((i.name for i in write.type.inputs if i.type is PortType.AUDIO), None)
+    link = project.graph.input_links(write.uuid).get(port or "")
+    if link is None:
+        return None
+    return project.graph.nodes[link.source].name, link.source_port
+
+
+def audio_to_write(project: Project, write: NodeInstance, frames: FrameRange, engine: Any) -> Any:
+    """(:class:`~filmstudio.audio.clip.Audio`, project samples ``[start, stop)``) the writer's
+    file carries when its Audio input is linked and it writes sound: the linked value, evaluated
+    once (it is the same at every frame), over exactly the rendered frames. None otherwise."""
+    linked = linked_audio(project, write)
+    if linked is None or frames.step != 1:
+        return None
+    if not write.type.shared().copies_audio(write.values_at(frames.first)):
+        return None
+    from filmstudio.audio.clip import PROJECT_RATE, Audio, frames_samples
+
+    audio = engine.evaluate(linked[0], frames.first, output=linked[1])
+    if not isinstance(audio, Audio):
+        raise FilmStudioError(f"{linked[0]}.{linked[1]} gives {type(audio).__name__}, not sound")
+    return audio, frames_samples(frames.first, frames.last, project.settings.fps, PROJECT_RATE)
