@@ -24,7 +24,9 @@ What is here:
   :class:`Device`, every ``*Param`` helper with its editor hints (:class:`PathMode`,
   :class:`NameList`), and what ``evaluate`` sees (:class:`EvalContext`, :class:`Values`);
 - what flows on a Track port: :class:`TrackSet` of named :class:`Track` s with per-frame
-  :class:`TrackSample` s (see :mod:`filmstudio.core.track` for the contract);
+  :class:`TrackSample` s (see :mod:`filmstudio.core.track` for the contract); a position
+  parameter follows a track live when declared with ``follows_track`` (:class:`FollowTrack`,
+  :class:`Units`; see :mod:`filmstudio.core.track_link`);
 - viewer overlays: the shapes a node draws (:class:`Handle`, :class:`Outline`, :class:`Polyline`)
   and what dragging a handle changes (:class:`OverlayEdit`);
 - the errors a node may raise (each message tells the artist what to do);
@@ -67,6 +69,7 @@ from filmstudio.core.params import (
     ColourSpaceParam,
     DisplayParam,
     FloatParam,
+    FollowTrack,
     IntParam,
     NameList,
     Param,
@@ -74,6 +77,7 @@ from filmstudio.core.params import (
     PathMode,
     PathParam,
     TextParam,
+    Units,
     VectorParam,
     ViewParam,
 )
@@ -199,6 +203,7 @@ __all__ = [
     "FilmStudioError",
     "FilmStudioWarning",
     "FloatParam",
+    "FollowTrack",
     "Handle",
     "Input",
     "IntParam",
@@ -223,6 +228,7 @@ __all__ = [
     "TrackNotFoundError",
     "TrackSample",
     "TrackSet",
+    "Units",
     "UnknownColourSpaceError",
     "Values",
     "VectorParam",

@@ -6,6 +6,7 @@ from filmstudio_nodes.audio import AudioMix, AudioOffset
 from filmstudio_nodes.channels import Premult, Shuffle, Unpremult
 from filmstudio_nodes.color_correct import ColorCorrector
 from filmstudio_nodes.color_match import ColorMatch
+from filmstudio_nodes.corner_pin import CornerPin
 from filmstudio_nodes.filters import Blur, Grade
 from filmstudio_nodes.generators import Constant, Noise, Ramp
 from filmstudio_nodes.io import Read, Write
@@ -38,6 +39,7 @@ NODES = (
     Unpremult,
     Shuffle,
     Transform,
+    CornerPin,
     Crop,
     Reformat,
     Title,

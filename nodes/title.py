@@ -23,6 +23,7 @@ from filmstudio.api import (
     Device,
     EvalContext,
     FloatParam,
+    FollowTrack,
     Handle,
     Input,
     IntParam,
@@ -33,6 +34,7 @@ from filmstudio.api import (
     PathParam,
     PortType,
     TextParam,
+    Units,
     Values,
     VectorParam,
     torch_module,
@@ -60,6 +62,10 @@ class Title(Node):
     capitals are about 0.7 of it tall and a line about 1.2.
     Colours are used as given, in the working colour space. Anamorphic formats get text that looks
     right on the display (squeezed in pixel counts).
+
+    The position can follow a track, live: connect a Tracker's tracks to the ``track`` input and
+    name the track in ``position_track``; the title keeps its own position at
+    ``position_track_frame`` and moves with the track from there (see ``follows_track``).
 
     The text comes from the ``text`` parameter, or from the ``script`` input when one is connected
     (a Script File or LLM Script node). ``script_shows`` picks what of a Script is shown at each
@@ -96,6 +102,7 @@ class Title(Node):
             soft_min=0.0,
             soft_max=1.0,
             tooltip="anchor point as fractions of the frame (0..1, y down)",
+            follows_track=FollowTrack(units=Units.FRAME),
         ),
         ChoiceParam(
             "align",

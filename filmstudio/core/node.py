@@ -28,6 +28,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, ClassVar
 
+from filmstudio.core import track_link
 from filmstudio.core.context import EvalContext, Values
 from filmstudio.core.errors import NodeSpecError
 from filmstudio.core.overlay import OverlayEdit, Shape
@@ -125,6 +126,7 @@ class Node:
     reads_curves: ClassVar[bool] = False
 
     _param_index: ClassVar[dict[str, Param]]
+    track_links: ClassVar[tuple[track_link.TrackLink, ...]] = ()  # positions that follow tracks
     _instance: ClassVar[Node | None]
     _slices_state: ClassVar[bool]
 
@@ -134,6 +136,11 @@ class Node:
         if cls.__dict__.get("abstract", False):
             return
         cls.abstract = False  # not inherited: a subclass of an abstract base is a real node type
+        if isinstance(cls.inputs, list | tuple) and isinstance(cls.params, list | tuple):
+            # a follows_track position brings its track-name parameters and Track input
+            cls.inputs, cls.params, cls.track_links = track_link.declare(
+                cls.inputs, cls.params, lambda name: Input(name, PortType.TRACK, optional=True)
+            )
         problems = _spec_problems(cls)
         if problems:
             raise NodeSpecError(cls.__name__, problems)
@@ -169,8 +176,11 @@ class Node:
 
     def requests(self, ctx: EvalContext) -> Mapping[str, Sequence[int]]:
         """Which inputs, at which frames, this evaluation needs. Default: every connected input at
-        this frame. Temporal nodes ask for other frames; switches ask only for the chosen input."""
-        return {port.name: (ctx.frame,) for port in self.inputs if port.name in ctx.connected}
+        this frame, and a followed track's reference frame. Temporal nodes ask for other frames;
+        switches ask only for the chosen input. A node with ``follows_track`` positions that
+        overrides this adds ``track_link.requests(self.track_links, ctx)``."""
+        wanted = {port.name: (ctx.frame,) for port in self.inputs if port.name in ctx.connected}
+        return {**wanted, **track_link.requests(self.track_links, ctx)} if self.track_links else wanted
 
     def evaluate(self, ctx: EvalContext) -> Any:
         """Compute the output (or a dict of outputs by name, for several outputs). A node that
@@ -346,6 +356,20 @@ def _reference_problems(cls: type[Node]) -> list[str]:
                 found.append(
                     f"parameter {param.name!r}: follows {param.follows!r}, which is not a display parameter"
                 )
+    ports = {i.name: i for i in cls.inputs if isinstance(i, Input)}
+    for link in cls.track_links:
+        port = ports.get(link.follow.input)
+        if port is None or port.type is not PortType.TRACK or not port.optional:
+            found.append(
+                f"parameter {link.param!r} follows tracks on input {link.follow.input!r}, which must be "
+                "an optional Track input (or left undeclared: it is added)"
+            )
+        at_frame = by_name.get(link.follow.at_frame) if link.follow.at_frame else None
+        if link.follow.at_frame and (at_frame is None or at_frame.kind is not ParamKind.INT):
+            found.append(
+                f"parameter {link.param!r} reads its track at_frame {link.follow.at_frame!r}, which is "
+                "not an int parameter"
+            )
     return found
 
 

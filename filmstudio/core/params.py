@@ -49,6 +49,29 @@ class NameList(enum.Enum):
     VIEWS = "views"  # of the display named by the parameter's ``follows``
 
 
+class Units(enum.Enum):
+    """What a position parameter's numbers measure (a track's positions are image pixels)."""
+
+    PIXELS = "pixels"  # full-resolution image pixels of the project format, y down
+    FRAME = "frame"  # fractions of the frame's width and height (0..1), y down
+
+
+@dataclass(frozen=True)
+class FollowTrack:
+    """Declares that a 2-component position parameter can follow a track, live (see
+    :mod:`filmstudio.core.track_link`): the node gets the Track input ``input`` (optional, added
+    when the node does not declare it) and a ``<name>_track`` parameter naming the track; with
+    ``relative``, also ``<name>_track_frame``, the reference frame where the parameter has its own
+    value (it then moves as the track moved since); without, it sits on the track — at the frame
+    being evaluated, or, with ``at_frame`` naming an int parameter, at the frame that parameter
+    holds (a corner pin's source corners: the tracks at its reference frame)."""
+
+    input: str = "track"
+    units: Units = Units.PIXELS
+    relative: bool = True
+    at_frame: str = ""
+
+
 class Interp(enum.Enum):
     """How a curve moves from one keyframe to the next (set on the key the segment leaves)."""
 
@@ -72,7 +95,8 @@ class Param:
     - ``wheel``: a colour, or the per-channel half of a grading pair, gets a hue wheel whose rim
       stands for this much chroma; ``grade_of`` names the master float of such a pair (lift and
       ``lift_rgb``), which the inspector lays out as one grading block;
-    - ``on_node``: the value (a file's name) is shown on the node in the graph.
+    - ``on_node``: the value (a file's name) is shown on the node in the graph;
+    - ``follows_track``: a position that can follow a track, live (a :class:`FollowTrack`).
     """
 
     name: str
@@ -95,6 +119,7 @@ class Param:
     wheel: float | None = None
     grade_of: str = ""
     on_node: bool = False
+    follows_track: FollowTrack | None = None
 
     @property
     def display_name(self) -> str:
@@ -139,6 +164,13 @@ class Param:
             found.append("follows (the display parameter) is for NameList.VIEWS parameters")
         if self.names is NameList.VIEWS and not self.follows:
             found.append("a list of views needs follows= naming the display parameter")
+        if self.follows_track is not None:
+            if not isinstance(self.follows_track, FollowTrack):
+                found.append(f"follows_track must be a FollowTrack, not {self.follows_track!r}")
+            elif kind is not ParamKind.VECTOR or self.size != 2:
+                found.append("only 2-component vectors (positions) can follow a track")
+            elif self.follows_track.relative and self.follows_track.at_frame:
+                found.append("at_frame is for absolute track links (a relative one has its reference frame)")
         is_channels = kind is ParamKind.VECTOR and self.size == 3
         if self.grade_of and not is_channels:
             found.append("grade_of is for 3-component vectors (the per-channel half of a grading pair)")
@@ -303,9 +335,25 @@ def ViewParam(name: str = "view", default: str = "", *, display: str = "display"
 
 
 def VectorParam(
-    name: str, default: Sequence[float] = (0.0, 0.0), *, animatable: bool = True, **options: Any
+    name: str,
+    default: Sequence[float] = (0.0, 0.0),
+    *,
+    animatable: bool = True,
+    follows_track: FollowTrack | bool | None = None,
+    **options: Any,
 ) -> Param:
-    return Param(name, ParamKind.VECTOR, tuple(default), size=len(default), animatable=animatable, **options)
+    """A vector; ``follows_track`` (True or a :class:`FollowTrack`) makes a position that can
+    follow a track live (True: pixels, relative to a reference frame, on the input "track")."""
+    follow = FollowTrack() if follows_track is True else follows_track or None
+    return Param(
+        name,
+        ParamKind.VECTOR,
+        tuple(default),
+        size=len(default),
+        animatable=animatable,
+        follows_track=follow,
+        **options,
+    )
 
 
 # --- animation --------------------------------------------------------------------------------

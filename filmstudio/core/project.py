@@ -12,7 +12,7 @@ This is the entry point of the scripting API::
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -145,6 +145,18 @@ class Project:
         # lazy names do), so core still imports without torch and no layer points upward.
         analyse = importlib.import_module("filmstudio.render.analysis").analyse
         analyse(self, node, frames, reverse=reverse, carry=carry, progress=progress)
+
+    def bake_to_keyframes(
+        self,
+        node: str | NodeInstance,
+        params: Sequence[str] | None = None,
+        frames: Iterable[int] | None = None,
+    ) -> dict[str, int]:
+        """Snapshot ``node``'s positions that follow tracks live (default: all of them) into a
+        keyframe at every frame (default: the project range) and unlink them, as one undo step;
+        see :func:`filmstudio.render.bake.bake_to_keyframes`."""
+        bake = importlib.import_module("filmstudio.render.bake").bake_to_keyframes
+        return bake(self, node, params, frames)
 
     def undo(self) -> bool:
         return self.graph.history.undo()

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from filmstudio.core import track_link
 from filmstudio.core.context import CancelToken, EvalContext
 from filmstudio.core.graph import Graph, Link, NodeInstance, active_take, digest_json
 from filmstudio.core.node import Device
@@ -246,6 +247,10 @@ class Planner:
                 key=lambda item: item[0],
             )
         )
+        # a position following a track reads the track's sample at this very frame, even when the
+        # Track input's value is one set for all frames
+        links = node_type.track_links
+        follows = bool(links) and bool(track_link.active(links, step.ctx.params))
         parts = (
             node_type.id,
             node_type.version,
@@ -253,7 +258,7 @@ class Planner:
             tuple((step.ctx.curves if node_type.reads_curves else step.ctx.params).values()),
             state,
             inputs,
-            step.frame if node_type.time_dependent else None,
+            step.frame if node_type.time_dependent or follows else None,
             scale,
         )
         return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()

@@ -25,6 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from functools import partial
 from typing import Any
 
+from filmstudio.core import track_link
 from filmstudio.core.context import CancelToken, EvalContext
 from filmstudio.core.errors import Cancelled, EvaluationError, FilmStudioError
 from filmstudio.core.graph import NodeInstance
@@ -277,6 +278,9 @@ class Scheduler:
         tell("start")
         started = time.perf_counter()
         try:
+            if node.type.track_links:
+                for ctx in contexts:
+                    track_link.apply(node.type.track_links, ctx)
             results = list(node.type.shared().evaluate_batch(contexts))
         except Cancelled:
             tell("cancelled")
@@ -308,6 +312,8 @@ class Scheduler:
             observer(node.uuid, step.frame, "start", "")
         started = time.perf_counter()
         try:
+            if node.type.track_links:  # positions that follow tracks get this frame's value
+                track_link.apply(node.type.track_links, ctx)
             result = node.type.shared().evaluate(ctx)
         except Cancelled:
             if observer is not None:

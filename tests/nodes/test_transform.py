@@ -187,3 +187,37 @@ def test_reformat_in_a_graph_changes_the_frame_size(registry):
     with Engine(project, cpu_workers=1) as engine:
         assert engine.evaluate(node, 1).shape == (4, 32, 32)
         assert engine.evaluate(node, 1, scale=0.5).shape == (4, 16, 16)
+
+
+# --- tracks (see test_match_move.py for match-move and stabilise) --------------------------------
+
+
+def test_a_project_saved_before_tracks_loads_with_tracking_off(registry):
+    """Transform kept its id and old parameters: a file without the tracking parameters loads
+    without warnings and renders as it did (mode none, no Track input needed)."""
+    import json
+
+    project = Project(width=64, height=36, registry=registry)
+    ramp = project.add_node("Ramp")
+    node = project.connect(ramp, project.add_node("Transform", translate=(3.5, -2.0), rotate=12.0))
+    document = json.loads(project.to_json())
+    old = ("translate", "rotate", "scale", "skew", "center", "filter")
+    for saved in document["nodes"]:
+        if saved["type"] == "Transform":
+            saved["params"] = {k: v for k, v in saved["params"].items() if k in old}
+            assert saved["version"] == 1
+    loaded = Project.from_json(json.dumps(document), registry)
+    assert loaded.load_warnings == []
+    again = loaded[node.name]
+    assert again["mode"] == "none" and again["track1"] == ""
+    with Engine(project, cpu_workers=1) as before, Engine(loaded, cpu_workers=1) as after:
+        assert torch.equal(before.evaluate(node, 1), after.evaluate(again, 1))
+
+
+def test_tracking_without_tracks_connected_keeps_frames_shared(registry):
+    """Mode set but nothing on the Track input: an error on the node, not a silent identity; with
+    the mode none, the track input plays no part in the cache key."""
+    project = Project(width=64, height=36, registry=registry)
+    node = project.connect(project.add_node("Ramp"), project.add_node("Transform", rotate=5.0))
+    with Engine(project, cpu_workers=1) as engine:
+        assert engine.key(node, 1) == engine.key(node, 7)  # a still: one result for all frames
