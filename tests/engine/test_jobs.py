@@ -44,9 +44,17 @@ def test_reanalysing_some_frames_keeps_the_others_cached(project, engine):
 
 def test_analysis_can_be_cancelled_and_changes_nothing(project, engine):
     deflicker = flicker_clip(project)
-    future, token = engine.submit_analysis(
-        deflicker, range(1, 31), progress=lambda done, total: token.cancel()
-    )
+    submitted = threading.Event()
+    tokens = []
+
+    def progress(_done: int, _total: int) -> None:
+        # The pass may report its first frame before submit_analysis has returned the token.
+        assert submitted.wait(5)
+        tokens[0].cancel()
+
+    future, token = engine.submit_analysis(deflicker, range(1, 31), progress=progress)
+    tokens.append(token)
+    submitted.set()
     with pytest.raises(Cancelled):
         future.result(timeout=5)
     assert "luminance" not in deflicker.state
