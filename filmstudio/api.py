@@ -40,6 +40,10 @@ What is here:
   (:func:`parse_fountain`, :func:`write_fountain`), shot lists from models.
 - tracking: :class:`PatternTracker` and :class:`BoxTracker` (OpenCV, :mod:`filmstudio.tracking`),
   their :class:`TrackerSettings` and choices, and :func:`tracking_grey` (a frame made trackable).
+- subtitles: the :class:`Subtitles` a Subtitles port carries (:class:`Cue` s on project frames;
+  :mod:`filmstudio.subtitles.timebase` has the frame-exact rounding rule), subtitle files
+  (:func:`read_subtitles`, and :func:`read_subtitle_stream` for a movie's track), the lint's
+  parameters (:data:`LINT_PARAMETERS`), :func:`cues_from_script`, and :func:`subtitle_font`.
 
 The declaration names load with this module and never import torch; the helpers load (with torch,
 PyAV or OpenColorIO behind them) on first use, so a node module stays cheap to import.
@@ -158,6 +162,16 @@ _LAZY = {
     "BoxTracker": "filmstudio.tracking.box",
     "tracking_grey": "filmstudio.tracking.grey",
     "contrast_channel": "filmstudio.tracking.grey",
+    # subtitles: the Subtitles port's value (cues on frames), files, lint, cues from a Script
+    "Cue": "filmstudio.subtitles",
+    "Subtitles": "filmstudio.subtitles",
+    "SubtitleError": "filmstudio.subtitles",
+    "subtitle_font": "filmstudio.subtitles",
+    "SUBTITLE_FILE_FILTER": "filmstudio.subtitles",
+    "read_subtitles": "filmstudio.subtitles",
+    "cues_from_script": "filmstudio.subtitles",
+    "LINT_PARAMETERS": "filmstudio.subtitles",
+    "read_subtitle_stream": "filmstudio.media.subtitles",
     # screenplays: the Script port's value, Fountain, shot lists
     "DEFAULT_READING_WPM": "filmstudio.script",
     "Script": "filmstudio.script",

@@ -7,6 +7,7 @@ Image      torch tensor ``[C, H, W]`` float, RGBA premultiplied, working colour 
 Mask       torch tensor ``[1, H, W]`` float in 0..1
 Track      a ``TrackSet`` (core/track.py): named tracks, per-frame positions, corners, confidence
 Script     a parsed screenplay (scenes, shots, dialogue)
+Subtitles  cues on project frames (``filmstudio.subtitles.Subtitles``): start, end, lines, speaker
 Latent     a generator latent tensor
 Audio      an ``Audio`` (audio/clip.py): sound placed in project time, rendered by sample range
 Number     a float
@@ -25,6 +26,7 @@ class PortType(enum.Enum):
     MASK = "Mask"
     TRACK = "Track"
     SCRIPT = "Script"
+    SUBTITLES = "Subtitles"
     LATENT = "Latent"
     AUDIO = "Audio"
     NUMBER = "Number"
