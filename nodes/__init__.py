@@ -17,6 +17,7 @@ from filmstudio_nodes.reformat import Crop, Reformat
 from filmstudio_nodes.routing import Dot, Switch
 from filmstudio_nodes.script_file import ScriptFile
 from filmstudio_nodes.segment import Segmenter
+from filmstudio_nodes.subtitles import BurnIn, ScriptSubtitles, SubtitleFile
 from filmstudio_nodes.time import FrameHold, TimeOffset
 from filmstudio_nodes.title import Title
 from filmstudio_nodes.tracker import Tracker
@@ -43,6 +44,9 @@ NODES = (
     Crop,
     Reformat,
     Title,
+    SubtitleFile,
+    ScriptSubtitles,
+    BurnIn,
     ScriptFile,
     TimeOffset,
     FrameHold,

@@ -54,6 +54,7 @@ PORT_COLOURS: dict[PortType, QColor] = {
     PortType.MASK: QColor("#5ec8e0"),
     PortType.TRACK: QColor("#ff7a59"),
     PortType.SCRIPT: QColor("#b48ee8"),
+    PortType.SUBTITLES: QColor("#b9e05a"),
     PortType.LATENT: QColor("#ee6fb7"),
     PortType.AUDIO: QColor("#4fd19a"),
     PortType.NUMBER: QColor("#9fb3d1"),
