@@ -31,6 +31,7 @@ from filmstudio.api import (
     Output,
     PathParam,
     PortType,
+    TextParam,
     Values,
     ViewParam,
     config_source,
@@ -139,12 +140,21 @@ class Write(Node):
     ``display`` and ``view`` (empty: the defaults), e.g. an ACES output transform; ``viewer``
     (same as viewer) renders through ``display`` and ``view`` too, and the editor's viewer keeps
     them equal to its own display and view, so a headless render of the saved project writes
-    what the viewer showed."""
+    what the viewer showed.
+
+    Subtitles linked to ``subtitles`` go into the file as a soft subtitle track tagged with
+    ``subtitle_language``: mov_text in MP4/MOV, SRT, ASS or WebVTT in MKV (``subtitle_format``),
+    timed so each cue shows on its frames; other outputs (MXF, image sequences) get a sidecar
+    subtitle file beside them (``shot.srt``)."""
 
     id = "Write"
     category = "Image"
     output_file = "file"
-    inputs = (Input("source", PortType.IMAGE), Input("audio", PortType.AUDIO, optional=True))
+    inputs = (
+        Input("source", PortType.IMAGE),
+        Input("audio", PortType.AUDIO, optional=True),
+        Input("subtitles", PortType.SUBTITLES, optional=True),
+    )
     outputs = (Output("image", PortType.IMAGE),)
     params = (
         PathParam("file", "render.mp4", mode="save", on_node=True),
@@ -179,6 +189,16 @@ class Write(Node):
         ),
         ViewParam(
             "view", tooltip="with colorspace display or viewer: a view of that display (empty: its default)"
+        ),
+        ChoiceParam(
+            "subtitle_format",
+            ("auto", "srt", "ass", "webvtt"),
+            tooltip="linked subtitles in an MKV as SRT (auto), ASS or WebVTT; MP4/MOV carry mov_text",
+        ),
+        TextParam(
+            "subtitle_language",
+            "",
+            tooltip="ISO 639 code of the subtitle track (eng, fra); empty: the cues' own",
         ),
     )
 

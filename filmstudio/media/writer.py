@@ -16,6 +16,9 @@ Odd sizes: encoders whose pixel format halves chroma resolution (4:2:0, 4:2:2, a
 need an even width and height. An odd width or height is padded by one pixel on the right / bottom,
 repeating the last column / row (never scaled), so 853x481 is written as 854x482.
 
+Soft subtitles: a :class:`~filmstudio.media.subtitles.SubtitleTrack` given as ``subtitles`` becomes a
+text subtitle stream of the movie, muxed beside the video in the same pass.
+
 Threads: a writer is used from one thread at a time (the export's encode thread).
 """
 
@@ -38,6 +41,7 @@ from filmstudio.media.convert import array_to_frame, image_to_array, pad_to_even
 from filmstudio.media.failures import writing
 from filmstudio.media.settings import EncodePlan, EncodeSettings, check_output, one_image_only
 from filmstudio.media.stills import encode_image
+from filmstudio.media.subtitles import SubtitleTrack
 
 if TYPE_CHECKING:
     import torch
@@ -69,6 +73,7 @@ class VideoWriter:
         audio_from: str | os.PathLike[str] | None = None,
         audio_range_s: tuple[float, float] | None = None,
         frames: int | None = None,
+        subtitles: SubtitleTrack | None = None,
         audio: Audio | None = None,
         audio_span: tuple[int, int] | None = None,
     ) -> None:
@@ -83,6 +88,8 @@ class VideoWriter:
         single = self._plan.sequence and not is_sequence_pattern(self._path)
         remove_stale(self._path.parent, "partial")  # what killed renders left in this folder
         self._sink: _SequenceSink | _MovieSink | _StillSink
+        if subtitles is not None and self._plan.sequence:
+            raise MediaError(self._path, "image sequences cannot carry a subtitle track: write a sidecar")
         if audio is not None and (audio_from is not None or audio_span is None):
             raise MediaError(self._path, "give audio with its audio_span, and not with audio_from")
         if self._plan.sequence:
@@ -98,6 +105,7 @@ class VideoWriter:
         else:
             sound = AudioEncoder(audio, audio_span, self._settings.audio_codec, self._path) if audio else None
             self._sink = _MovieSink(self._path, self._plan, self._settings, audio_from, audio_range_s, sound)
+            self._sink.subtitles = subtitles
         self._finished = False
 
     @property
@@ -191,6 +199,8 @@ def _temporary_name(target: Path) -> Path:
 class _MovieSink:
     """One video file (plus optional audio) written under a temporary name."""
 
+    subtitles: SubtitleTrack | None = None  # a text subtitle stream, muxed before the first frame
+
     def __init__(
         self,
         path: Path,
@@ -255,6 +265,12 @@ class _MovieSink:
         with writing(self._path, f"encoding frame {number}"):
             if self._stream is None:
                 self._open_streams(array.shape[1], array.shape[0])
+                if self.subtitles is not None:
+                    try:
+                        self.subtitles.add_stream(self._container)
+                    except ValueError as exc:  # the muxer refuses the codec
+                        raise MediaError(self._path, f"cannot add the subtitles: {exc}") from exc
+                    self.subtitles.mux(self._container)
             assert self._stream is not None
             frame = array_to_frame(array).reformat(
                 format=plan.pix_fmt, dst_colorspace="ITU709", dst_color_range="MPEG"

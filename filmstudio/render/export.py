@@ -98,6 +98,7 @@ def render(
     """
     from filmstudio.media.writer import VideoWriter
     from filmstudio.render.settings import audio_source, audio_to_write, output_image
+    from filmstudio.render.subtitles import subtitle_output
 
     node = write if isinstance(write, NodeInstance) else find_write(project, write)
     frames = frames or project.settings.frame_range
@@ -109,6 +110,7 @@ def render(
     started = time.perf_counter()
     try:
         audio = audio_source(project, node, frames)
+        subtitles = subtitle_output(project, node, frames, engine, target)  # a track or a sidecar
         sound = audio_to_write(project, node, frames, engine)  # a linked mix, encoded once
         write_values = node.values_at(frames.first)
         writer = VideoWriter(
@@ -117,6 +119,7 @@ def render(
             audio_from=audio[0] if audio else None,
             audio_range_s=audio[1] if audio else None,
             frames=len(frames),
+            subtitles=subtitles.track,
             audio=sound[0] if sound else None,
             audio_span=sound[1] if sound else None,
         )
@@ -145,6 +148,7 @@ def render(
                     if progress is not None:
                         progress(written, len(frames))
             path = writer.close()
+            subtitles.finish()
         except BaseException:
             for request in pending:
                 request.cancel()
