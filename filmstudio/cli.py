@@ -104,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("nodes", help="list the installed node types")
     add_models_parser(commands)
     _add_script_parser(commands)
+    _add_subtitles_parser(commands)
     return parser
 
 
@@ -128,7 +129,24 @@ def _add_script_parser(commands: argparse._SubParsersAction) -> None:
     )
 
 
-COMMANDS = ("render", "analyse", "info", "nodes", "models", "script")
+def _add_subtitles_parser(commands: argparse._SubParsersAction) -> None:
+    subtitles = commands.add_parser("subtitles", help="subtitles: export a node's cues as a sidecar file")
+    actions = subtitles.add_subparsers(dest="subtitles_command", metavar="ACTION", required=True)
+    export = actions.add_parser(
+        "export", help="write a node's subtitles as SRT, WebVTT or ASS, timed from the project's first frame"
+    )
+    export.add_argument("project", help="the .fsproj file")
+    export.add_argument(
+        "node", help="a node with a Subtitles output (Subtitle File, Script Subtitles), or a Write"
+    )
+    export.add_argument("-o", "--output", required=True, help="the file to write (.srt, .vtt, .ass)")
+    export.add_argument("--format", choices=("srt", "vtt", "ass", "ssa"), help="default: from the suffix")
+    export.add_argument(
+        "--start", type=int, help="the frame at time zero (default: the project's first frame)"
+    )
+
+
+COMMANDS = ("render", "analyse", "info", "nodes", "models", "script", "subtitles")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,6 +181,8 @@ def _run_command(args: argparse.Namespace) -> int:
         return _list_nodes()
     if args.command == "script":
         return _script_export(args)
+    if args.command == "subtitles":
+        return _subtitles_export(args)
     return run_models(args)
 
 
@@ -329,16 +349,20 @@ def _info(path: str) -> int:
 
 def _project_info(path: str) -> int:
     from filmstudio.core.project import Project
+    from filmstudio.render.subtitles import lint_lines
 
     project = Project.load(path)
     s = project.settings
     print(f"{path}: {len(project.graph.nodes)} nodes, {len(project.graph.links)} links")
     print(f"  fps {s.fps}  range {s.frame_range}  format {s.format.width}x{s.format.height}")
+    lint = lint_lines(project)  # subtitle nodes: cue count and lint problems by their rules
     for node in project.graph.nodes.values():
         flag = " (disabled)" if node.disabled else ""
         print(f"  {node.name:<16} {node.type.id}{flag}")
         for line in _track_lines(node):
             print(line)
+        for line in lint.get(node.uuid, ()):
+            print(f"      {line}")
     for warning in project.load_warnings:
         print(f"  warning: {warning}")
     return EXIT_OK
@@ -368,6 +392,17 @@ def _script_export(args: argparse.Namespace) -> int:
     project = Project.load(args.project)
     done = export_node_script(project, args.node, args.output, args.format, args.reading_speed)
     print(f"wrote {done.path} ({done.format}: {done.scenes} scenes, {done.shots} shots)")
+    return EXIT_OK
+
+
+def _subtitles_export(args: argparse.Namespace) -> int:
+    from filmstudio.core.project import Project
+    from filmstudio.render.subtitles import export_node_subtitles
+
+    project = Project.load(args.project)
+    done = export_node_subtitles(project, args.node, args.output, args.format, args.start)
+    before = f", {done.dropped} ending before time zero left out" if done.dropped else ""
+    print(f"wrote {done.path} ({done.format}: {done.cues} cues{before})")
     return EXIT_OK
 
 
