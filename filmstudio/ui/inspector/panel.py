@@ -27,6 +27,7 @@ from filmstudio.ui.inspector.color import ColorEditor
 from filmstudio.ui.inspector.colourspace import ColourNameEditor
 from filmstudio.ui.inspector.grading import grade_pairs, layout_grade_block, separator
 from filmstudio.ui.inspector.header import NodeHeader
+from filmstudio.ui.inspector.lint import lint_row_for
 from filmstudio.ui.inspector.rows import ParamRow
 from filmstudio.ui.session import EditorSession
 
@@ -152,6 +153,10 @@ class Inspector(QWidget):
             else:
                 self._place(grid, grid_row, self._rows[param.name])
                 grid_row, after_block = grid_row + 1, False
+        lint = lint_row_for(self.session, node, body)  # subtitle nodes: a read-only lint summary
+        if lint is not None:
+            grid.addWidget(lint.label, grid_row, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(lint, grid_row, 1, 1, 2)
         layout.addWidget(body)
         layout.addStretch(1)
         page.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
