@@ -27,6 +27,7 @@ from filmstudio.ui.viewer.playback import Playback
 from filmstudio.ui.viewer.state import viewable_outputs
 from filmstudio.ui.viewer.timeline import TimelineBar, last_frame_span
 from filmstudio.ui.viewer.toolbar import VIEWED, ViewerToolbar
+from filmstudio.ui.viewer.viewer_sound import ViewerSound
 
 STYLE = """
 #ViewerToolbar { background: #2f2f2f; border-bottom: 1px solid #1a1a1a; }
@@ -62,6 +63,7 @@ class ViewerPanel(QWidget):
         self.canvas = ImageCanvas(self)
         self.canvas.overlays = OverlayController(session, self.canvas.update, self)
         self.timeline = TimelineBar(session, self.actions_by_name, self._cache_source, self)
+        self.sound = ViewerSound(session, self.timeline, self.playback, self)
         status = QWidget(self)
         status.setObjectName("ViewerStatus")
         row = QHBoxLayout(status)
@@ -374,6 +376,7 @@ class ViewerPanel(QWidget):
 
     def hideEvent(self, event: QHideEvent) -> None:
         self.playback.stop()
+        self.sound.player.stop()
         self.timeline.stop()
         self.canvas.stop()
         super().hideEvent(event)
@@ -389,6 +392,7 @@ class ViewerPanel(QWidget):
             return
         self._closed = True
         self.playback.stop()
+        self.sound.shutdown()
         self.timeline.stop()
         self.canvas.stop()
         self.requester.shutdown()
