@@ -28,7 +28,8 @@ What is here:
   parameter follows a track live when declared with ``follows_track`` (:class:`FollowTrack`,
   :class:`Units`; see :mod:`filmstudio.core.track_link`);
 - viewer overlays: the shapes a node draws (:class:`Handle`, :class:`Outline`, :class:`Polyline`)
-  and what dragging a handle changes (:class:`OverlayEdit`);
+  and what dragging a handle changes (:class:`OverlayEdit`); a handle's per-frame curve on the
+  timeline (:class:`FrameCurve`);
 - the errors a node may raise (each message tells the artist what to do);
 - helpers the built-in nodes use: footage through the shared media pool, colour conversions of
   the active OCIO config, premultiplied-image maths, the model store, safe loaders, resident models
@@ -65,7 +66,7 @@ from filmstudio.core.errors import (
     UnknownColourSpaceError,
 )
 from filmstudio.core.node import Device, Input, Node, Output
-from filmstudio.core.overlay import Handle, Outline, OverlayEdit, Polyline, rectangle
+from filmstudio.core.overlay import FrameCurve, Handle, Outline, OverlayEdit, Polyline, rectangle
 from filmstudio.core.params import (
     BoolParam,
     ChoiceParam,
@@ -218,6 +219,7 @@ __all__ = [
     "FilmStudioWarning",
     "FloatParam",
     "FollowTrack",
+    "FrameCurve",
     "Handle",
     "Input",
     "IntParam",

@@ -28,6 +28,7 @@ from filmstudio.api import (
     Device,
     EvalContext,
     FloatParam,
+    FrameCurve,
     Handle,
     Input,
     Node,
@@ -50,6 +51,7 @@ _KEYED = (1.0, 0.78, 0.25)
 _TRACKED = (0.45, 0.95, 0.5)
 _WEAK = (1.0, 0.3, 0.25)
 _UNTRACKED = (0.6, 0.6, 0.6)
+PATTERN, SEARCH = 21, 61  # a new track's pattern and search box sides, pixels
 
 
 class Tracker(Node):
@@ -144,6 +146,47 @@ class Tracker(Node):
         state = _keyed(ctx.state, tracks, key, ctx.frame, x, y)
         return OverlayEdit(state=state, text=f"Move track {key}")
 
+    def overlay_click(self, ctx: EvalContext, x: float, y: float) -> OverlayEdit | None:
+        """Ctrl+Alt+click (Nuke's gesture) adds the next ``trackN``, keyed at the viewed frame with
+        the default pattern and search boxes; it is selected, so the click's drag goes on placing it."""
+        tracks = TrackSet.from_json(ctx.state)
+        name = next(f"track{n}" for n in range(1, len(tracks) + 2) if f"track{n}" not in tracks)
+        state = _with_new_track(ctx.state, tracks, name, x, y, PATTERN, SEARCH, ctx.frame)
+        return OverlayEdit(state=state, text=f"Add track {name}", select=name)
+
+    def overlay_remove(self, ctx: EvalContext, key: str) -> OverlayEdit | None:
+        tracks = TrackSet.from_json(ctx.state)
+        if key not in tracks:
+            return None
+        return OverlayEdit(
+            state={**ctx.state, **tracks.without_track(key).to_json()}, text=f"Remove track {key}"
+        )
+
+    def overlay_curve(self, ctx: EvalContext, key: str | None) -> FrameCurve | None:
+        """The selected track's confidence per frame; weak under ``min_confidence``, keyframes marked."""
+        tracks = TrackSet.from_json(ctx.state)
+        if key is None or key not in tracks:
+            return None
+        track = tracks.track(key)
+        values = {frame: sample.confidence for frame, sample in track.samples.items()}
+        return FrameCurve(values, ctx.params.min_confidence, track.keyframes(), f"{key} confidence")
+
+    def analysis_request(self, ctx: EvalContext, key: str | None) -> Any:
+        """Tracking from the viewer follows the selected track only (Blender's and Nuke's habit);
+        with none selected, every track. A pass with nothing to start from is refused: it would
+        change nothing, silently."""
+        tracks = TrackSet.from_json(ctx.state)
+        if not len(tracks):
+            raise ParameterError(f"{ctx.node_name} has no tracks: add one in the viewer (Ctrl+Alt+click)")
+        names = (key,) if key in tracks else tracks.names()
+        if all(tracks.sample(name, ctx.frame) is None for name in names):
+            which = f"track {key} has no position" if key in tracks else "no track has a position"
+            raise ParameterError(
+                f"{ctx.node_name}: {which} at frame {ctx.frame} to track from: drag it into place "
+                "there (a keyframe), or go to a frame where it was tracked"
+            )
+        return TrackingPass((key,)) if key in tracks else None
+
     # --- scripting (Node.scripting) --------------------------------------------------------------
 
     def add_track(
@@ -152,8 +195,8 @@ class Tracker(Node):
         name: str,
         x: float,
         y: float,
-        pattern: int = 21,
-        search: int = 61,
+        pattern: int = PATTERN,
+        search: int = SEARCH,
         frame: int | None = None,
     ) -> None:
         """Add track ``name`` keyed at (``x``, ``y``) image pixels at ``frame`` (default: the
@@ -161,11 +204,9 @@ class Tracker(Node):
         tracks = TrackSet.from_json(node.state)
         if name in tracks:
             raise ParameterError(f"{node.name} already has a track named {name!r}: pick another name")
-        frame = _frame(node, frame)
-        track = Track(
-            str(name), int(pattern), int(search), {frame: TrackSample.square(x, y, int(pattern), keyed=True)}
+        node.replace_state(
+            _with_new_track(node.state, tracks, name, x, y, pattern, search, _frame(node, frame))
         )
-        node.replace_state({**node.state, **tracks.with_track(track).to_json()})
 
     def move_track(self, node: Any, name: str, x: float, y: float, frame: int | None = None) -> None:
         """Place track ``name`` at (``x``, ``y``) at ``frame``: a keyframe, as a drag in the viewer."""
@@ -211,6 +252,15 @@ def _frame(node: Any, frame: int | None) -> int:
     if project is None:
         raise ParameterError(f"{node.name} is not in a project: give the frame")
     return int(project.settings.frame_range.first)
+
+
+def _with_new_track(
+    state: Any, tracks: TrackSet, name: str, x: float, y: float, pattern: int, search: int, frame: int
+) -> dict[str, Any]:
+    """``state`` with a new track ``name`` keyed at (x, y) at ``frame``."""
+    sample = TrackSample.square(x, y, int(pattern), keyed=True)
+    track = Track(str(name), int(pattern), int(search), {frame: sample})
+    return {**state, **tracks.with_track(track).to_json()}
 
 
 def _keyed(state: Any, tracks: TrackSet, name: str, frame: int, x: float, y: float) -> dict[str, Any]:

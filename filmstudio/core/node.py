@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 from filmstudio.core import track_link
 from filmstudio.core.context import EvalContext, Values
 from filmstudio.core.errors import NodeSpecError
-from filmstudio.core.overlay import OverlayEdit, Shape
+from filmstudio.core.overlay import FrameCurve, OverlayEdit, Shape
 from filmstudio.core.params import NameList, Param, ParamKind, PathMode
 from filmstudio.core.types import PortType
 
@@ -225,6 +225,30 @@ class Node:
     def drag_handle(self, ctx: EvalContext, key: str, x: float, y: float) -> OverlayEdit | None:
         """The artist dragged handle ``key`` to image point (x, y) at ``ctx.frame``: what changes
         (None: the handle does not move)."""
+        return None
+
+    def overlay_click(self, ctx: EvalContext, x: float, y: float) -> OverlayEdit | None:
+        """The artist asked to add something at image point (x, y) at ``ctx.frame`` (Ctrl+Alt+click
+        in the viewer, or a click with its Add tool): what changes; ``select`` names the new
+        handle, which a drag that began with the click goes on moving. Implemented, the viewer
+        offers the Add tool. Default: nothing to add."""
+        return None
+
+    def overlay_remove(self, ctx: EvalContext, key: str) -> OverlayEdit | None:
+        """The artist pressed Delete (or chose Remove) with handle ``key`` selected: what changes
+        (None: the handle cannot be removed)."""
+        return None
+
+    def overlay_curve(self, ctx: EvalContext, key: str | None) -> FrameCurve | None:
+        """The per-frame curve the timeline shows while handle ``key`` is selected (None when no
+        handle is), e.g. a track's confidence. ``ctx`` as in :meth:`overlay`. Default: none."""
+        return None
+
+    def analysis_request(self, ctx: EvalContext, key: str | None) -> Any:
+        """The first frame's carry of an analysis pass the artist starts from the viewer while
+        handle ``key`` is selected (a Tracker tracks only that track); ``ctx`` is at the pass's
+        first frame, as in :meth:`overlay`. Raise a :class:`FilmStudioError` to refuse a pass that
+        cannot start there. Default: None, the node's whole pass."""
         return None
 
     # --- writers and readers (see output_file, media_file) ----------------------------------------

@@ -16,6 +16,15 @@ Example: a node with an animatable ``position`` (frame fractions) shows a handle
 
     def drag_handle(self, ctx, key, x, y):
         return OverlayEdit(params={"position": (x / ctx.format.width, y / ctx.format.height)})
+
+Beyond dragging, a node may answer more gestures (each optional, each an :class:`OverlayEdit`):
+:meth:`Node.overlay_click` adds something at a point (Ctrl+Alt+click, Nuke's gesture for adding a
+track, or a click with the viewer's Add tool), :meth:`Node.overlay_remove` removes what a
+handle stands for (Delete over the selected handle). The viewer keeps which handle is *selected*
+(clicking a handle selects it; an edit's ``select`` picks one) as editor state, never saved; a node
+shows a per-frame curve of the selected handle on the timeline with :meth:`Node.overlay_curve`
+(a :class:`FrameCurve`: a track's confidence) and may narrow an analysis pass started from the
+viewer to it with :meth:`Node.analysis_request`.
 """
 
 from __future__ import annotations
@@ -80,6 +89,25 @@ class OverlayEdit:
     state: Mapping[str, Any] | None = None
     key: bool = False
     text: str = "Move"
+    select: str | None = None  # the handle selected after the edit (a track just added)
+
+
+@dataclass(frozen=True)
+class FrameCurve:
+    """A value per frame that the timeline draws for the selected handle (0..1, e.g. a track's
+    confidence): ``values`` by project frame (frames without one are gaps), frames under
+    ``weak_below`` marked weak (red), ``keyed`` frames marked as keys; ``label`` names the curve."""
+
+    values: Mapping[int, float]
+    weak_below: float | None = None
+    keyed: tuple[int, ...] = ()
+    label: str = ""
+
+    def weak_frames(self) -> list[int]:
+        """The frames whose value is under ``weak_below``, ascending."""
+        if self.weak_below is None:
+            return []
+        return sorted(f for f, v in self.values.items() if v < self.weak_below)
 
 
 def rectangle(x: float, y: float, half_width: float, half_height: float) -> tuple[Point, ...]:
