@@ -10,6 +10,7 @@ import pytest
 
 import filmstudio as fs
 from filmstudio.audio import PROJECT_RATE, Audio, SampleClip, frame_sample
+from filmstudio.audio.cache import audio_cache
 from filmstudio.audio.mix import Ducking, MixedAudio, MixInput
 from filmstudio.engine.engine import Engine
 from filmstudio.testing import evaluate
@@ -102,11 +103,15 @@ def test_editing_a_gain_key_renders_the_mix_again_and_undo_brings_it_back(tmp_pa
     mix = project.connect(read, project.add_node("AudioMix", "mix"), "audio", "audio1")
     mix.set_keyframe("gain1", 1, 0.0)
     before = _audio(project, "mix")
+    first = before.samples(0, RATE)
     mix.set_keyframe("gain1", 10, -12.0)
     after = _audio(project, "mix")
-    assert after != before
+    assert after != before and not np.array_equal(after.samples(0, RATE), first)
     project.graph.history.undo()
-    assert _audio(project, "mix") == before
+    again = _audio(project, "mix")
+    renders = audio_cache.renders
+    assert again == before and np.array_equal(again.samples(0, RATE), first)
+    assert audio_cache.renders == renders  # the old mix's samples come back from the sample cache
 
 
 def test_offset_moves_sound_by_whole_frames_and_samples(tmp_path: Path) -> None:
