@@ -456,5 +456,20 @@ def evaluate_value(param: Param, stored: Any, frame: float) -> Any:
         return stored
     value = stored.evaluate(frame)
     if param.kind is ParamKind.INT:
-        return math.floor(value + 0.5)
+        value = math.floor(value + 0.5)
+    # Smooth keys overshoot between keys (an opacity keyed 0 -> 1 -> 0 swings past 1); the
+    # curve's in-between values obey the same hard limits as typed ones.
+    low, high = param.minimum, param.maximum
+    if low is None and high is None:
+        return value
+    if isinstance(value, tuple):
+        return tuple(_clamped(c, low, high) for c in value)
+    return _clamped(value, low, high)
+
+
+def _clamped(value: Any, low: float | None, high: float | None) -> Any:
+    if low is not None and value < low:
+        return type(value)(low)
+    if high is not None and value > high:
+        return type(value)(high)
     return value

@@ -65,3 +65,19 @@ def test_frame_ranges_rates_and_timecode():
         FrameRange.parse("10-1")
     assert parse_fps("23.976").denominator == 1001 and parse_fps(25) == 25
     assert timecode(24 * 3661 + 5, parse_fps(24)) == "01:01:01:05"
+
+
+def test_smooth_keys_never_overshoot_a_parameters_hard_limits():
+    """Opacity keyed 0 -> 1 -> 1 -> 0 with smooth keys swings past 1 between the keys; what a
+    node sees stays within the declared limits (the demo's caption reached 1.19)."""
+    opacity = FloatParam("opacity", 1.0, minimum=0.0, maximum=1.0)
+    curve = AnimCurve(
+        tuple(Keyframe(f, v, Interp.SMOOTH) for f, v in ((1, 0.0), (5, 1.0), (9, 1.0), (20, 0.0)))
+    )
+    frames = [f / 4 for f in range(4, 81)]
+    raw = [curve.evaluate(f) for f in frames]
+    assert max(raw) > 1.05  # the curve itself overshoots
+    values = [evaluate_value(opacity, curve, f) for f in frames]
+    assert all(0.0 <= v <= 1.0 for v in values) and max(values) == 1.0
+    unbounded = FloatParam("gain", 1.0)
+    assert [evaluate_value(unbounded, curve, f) for f in frames] == raw
