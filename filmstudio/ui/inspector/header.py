@@ -1,5 +1,6 @@
 """The top of the inspector: the node's name (editable: rename), its type and version, the
-disable switch, and previous/next key buttons that move the playhead between the node's keys."""
+disable switch, previous/next key buttons that move the playhead between the node's keys, and for
+nodes whose positions can follow tracks, Bake (to keyframes: the explicit, undoable snapshot)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import html
 
 from PySide6.QtCore import QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QApplication, QCheckBox, QGridLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from filmstudio.core.errors import FilmStudioError
 from filmstudio.core.graph import NodeInstance
+from filmstudio.core.track_link import active
 from filmstudio.ui.inspector.binding import KeyState, key_frames
 from filmstudio.ui.inspector.keyframe import paint_diamond
 from filmstudio.ui.session import EditorSession
@@ -67,6 +69,13 @@ class NodeHeader(QWidget):
         self.disable_check.setToolTip("Pass the input through unchanged (D in the node graph)")
         self.previous_key = KeyNavButton(False)
         self.next_key = KeyNavButton(True)
+        self.bake_button = QToolButton()
+        self.bake_button.setText("Bake")
+        self.bake_button.setToolTip(
+            "Bake to keyframes: key every frame of the positions that follow tracks and unlink them "
+            "(one undo step)"
+        )
+        self.bake_button.setVisible(bool(node.type.track_links))
 
         self.setAutoFillBackground(True)  # a title bar a shade lighter than the panel
         palette = self.palette()
@@ -80,6 +89,7 @@ class NodeHeader(QWidget):
         grid.addWidget(self.name_edit, 0, 0, 1, 2)
         grid.addWidget(self.disable_check, 0, 2, 1, 2)
         grid.addWidget(self.type_label, 1, 0)
+        grid.addWidget(self.bake_button, 1, 1)
         grid.setColumnStretch(0, 1)
         grid.addWidget(self.previous_key, 1, 2)
         grid.addWidget(self.next_key, 1, 3)
@@ -88,6 +98,7 @@ class NodeHeader(QWidget):
         self.disable_check.toggled.connect(self._set_disabled)
         self.previous_key.clicked.connect(lambda: self.go_to_key(forward=False))
         self.next_key.clicked.connect(lambda: self.go_to_key(forward=True))
+        self.bake_button.clicked.connect(self.bake)
         self.refresh()
 
     def refresh(self) -> None:
@@ -105,6 +116,26 @@ class NodeHeader(QWidget):
         frame = self.session.current_frame
         self.previous_key.setEnabled(any(f < frame for f in frames))
         self.next_key.setEnabled(any(f > frame for f in frames))
+        if self.node.type.track_links:  # on while a position follows a track
+            self.bake_button.setEnabled(bool(active(self.node.type.track_links, self.node.values_at(frame))))
+
+    def bake(self) -> None:
+        """Bake the positions that follow tracks to a key on every project frame and unlink them
+        (filmstudio.render.bake; one undo step). Runs here, on the GUI thread, which owns the
+        graph the bake plans from and edits (a wait cursor meanwhile): it evaluates the Tracker at
+        every frame, which decodes its footage where the cache does not hold it."""
+        from filmstudio.render.bake import bake_to_keyframes
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            counts = bake_to_keyframes(self.session.project, self.node, engine=self.session.engine)
+        except FilmStudioError as error:
+            self.session.report(f"Cannot bake {self.node.name}: {error}", "error")
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        baked = ", ".join(f"{name} ({count} keys)" for name, count in counts.items())
+        self.session.report(f"baked {self.node.name} to keyframes: {baked}")
 
     def go_to_key(self, forward: bool) -> None:
         """Move the playhead to the nearest key (of any parameter of this node) after or before it."""
