@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -88,14 +89,28 @@ class Job(QObject):
         self.state, self.message = state, message
 
 
-def analysis_job(session: EditorSession, uuid: str) -> Job:
-    """A job running a node's analysis pass (e.g. Deflicker, Tracker) over the in/out range; the
-    result is stored in the node's state as one undo step when it finishes (GUI thread). The pass
-    is planned here, on the GUI thread, so editing the graph while it runs is safe."""
+def analysis_job(
+    session: EditorSession,
+    uuid: str,
+    frames: Sequence[int] | None = None,
+    *,
+    reverse: bool = False,
+    carry: Any = None,
+    title: str = "",
+) -> Job:
+    """A job running a node's analysis pass (e.g. Deflicker, Tracker) over ``frames`` (default:
+    the in/out range), descending with ``reverse`` (tracking backward), ``carry`` handed to the
+    first frame (which of a Tracker's tracks); the result is stored in the node's state as one
+    undo step when it finishes (GUI thread). The pass is planned here, on the GUI thread, so
+    editing the graph while it runs is safe."""
     from filmstudio.engine.jobs import AnalysisJob
 
     node = session.node(uuid)
-    frames = list(range(session.in_point, session.out_point + 1))
+    if frames is None:
+        frames = range(session.in_point, session.out_point + 1)
+    frames = sorted(set(frames), reverse=reverse)
+    if not frames:
+        raise FilmStudioError(f"{node.name}: there are no frames to analyse; check the in and out points")
     engine, graph = session.engine, session.graph
     outcome: list[AnalysisJob] = []
 
@@ -103,8 +118,9 @@ def analysis_job(session: EditorSession, uuid: str) -> Job:
         outcome.append(engine.run_analysis_plan(plan, progress, cancel))
         return f"analysed {plan.name} over frames {frames[0]}-{frames[-1]}"
 
-    job = Job(f"Analyse {node.name}", run)
-    plan = engine.plan_analysis(node, frames, job.token)  # nodes check the job's own token
+    job = Job(title or f"Analyse {node.name}", run)
+    # nodes check the job's own token
+    plan = engine.plan_analysis(node, frames, job.token, reverse=reverse, carry=carry)
 
     def store(state: str, _message: str) -> None:
         if state == "done" and outcome and uuid in graph.nodes and session.graph is graph:

@@ -29,7 +29,7 @@ from filmstudio.ui.autosave import Autosaver, RecentFiles, Recovery, find_recove
 from filmstudio.ui.export_dialog import ExportDialog
 from filmstudio.ui.graph import GraphView
 from filmstudio.ui.inspector import Inspector
-from filmstudio.ui.jobs import JobsPanel, analysis_job
+from filmstudio.ui.jobs import Job, JobsPanel, analysis_job
 from filmstudio.ui.session import EditorSession
 from filmstudio.ui.viewer import ViewerPanel
 
@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         session.projectReplaced.connect(self._update_title)
         session.frameChanged.connect(self._update_frame_label)
         session.message.connect(self._show_message)
+        self.viewer.node_tools.jobCreated.connect(self.start_job)  # a Tracker's Track Forward...
         self._update_title()
         self._update_frame_label(session.current_frame)
 
@@ -323,6 +324,11 @@ class MainWindow(QMainWindow):
         self.viewer.requester.refresh()
         self.viewer.timeline.schedule_cache_refresh()
         self.session.report("reloaded media from disk")
+
+    def start_job(self, job: Job) -> None:
+        """List ``job`` in the jobs panel (shown) and run it."""
+        self.jobs_dock.show()
+        self.jobs.start(job)
 
     def analyse_selected(self) -> None:
         """Run the selected node's analysis pass over the in/out range in the jobs panel."""

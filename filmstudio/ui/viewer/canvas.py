@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QFont,
     QImage,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -209,20 +211,51 @@ class ImageCanvas(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         button, position = event.button(), event.position()
         alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
-        if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and alt):
-            self._drag, self._drag_from = "pan", position
-            self.setCursor(Qt.CursorShape.ClosedHandCursor)
-        elif (
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if (
             button == Qt.MouseButton.LeftButton
-            and self.overlays is not None
-            and self.result is not None
-            and self.overlays.press(position, self.to_widget)
+            and (ctrl or not alt)
+            and self._overlay_press(position, ctrl and alt)
         ):
             self._drag = "overlay"
+        elif button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and alt):
+            self._drag, self._drag_from = "pan", position
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
         elif button == Qt.MouseButton.LeftButton and self.wiping and abs(position.x() - self._wipe_x()) < 40:
             self._drag = "wipe"
             self.set_wipe(self.to_image(position).x() / max(1.0, self._size.width()))
         event.accept()
+
+    def _overlay_press(self, position: QPointF, add: bool) -> bool:
+        """A left press for the overlay: Ctrl+Alt (``add``, Nuke's gesture) adds at the point; else
+        a handle is taken, or with the Add tool on, a press away from handles adds."""
+        overlays = self.overlays
+        if overlays is None or self.result is None or not self.result.images:
+            return False
+        if add:
+            return overlays.add_at(self.to_image(position))
+        if overlays.press(position, self.to_widget):
+            return True
+        return overlays.add_tool and overlays.add_at(self.to_image(position))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if (
+            event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+            and self.overlays is not None
+            and self.overlays.remove_selected()
+        ):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        if self.overlays is None or self.result is None or not self.result.images:
+            return
+        position = QPointF(event.pos())
+        menu = self.overlays.context_menu(position, self.to_image(position), self.to_widget, self)
+        if menu is not None:
+            menu.exec(event.globalPos())
+            menu.deleteLater()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         position = event.position()

@@ -57,6 +57,12 @@ def _shape(name: str) -> QPainterPath:
     elif name == "key_prev":
         _triangle(path, 13.0, 7.5)
         _diamond(path, 4.5)
+    elif name == "stop":
+        path.addRect(QRectF(3.5, 3.5, 9, 9))
+    elif name == "range":
+        _bar(path, 1.8)
+        _triangle(path, 5.0, 11.0)
+        _bar(path, 12.4)
     elif name == "set_in":
         path.addPolygon(QPolygonF([QPointF(4, 2.5), QPointF(9, 2.5), QPointF(9, 4.5), QPointF(6.2, 4.5)]))
         path.addRect(QRectF(4, 2.5, 2.2, 11))
@@ -89,6 +95,9 @@ def _stroke(painter: QPainter, name: str, colour: QColor) -> bool:
         painter.drawLine(QPointF(8, 1), QPointF(8, 15))
         painter.setBrush(colour)
         painter.drawRect(QRectF(2, 3, 6, 10))
+    elif name == "add":
+        painter.drawLine(QPointF(8, 2.5), QPointF(8, 13.5))
+        painter.drawLine(QPointF(2.5, 8), QPointF(13.5, 8))
     elif name == "mask":
         painter.drawEllipse(QRectF(3, 3, 10, 10))
         painter.setBrush(QColor(230, 60, 60))
@@ -101,8 +110,8 @@ def _stroke(painter: QPainter, name: str, colour: QColor) -> bool:
 
 @functools.lru_cache(maxsize=64)
 def icon(name: str, colour: str = ICON_COLOUR) -> QIcon:
-    """The icon called ``name`` (play, pause, step_back, step_forward, first, last, key_prev,
-    key_next, loop, fit, wipe, mask, set_in, set_out)."""
+    """The icon called ``name`` (play, play_back, pause, step_back, step_forward, first, last,
+    key_prev, key_next, loop, fit, wipe, mask, set_in, set_out, add, stop, range)."""
     pixmap = QPixmap(_SIZE, _SIZE)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)

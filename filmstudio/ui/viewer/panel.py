@@ -22,6 +22,7 @@ from filmstudio.ui.viewer.follow import ViewerFollower
 from filmstudio.ui.viewer.frames import FrameRequester, FrameResult
 from filmstudio.ui.viewer.icons import icon
 from filmstudio.ui.viewer.keys import key_frames, next_key, previous_key
+from filmstudio.ui.viewer.node_tools import NodeTools
 from filmstudio.ui.viewer.overlays import OverlayController
 from filmstudio.ui.viewer.playback import Playback
 from filmstudio.ui.viewer.state import viewable_outputs
@@ -30,7 +31,7 @@ from filmstudio.ui.viewer.toolbar import VIEWED, ViewerToolbar
 from filmstudio.ui.viewer.viewer_sound import ViewerSound
 
 STYLE = """
-#ViewerToolbar { background: #2f2f2f; border-bottom: 1px solid #1a1a1a; }
+#ViewerToolbar, #ViewerNodeTools { background: #2f2f2f; border-bottom: 1px solid #1a1a1a; }
 #ViewerStatus { background: #1b1b1b; border-top: 1px solid #111; }
 #ViewerStatus QLabel { color: #a4a4a4; }
 #TimelineControls { background: #2b2b2b; border-top: 1px solid #1a1a1a; }
@@ -40,7 +41,8 @@ QComboBox { padding: 1px 6px; }
 
 class ViewerPanel(QWidget):
     """Viewer + timeline for a session. Attributes the main window uses: ``canvas``, ``timeline``,
-    ``playback``, ``requester`` and ``actions_by_name`` (QActions, also added to the panel).
+    ``playback``, ``requester``, ``actions_by_name`` (QActions, also added to the panel) and
+    ``node_tools`` (the selected node's tools: its ``jobCreated`` jobs are the owner's to start).
     Call :meth:`shutdown` before the session closes (closing the panel does it too)."""
 
     readoutChanged = Signal(str)
@@ -64,6 +66,7 @@ class ViewerPanel(QWidget):
         self.canvas.overlays = OverlayController(session, self.canvas.update, self)
         self.timeline = TimelineBar(session, self.actions_by_name, self._cache_source, self)
         self.sound = ViewerSound(session, self.timeline, self.playback, self)
+        self.node_tools = NodeTools(session, self.canvas.overlays, self.timeline, self)
         status = QWidget(self)
         status.setObjectName("ViewerStatus")
         row = QHBoxLayout(status)
@@ -88,6 +91,7 @@ class ViewerPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
+        layout.addWidget(self.node_tools)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(status)
         layout.addWidget(self.timeline)

@@ -291,6 +291,12 @@ class TimelineBar(QWidget):
         self.fps_label.setText(f"{format_fps(fps)} fps")
         self.ruler.update()
 
+    def add_strip(self, strip: QWidget) -> None:
+        """Show ``strip`` (a per-frame lane drawn on :attr:`ruler`'s frame positions) under the
+        ruler, below the strips added before it."""
+        layout = self.layout()
+        layout.insertWidget(layout.indexOf(self.findChild(QWidget, "TimelineControls")), strip)
+
     def set_keys(self, frames: list[int]) -> None:
         self.ruler.keys = frames
         self.ruler.update()
