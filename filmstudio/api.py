@@ -34,6 +34,9 @@ What is here:
 - helpers the built-in nodes use: footage through the shared media pool, colour conversions of
   the active OCIO config, premultiplied-image maths, the model store, safe loaders, resident models
   and CPU fallback, conversion to and from a model's display-referred RGB, batched evaluation;
+- ONNX models through onnxruntime (:func:`load_onnx`), the style networks (:func:`stylize_multi`,
+  :func:`stylize_arbitrary`, :data:`STYLE_NAMES`) and spandrel's inpainting, restoration and face
+  models (:func:`inpaint_images`, :func:`restore_images`, :func:`restore_faces`);
 - sound: the :class:`Audio` an Audio port carries (see :mod:`filmstudio.audio.clip` for the
   contract: project time in exact Fractions, one sample grid at :data:`PROJECT_RATE`), in-memory
   :class:`SampleClip` s, :class:`Silence`, :func:`resample` to the project rate;
@@ -152,6 +155,18 @@ _LAZY = {
     "from_model_rgb": "filmstudio.models.display",
     "colour_to_display": "filmstudio.models.display",
     "evaluate_in_groups": "filmstudio.models.batches",
+    # ONNX models (onnxruntime) and the style, inpainting, restoration and face networks
+    "STYLE_NAMES": "filmstudio.models.manifest",
+    "load_onnx": "filmstudio.models.onnx",
+    "onnx_providers": "filmstudio.models.onnx",
+    "NUM_STYLES": "filmstudio.models.style",
+    "stylize_multi": "filmstudio.models.style",
+    "stylize_arbitrary": "filmstudio.models.style",
+    "style_vector": "filmstudio.models.style",
+    "FACE_SIZE": "filmstudio.models.restore",
+    "inpaint_images": "filmstudio.models.restore",
+    "restore_images": "filmstudio.models.restore",
+    "restore_faces": "filmstudio.models.restore",
     # tracking (OpenCV): the choices load light, the trackers with OpenCV on first use
     "MOTION_MODELS": "filmstudio.tracking.settings",
     "MATCH_MODES": "filmstudio.tracking.settings",

@@ -7,8 +7,11 @@ from filmstudio_nodes.channels import Premult, Shuffle, Unpremult
 from filmstudio_nodes.color_correct import ColorCorrector
 from filmstudio_nodes.color_match import ColorMatch
 from filmstudio_nodes.corner_pin import CornerPin
+from filmstudio_nodes.denoise import Denoise
+from filmstudio_nodes.face_restore import FaceRestore
 from filmstudio_nodes.filters import Blur, Grade
 from filmstudio_nodes.generators import Constant, Noise, Ramp
+from filmstudio_nodes.inpaint import Inpaint
 from filmstudio_nodes.io import Read, Write
 from filmstudio_nodes.layout import Backdrop
 from filmstudio_nodes.lut import LUT
@@ -17,6 +20,7 @@ from filmstudio_nodes.reformat import Crop, Reformat
 from filmstudio_nodes.routing import Dot, Switch
 from filmstudio_nodes.script_file import ScriptFile
 from filmstudio_nodes.segment import Segmenter
+from filmstudio_nodes.style import Style
 from filmstudio_nodes.subtitles import BurnIn, ScriptSubtitles, SubtitleFile
 from filmstudio_nodes.time import FrameHold, TimeOffset
 from filmstudio_nodes.title import Title
@@ -59,6 +63,10 @@ NODES = (
     Backdrop,
     Upscaler,
     Segmenter,
+    Style,
+    Inpaint,
+    Denoise,
+    FaceRestore,
 )
 
 __all__ = ["NODES", *(node.__name__ for node in NODES)]

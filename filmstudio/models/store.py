@@ -26,7 +26,7 @@ from pathlib import Path
 from filmstudio.models.errors import ModelError, ModelFileError, ModelNotFoundError
 from filmstudio.models.manifest import KnownModel, checksum_matches, known_model, known_models
 
-MODEL_SUFFIXES = (".pth", ".pt", ".safetensors", ".ckpt", ".bin")
+MODEL_SUFFIXES = (".pth", ".pt", ".safetensors", ".ckpt", ".bin", ".onnx")
 Identity = tuple[str, int, int]
 
 
