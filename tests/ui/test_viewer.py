@@ -32,9 +32,9 @@ def viewer_panel(session, qtbot):
 def pixels(image) -> np.ndarray:
     """A QImage (RGBX8888) as an [H, W, 4] uint8 array."""
     buffer = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
-    return buffer.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 4].reshape(
-        image.height(), image.width(), 4
-    )
+    rows = buffer.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 4]
+    # A copy: the buffer belongs to the QImage, which may be a temporary (grab().toImage()).
+    return rows.reshape(image.height(), image.width(), 4).copy()
 
 
 def headless(session, node, frame: int, **options) -> np.ndarray:
@@ -43,7 +43,7 @@ def headless(session, node, frame: int, **options) -> np.ndarray:
         return to_display(engine.evaluate(node, frame), **options)
 
 
-def shown(viewer, frame: int, qtbot, timeout: int = 5000, images: int = 1, error: bool = False):
+def shown(viewer, frame: int, qtbot, timeout: int = 30_000, images: int = 1, error: bool = False):
     """Wait until the viewer shows ``frame`` (at full resolution, or an error) and return it."""
 
     def arrived() -> None:
