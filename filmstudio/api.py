@@ -37,6 +37,8 @@ What is here:
 - ONNX models through onnxruntime (:func:`load_onnx`), the style networks (:func:`stylize_multi`,
   :func:`stylize_arbitrary`, :data:`STYLE_NAMES`) and spandrel's inpainting, restoration and face
   models (:func:`inpaint_images`, :func:`restore_images`, :func:`restore_faces`);
+- generators: the :class:`Latent` a Latent port carries, seeds, slerp/lerp/circle paths,
+  DCGAN/StyleGAN2 models (:func:`load_gan`, :func:`render_latents`) and contact sheets;
 - sound: the :class:`Audio` an Audio port carries (see :mod:`filmstudio.audio.clip` for the
   contract: project time in exact Fractions, one sample grid at :data:`PROJECT_RATE`), in-memory
   :class:`SampleClip` s, :class:`Silence`, :func:`resample` to the project rate;
@@ -167,6 +169,26 @@ _LAZY = {
     "inpaint_images": "filmstudio.models.restore",
     "restore_images": "filmstudio.models.restore",
     "restore_faces": "filmstudio.models.restore",
+    # generators (GAN): what a Latent port carries, seeds, paths between latents, models, sheets
+    "Latent": "filmstudio.models.gan_latent",
+    "LatentKind": "filmstudio.models.gan_latent",
+    "check_seed": "filmstudio.models.gan_latent",
+    "draw_seed": "filmstudio.models.gan_latent",
+    "seed_latent": "filmstudio.models.gan_latent",
+    "lerp": "filmstudio.models.gan_latent",
+    "slerp": "filmstudio.models.gan_latent",
+    "circle": "filmstudio.models.gan_latent",
+    "gan_info": "filmstudio.models.gan_load",
+    "load_gan": "filmstudio.models.gan_load",
+    "LatentMismatchError": "filmstudio.models.gan_generate",
+    "MIX_LAYERS": "filmstudio.models.gan_generate",
+    "NOISE_MODES": "filmstudio.models.gan_generate",
+    "check_latent": "filmstudio.models.gan_generate",
+    "mixed": "filmstudio.models.gan_generate",
+    "render_latents": "filmstudio.models.gan_generate",
+    "to_w": "filmstudio.models.gan_generate",
+    "contact_sheet": "filmstudio.models.gan_sheet",
+    "write_png": "filmstudio.models.gan_sheet",
     # tracking (OpenCV): the choices load light, the trackers with OpenCV on first use
     "MOTION_MODELS": "filmstudio.tracking.settings",
     "MATCH_MODES": "filmstudio.tracking.settings",

@@ -8,7 +8,7 @@ Mask       torch tensor ``[1, H, W]`` float in 0..1
 Track      a ``TrackSet`` (core/track.py): named tracks, per-frame positions, corners, confidence
 Script     a parsed screenplay (scenes, shots, dialogue)
 Subtitles  cues on project frames (``filmstudio.subtitles.Subtitles``): start, end, lines, speaker
-Latent     a generator latent tensor
+Latent     a ``Latent`` (models/gan_latent.py): Z, W or W+ values and the model they belong to
 Audio      an ``Audio`` (audio/clip.py): sound placed in project time, rendered by sample range
 Number     a float
 Vector     a tuple of floats

@@ -1,4 +1,5 @@
-"""``filmstudio models list|where|verify|install``: what is installed, where, intact, and fetching.
+"""``filmstudio models list|where|verify|install|convert-stylegan``: what is installed, where, intact,
+fetching, and NVlabs StyleGAN2 pickles turned into safetensors without running them.
 
 No torch here: these commands answer instantly. Exit codes as the main CLI: 0 fine, 1 a problem
 explained on stderr (a damaged file, a failed install), 2 a bad command line.
@@ -36,6 +37,13 @@ def add_models_parser(commands: argparse._SubParsersAction) -> None:
     install.add_argument("names", nargs="+", metavar="NAME")
     install.add_argument("--to", help=f"folder to install into (default: {user_models_dir()})")
     install.add_argument("--force", action="store_true", help="reinstall even if a good copy is there")
+    convert = verbs.add_parser(
+        "convert-stylegan",
+        help="convert an NVlabs StyleGAN2 .pkl to .safetensors (read as data: nothing in it runs)",
+    )
+    convert.add_argument("source", metavar="FILE.pkl")
+    convert.add_argument("target", metavar="OUT.safetensors")
+    convert.add_argument("--network", default="G_ema", choices=("G_ema", "G"), help="which generator")
 
 
 def run_models(args: argparse.Namespace) -> int:
@@ -47,6 +55,8 @@ def run_models(args: argparse.Namespace) -> int:
         return _where(store, args.name)
     if command == "verify":
         return _verify(store, args.names)
+    if command == "convert-stylegan":
+        return _convert_stylegan(Path(args.source).expanduser(), Path(args.target).expanduser(), args.network)
     return _install(args.names, Path(args.to).expanduser() if args.to else user_models_dir(), args.force)
 
 
@@ -85,6 +95,8 @@ def _list(store: ModelStore) -> int:
         else:
             status = "missing    " + model.install_hint(str(user_models_dir()))
         print(f"{model.name:<{width}}  {model.kind:<12} {model.licence:<26} {status}")
+        if model.note:
+            print(f"{'':<{width}}  note: {model.note}")
     known_files = {m.file for m in known_models()}
     others = [
         path
@@ -204,4 +216,22 @@ def _install(names: list[str], target: Path, force: bool) -> int:
     except ModelError as error:
         print(f"filmstudio: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    return EXIT_OK
+
+
+def _convert_stylegan(source: Path, target: Path, network: str) -> int:
+    from filmstudio.models.gan_pickle import convert_stylegan  # imports torch: only this command pays
+
+    if target.suffix.lower() != ".safetensors":
+        print(f"filmstudio: error: {target} must end in .safetensors", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        info = convert_stylegan(source, target, network)
+    except ModelError as error:
+        print(f"filmstudio: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    print(
+        f"converted {network} of {source.name}: StyleGAN2 z_dim={info.z_dim} w_dim={info.w_dim} "
+        f"{info.resolution}x{info.resolution} -> {target}"
+    )
     return EXIT_OK

