@@ -10,6 +10,8 @@ from filmstudio_nodes.corner_pin import CornerPin
 from filmstudio_nodes.denoise import Denoise
 from filmstudio_nodes.face_restore import FaceRestore
 from filmstudio_nodes.filters import Blur, Grade
+from filmstudio_nodes.gan import GANGenerator
+from filmstudio_nodes.gan_walk import LatentWalk
 from filmstudio_nodes.generators import Constant, Noise, Ramp
 from filmstudio_nodes.inpaint import Inpaint
 from filmstudio_nodes.io import Read, Write
@@ -67,6 +69,8 @@ NODES = (
     Inpaint,
     Denoise,
     FaceRestore,
+    GANGenerator,
+    LatentWalk,
 )
 
 __all__ = ["NODES", *(node.__name__ for node in NODES)]

@@ -140,7 +140,10 @@ def generate_take(scheduler: Scheduler, node: NodeInstance, frame: int) -> str:
         data = implementation.generate_take(ctx)
     state = dict(node.state)
     takes = list(state.get("takes", ()))
-    take_id = f"take{len(takes) + 1}"
+    # one above the highest number in use: once a take is deleted, len(takes) + 1 may be in use
+    used = [str(t.get("id")) for t in takes if isinstance(t, dict)]
+    numbers = [int(i[4:]) for i in used if i.startswith("take") and i[4:].isdecimal()]
+    take_id = f"take{max(numbers, default=0) + 1}"
     takes.append({"id": take_id, "data": data})
     state["takes"], state["active_take"] = takes, take_id
     if node.graph is None:
