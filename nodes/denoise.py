@@ -2,8 +2,8 @@
 
 ``method``:
 
-* ``spatial`` — OpenCV's non-local means (``fastNlMeansDenoisingColored``) on display sRGB, with
-  filter strength ``strength`` x the noise level. Only the change it makes is applied to the frame
+* ``spatial`` — OpenCV's non-local means (``fastNlMeansDenoising`` on each channel of display
+  sRGB), with filter strength ``strength`` x the noise level. Only the change it makes is applied to the frame
   (in the working space), so untouched pixels and super-whites pass through exactly.
 * ``temporal`` — a motion-compensated average of up to ``frames`` frames either side: each
   neighbour is laid over this frame by DIS optical flow (computed on slightly blurred pictures, so

@@ -96,7 +96,9 @@ class FaceRestore(Node):
             blended = _paste(blended, face, matrix, p.feather, p.strength)
         pair = torch.from_numpy(np.stack([frame, blended])).permute(0, 3, 1, 2)
         encoded = from_model_rgb(pair, None if alpha is None else alpha.expand(2, -1, -1, -1))
-        return (source.float().cpu() + encoded[1] - encoded[0]).to(source.device)
+        changed = torch.from_numpy((blended != frame).any(axis=-1))[None]  # elsewhere: exactly 0
+        change = torch.where(changed, encoded[1] - encoded[0], torch.zeros(()))
+        return (source.float().cpu() + change).to(source.device)
 
 
 def _crop(frame: Any, matrix: Any, size: int) -> Any:
