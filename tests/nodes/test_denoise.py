@@ -59,6 +59,7 @@ def test_temporal_gains_6_db_and_spatial_3_db_on_a_still_clip(name):
     assert temporal >= 6.0 and spatial >= 3.0
 
 
+@pytest.mark.slow
 def test_temporal_follows_motion_and_skips_what_does_not_match():
     """A panning clip still gains (the neighbours are aligned by flow), and a cut in the window
     (a different picture) is not averaged in."""
