@@ -43,7 +43,8 @@ What is here:
   contract: project time in exact Fractions, one sample grid at :data:`PROJECT_RATE`), in-memory
   :class:`SampleClip` s, :class:`Silence`, :func:`resample` to the project rate;
 - screenplays: the :class:`Script` a Script port carries, Fountain in and out
-  (:func:`parse_fountain`, :func:`write_fountain`), shot lists from models.
+  (:func:`parse_fountain`, :func:`write_fountain`), shot lists from models; language models
+  write Script takes (:func:`generate_script_take`) that render without them (:func:`script_of_take`).
 - tracking: :class:`PatternTracker` and :class:`BoxTracker` (OpenCV, :mod:`filmstudio.tracking`),
   their :class:`TrackerSettings` and choices, and :func:`tracking_grey` (a frame made trackable).
 - subtitles: the :class:`Subtitles` a Subtitles port carries (:class:`Cue` s on project frames;
@@ -221,6 +222,20 @@ _LAZY = {
     "write_fountain": "filmstudio.script.fountain",
     "SHOT_LIST_SCHEMA": "filmstudio.script.shot_list",
     "parse_shot_list": "filmstudio.script.shot_list",
+    # language models (LLM Script): presets and back ends, generating a Script take, rendering one
+    "LLM_PRESETS": "filmstudio.llm.prompts",
+    "LLM_BACKENDS": "filmstudio.llm.script_take",
+    "generate_script_take": "filmstudio.llm.script_take",
+    "script_of_take": "filmstudio.llm.script_take",
+    "LLMError": "filmstudio.llm.errors",
+    "NoTakeError": "filmstudio.llm.errors",
+    "generate_take_streaming": "filmstudio.llm.generation",
+    "list_takes": "filmstudio.llm.takes",
+    "switch_take": "filmstudio.llm.takes",
+    "rename_take": "filmstudio.llm.takes",
+    "delete_take": "filmstudio.llm.takes",
+    "edit_take": "filmstudio.llm.takes",
+    "diff_takes": "filmstudio.llm.takes",
     # sound: the Audio port's value (filmstudio.audio.clip is the contract) and its sample grid
     "PROJECT_RATE": "filmstudio.audio.clip",
     "Audio": "filmstudio.audio.clip",

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from filmstudio import __version__
 from filmstudio.core.errors import Cancelled, FilmStudioError
+from filmstudio.llm.cli import add_generate_parser, run_generate
 from filmstudio.models.cli import add_models_parser, run_models
 
 if TYPE_CHECKING:
@@ -105,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_models_parser(commands)
     _add_script_parser(commands)
     _add_subtitles_parser(commands)
+    add_generate_parser(commands)
     return parser
 
 
@@ -146,7 +148,7 @@ def _add_subtitles_parser(commands: argparse._SubParsersAction) -> None:
     )
 
 
-COMMANDS = ("render", "analyse", "info", "nodes", "models", "script", "subtitles")
+COMMANDS = ("render", "analyse", "info", "nodes", "models", "script", "generate", "subtitles")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -183,6 +185,8 @@ def _run_command(args: argparse.Namespace) -> int:
         return _script_export(args)
     if args.command == "subtitles":
         return _subtitles_export(args)
+    if args.command == "generate":
+        return run_generate(args)
     return run_models(args)
 
 

@@ -16,6 +16,7 @@ from filmstudio_nodes.generators import Constant, Noise, Ramp
 from filmstudio_nodes.inpaint import Inpaint
 from filmstudio_nodes.io import Read, Write
 from filmstudio_nodes.layout import Backdrop
+from filmstudio_nodes.llm_script import LLMScript
 from filmstudio_nodes.lut import LUT
 from filmstudio_nodes.merge import Merge
 from filmstudio_nodes.reformat import Crop, Reformat
@@ -54,6 +55,7 @@ NODES = (
     ScriptSubtitles,
     BurnIn,
     ScriptFile,
+    LLMScript,
     TimeOffset,
     FrameHold,
     Switch,
