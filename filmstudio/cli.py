@@ -26,6 +26,8 @@ from filmstudio.models.cli import add_models_parser, run_models
 
 if TYPE_CHECKING:
     from filmstudio.core.graph import NodeInstance
+    from filmstudio.core.project import Project
+    from filmstudio.core.timebase import FrameRange
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # What farms, `timeout`, closing a terminal and Ctrl+C send; SIGHUP does not exist on Windows.
@@ -88,6 +90,26 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--write", help="name of the Write node (needed when there are several)")
     render.add_argument("--scale", type=float, default=1.0, help="proxy scale, e.g. 0.5 for half resolution")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
+    farm = render.add_argument_group("render farm (Dask distributed)")
+    farm.add_argument(
+        "--cluster", metavar="ADDRESS", help="render on a Dask scheduler's workers, e.g. tcp://head:8786"
+    )
+    farm.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="render on N single-threaded worker processes on this machine",
+    )
+    farm.add_argument(
+        "--chunk", type=int, metavar="FRAMES", help="frames per chunk (default: ~4 chunks a worker)"
+    )
+    farm.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="SRC=DST",
+        help="a folder the workers see elsewhere (repeatable), e.g. /studio/media=/mnt/media",
+    )
 
     analyse = commands.add_parser(
         "analyse",
@@ -228,10 +250,50 @@ def _render(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     project = Project.load(args.project)
     bar = None if args.quiet or not sys.stderr.isatty() else ProgressBar()
+    if args.cluster is not None or args.workers is not None or args.chunk is not None or args.map:
+        return _render_on_farm(args, project, frames, bar)
     result = render(project, args.write, args.output, frames, args.scale, progress=bar)
     if bar is not None:
         bar.done()
     print(f"wrote {result.path} ({result.frames} frames in {result.seconds:.1f} s, {result.fps:.1f} fps)")
+    return EXIT_OK
+
+
+def _render_on_farm(
+    args: argparse.Namespace, project: Project, frames: FrameRange | None, bar: ProgressBar | None
+) -> int:
+    """``render`` with --cluster/--workers: the chunks on Dask workers (filmstudio.render.farm)."""
+    from filmstudio.render.farm import FarmSettings, render_on_farm
+    from filmstudio.render.farm_plan import parse_path_map
+
+    if args.cluster is None and args.workers is None:
+        print("filmstudio: error: --chunk and --map need --cluster ADDRESS or --workers N", file=sys.stderr)
+        return EXIT_USAGE
+    if args.cluster is not None and args.workers is not None:
+        print("filmstudio: error: give --cluster or --workers, not both", file=sys.stderr)
+        return EXIT_USAGE
+    farm = FarmSettings(args.cluster, args.workers, args.chunk, parse_path_map(args.map))
+
+    def log(message: str) -> None:
+        print(f"{chr(10) if bar is not None else ''}filmstudio: {message}", file=sys.stderr, flush=True)
+
+    result = render_on_farm(
+        project,
+        farm,
+        args.write,
+        args.output,
+        frames,
+        args.scale,
+        progress=bar,
+        log=log,
+    )
+    if bar is not None:
+        bar.done()
+    lost = f", {result.lost_runs} lost and run again" if result.lost_runs else ""
+    print(
+        f"wrote {result.path} ({result.frames} frames in {result.chunks} chunks{lost}, "
+        f"{result.seconds:.1f} s, {result.fps:.1f} fps)"
+    )
     return EXIT_OK
 
 

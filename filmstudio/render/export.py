@@ -90,15 +90,19 @@ def render(
     cancel: CancelToken | None = None,
     engine: Engine | None = None,
     look_ahead: int = 6,
+    video_only: bool = False,
 ) -> RenderResult:
     """Render ``write`` (default: the only Write) over ``frames`` (default: the project range).
+
+    ``video_only`` leaves the sound and subtitles out (a farm chunk: the farm adds them once for
+    the whole range when it joins the chunks, see :mod:`filmstudio.render.farm`).
 
     Raises :class:`Cancelled` when ``cancel`` fires and :class:`FilmStudioError` subclasses for
     everything a user can fix; in every failure the output file is left as it was.
     """
     from filmstudio.media.writer import VideoWriter
     from filmstudio.render.settings import audio_source, audio_to_write, output_image
-    from filmstudio.render.subtitles import subtitle_output
+    from filmstudio.render.subtitles import SubtitleOutput, subtitle_output
 
     node = write if isinstance(write, NodeInstance) else find_write(project, write)
     frames = frames or project.settings.frame_range
@@ -109,9 +113,11 @@ def render(
     engine = engine or Engine(project, cache_bytes=RENDER_CACHE_BYTES)
     started = time.perf_counter()
     try:
-        audio = audio_source(project, node, frames)
-        subtitles = subtitle_output(project, node, frames, engine, target)  # a track or a sidecar
-        sound = audio_to_write(project, node, frames, engine)  # a linked mix, encoded once
+        audio = None if video_only else audio_source(project, node, frames)
+        subtitles = (  # a track, a sidecar, or nothing
+            SubtitleOutput() if video_only else subtitle_output(project, node, frames, engine, target)
+        )
+        sound = None if video_only else audio_to_write(project, node, frames, engine)  # a linked mix
         write_values = node.values_at(frames.first)
         writer = VideoWriter(
             target,
