@@ -51,6 +51,9 @@ What is here:
   :mod:`filmstudio.subtitles.timebase` has the frame-exact rounding rule), subtitle files
   (:func:`read_subtitles`, and :func:`read_subtitle_stream` for a movie's track), the lint's
   parameters (:data:`LINT_PARAMETERS`), :func:`cues_from_script`, and :func:`subtitle_font`.
+- speech: the cast (:func:`parse_cast`, :class:`Voicing`), the lines to say (:func:`speech_lines`),
+  takes that synthesise only new lines (:func:`make_speech_take`) and rendering a take with no
+  model (:func:`render_speech`, :data:`SPEECH_FITS`); see :mod:`filmstudio.speech`.
 
 The declaration names load with this module and never import torch; the helpers load (with torch,
 PyAV or OpenColorIO behind them) on first use, so a node module stays cheap to import.
@@ -254,6 +257,14 @@ _LAZY = {
     "OffsetAudio": "filmstudio.audio.mix",
     "OFF_DB": "filmstudio.audio.mix",
     "frames_to_samples": "filmstudio.audio.mix",
+    # speech: voices (Piper through onnxruntime + espeak-ng, MMS-TTS/VITS), takes, rendering
+    "SPEECH_FITS": "filmstudio.speech",
+    "SpeechError": "filmstudio.speech.errors",
+    "Voicing": "filmstudio.speech.takes",
+    "parse_cast": "filmstudio.speech.voices",
+    "speech_lines": "filmstudio.speech.takes",
+    "make_speech_take": "filmstudio.speech.takes",
+    "render_speech": "filmstudio.speech.render",
 }
 
 __all__ = [

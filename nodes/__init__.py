@@ -23,6 +23,7 @@ from filmstudio_nodes.reformat import Crop, Reformat
 from filmstudio_nodes.routing import Dot, Switch
 from filmstudio_nodes.script_file import ScriptFile
 from filmstudio_nodes.segment import Segmenter
+from filmstudio_nodes.speech import Speech
 from filmstudio_nodes.style import Style
 from filmstudio_nodes.subtitles import BurnIn, ScriptSubtitles, SubtitleFile
 from filmstudio_nodes.time import FrameHold, TimeOffset
@@ -63,6 +64,7 @@ NODES = (
     Deflicker,
     AudioMix,
     AudioOffset,
+    Speech,
     Tracker,
     Backdrop,
     Upscaler,

