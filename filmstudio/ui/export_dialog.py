@@ -8,6 +8,7 @@ the artist can keep editing while it renders, and an edit never changes a render
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,13 +20,16 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QWidget,
 )
 
 from filmstudio.core.context import CancelToken
 from filmstudio.core.errors import FilmStudioError
+from filmstudio.core.graph import NodeInstance
 from filmstudio.core.project import Project
 from filmstudio.core.timebase import FrameRange
+from filmstudio.render.farm_plan import FarmSettings
 from filmstudio.render.settings import output_file, writers
 from filmstudio.ui.jobs import Job
 from filmstudio.ui.session import EditorSession
@@ -40,10 +44,18 @@ def snapshot(project: Project) -> Project:
     return copy
 
 
-def export_job(project: Project, write: str, output: str | None, frames: FrameRange, scale: float) -> Job:
+def export_job(
+    project: Project,
+    write: str,
+    output: str | None,
+    frames: FrameRange,
+    scale: float,
+    farm: FarmSettings | None = None,
+) -> Job:
     """A job rendering ``write`` of a snapshot of ``project``; refuses at once (FilmStudioError)
     what the render would refuse before its first frame (no Write, a missing folder, a folder given
-    as the file, several frames for a plain image name)."""
+    as the file, several frames for a plain image name). With ``farm``, the chunks render on Dask
+    workers (:mod:`filmstudio.render.farm`); lost chunks are listed in the job's log."""
     from filmstudio.render.export import check_target, find_write, output_path
 
     copy = snapshot(project)
@@ -54,10 +66,34 @@ def export_job(project: Project, write: str, output: str | None, frames: FrameRa
     def run(progress: Callable[[int, int], None], cancel: CancelToken) -> str:
         from filmstudio.render.export import render
 
+        if farm is not None:
+            return _render_on_farm(copy, node, target, frames, scale, farm, progress, cancel)
         result = render(copy, node, target, frames, scale, progress=progress, cancel=cancel)
         return f"wrote {result.path} ({result.frames} frames in {result.seconds:.1f} s, {result.fps:.1f} fps)"
 
     return Job(f"Export {target.name}", run)
+
+
+def _render_on_farm(
+    copy: Project,
+    node: NodeInstance,
+    target: Path,
+    frames: FrameRange,
+    scale: float,
+    farm: FarmSettings,
+    progress: Callable[[int, int], None],
+    cancel: CancelToken,
+) -> str:
+    from filmstudio.render.farm import render_on_farm
+
+    lost: list[str] = []
+    result = render_on_farm(
+        copy, farm, node, target, frames, scale, progress=progress, cancel=cancel, log=lost.append
+    )
+    summary = (
+        f"wrote {result.path} ({result.frames} frames in {result.chunks} chunks, {result.seconds:.1f} s)"
+    )
+    return "\n".join([summary, *lost])  # what was lost and run again goes to the log
 
 
 class ExportDialog(QDialog):
@@ -85,6 +121,17 @@ class ExportDialog(QDialog):
         self.scale = QComboBox()
         for label, value in SCALES:
             self.scale.addItem(label, value)
+        self.workers = QSpinBox()  # a LocalCluster; 0: render in this process
+        self.workers.setRange(0, 256)
+        self.workers.setSpecialValueText("off: render here")
+        self.workers.setToolTip("render on this many worker processes (Dask), one chunk each at a time")
+        self.cluster = QLineEdit()
+        self.cluster.setPlaceholderText("tcp://host:8786 (empty: this machine)")
+        self.cluster.setToolTip("a Dask scheduler whose workers render the chunks (FilmStudio installed)")
+        self.chunk = QSpinBox()
+        self.chunk.setRange(0, 1_000_000)
+        self.chunk.setSpecialValueText("automatic")
+        self.chunk.setSuffix(" frames")
         self.problem = QLabel()
         self.problem.setStyleSheet("color: #ff6b5b")
         self.problem.setWordWrap(True)
@@ -97,6 +144,9 @@ class ExportDialog(QDialog):
         form.addRow("File", row)
         form.addRow("Frames", self.range)
         form.addRow("Resolution", self.scale)
+        form.addRow("Farm workers", self.workers)
+        form.addRow("Farm cluster", self.cluster)
+        form.addRow("Chunk", self.chunk)
         form.addRow(self.problem)
         form.addRow(buttons)
         self.write.currentIndexChanged.connect(self._show_default_file)
@@ -131,6 +181,7 @@ class ExportDialog(QDialog):
                 self.output.text().strip() or None,
                 frames,
                 float(self.scale.currentData()),
+                self.farm(),
             )
         except ValueError as error:
             self.problem.setText(f"Frames: {error}")
@@ -139,6 +190,17 @@ class ExportDialog(QDialog):
             self.problem.setText(str(error))
             return
         self.accept()
+
+    def farm(self) -> FarmSettings | None:
+        """The farm the answers ask for: a cluster address wins over local workers; None renders here.
+        :class:`FilmStudioError` for a chunk size without a farm."""
+        cluster, workers = self.cluster.text().strip(), self.workers.value()
+        chunk = self.chunk.value() or None
+        if not cluster and not workers:
+            if chunk:
+                raise FilmStudioError("Chunk: set farm workers or a cluster, or leave the chunk automatic")
+            return None
+        return FarmSettings(cluster=cluster or None, workers=None if cluster else workers, chunk=chunk)
 
 
 def _range_text(first: int, last: int) -> str:

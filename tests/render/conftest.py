@@ -72,7 +72,9 @@ def no_leaked_threads() -> Iterator[None]:
     deadline = time.monotonic() + 2.0
     while True:
         leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-        leaked = [t for t in leaked if not t.name.startswith(("QDBus", "pydevd", "asyncio", *_CLUSTER_THREADS))]
+        leaked = [
+            t for t in leaked if not t.name.startswith(("QDBus", "pydevd", "asyncio", *_CLUSTER_THREADS))
+        ]
         if not leaked or time.monotonic() > deadline:
             break
         time.sleep(0.01)

@@ -44,7 +44,9 @@ def _plate(folder: Path, audio: bool = False) -> Path:
     )
 
 
-def _project(folder: Path, registry: NodeRegistry, output: str, slow: float = 0.0, **write: object) -> Project:
+def _project(
+    folder: Path, registry: NodeRegistry, output: str, slow: float = 0.0, **write: object
+) -> Project:
     """Read (the plate) -> Grade -> [test.Slow] -> Write, saved in ``folder``."""
     project = Project(fps=24, frame_range=f"1-{FRAMES}", width=160, height=90, registry=registry)
     read = project.add_node("Read", "plate", file="plate.mp4")
@@ -126,7 +128,9 @@ def test_a_killed_worker_loses_its_chunk_and_the_render_still_matches(tmp_path, 
     log: list[str] = []
     result = render_on_farm(project, farm, progress=kill_a_busy_worker, log=log.append)
     assert killed and result.lost_runs == 1  # only the chunk it was running: one failure, not banned
-    assert any(re.search(rf"pid {killed[0]}\) lost chunk \d+/6 \(frames \d+-\d+\): killed", line) for line in log), log
+    assert any(
+        re.search(rf"pid {killed[0]}\) lost chunk \d+/6 \(frames \d+-\d+\): killed", line) for line in log
+    ), log
     names = sorted(p.name for p in (tmp_path / "undisturbed").iterdir())
     assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == names
     for name in names:
@@ -174,7 +178,9 @@ def test_paths_map_to_where_the_workers_see_them(tmp_path, registry, cluster):
     _plate(tmp_path / "mount")
     project = _project(tmp_path, registry, "out.mp4", speed="ultrafast")
     project["plate"].set(file="/studio-farm-test/plate.mp4")  # not on this machine: only mapped
-    farm = FarmSettings(cluster=cluster[0], chunk=24, path_map=(("/studio-farm-test", str(tmp_path / "mount")),))
+    farm = FarmSettings(
+        cluster=cluster[0], chunk=24, path_map=(("/studio-farm-test", str(tmp_path / "mount")),)
+    )
     result = render_on_farm(project, farm)
     assert _pictures(result.path).shape[0] == FRAMES
 
