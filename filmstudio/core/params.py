@@ -1,21 +1,23 @@
 """Parameter declarations, values and keyframe animation.
 
 A node declares its parameters as :class:`Param` values; a node instance stores, per parameter,
-either a constant value or an :class:`AnimCurve`. Everything here is plain Python (no torch), so
-values are cheap to evaluate, hash and save.
+either a constant value or an :class:`AnimCurve` (keys, curves and their interpolation live in
+:mod:`filmstudio.core.animation` and are re-exported here). Everything here is plain Python (no
+torch), so values are cheap to evaluate, hash and save.
 """
 
 from __future__ import annotations
 
-import bisect
 import enum
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from filmstudio.core.animation import AnimCurve as AnimCurve
+from filmstudio.core.animation import Interp as Interp
+from filmstudio.core.animation import Keyframe as Keyframe
 from filmstudio.core.errors import ParameterError
-from filmstudio.core.timebase import MAX_FRAME
 
 
 class ParamKind(enum.Enum):
@@ -70,14 +72,6 @@ class FollowTrack:
     units: Units = Units.PIXELS
     relative: bool = True
     at_frame: str = ""
-
-
-class Interp(enum.Enum):
-    """How a curve moves from one keyframe to the next (set on the key the segment leaves)."""
-
-    LINEAR = "linear"
-    SMOOTH = "smooth"
-    HOLD = "hold"
 
 
 @dataclass(frozen=True)
@@ -356,98 +350,7 @@ def VectorParam(
     )
 
 
-# --- animation --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Keyframe:
-    """A value at a frame; ``interp`` shapes the segment that leaves this key."""
-
-    frame: float
-    value: Any
-    interp: Interp = Interp.LINEAR
-
-    def __post_init__(self) -> None:
-        # the file loader's limit: a key at frame 1e300 (or inf) could be made but never saved
-        if not math.isfinite(self.frame) or abs(self.frame) > MAX_FRAME:
-            raise ParameterError(f"keyframes lie within frames ±{MAX_FRAME:,}, not {self.frame}")
-
-
-@dataclass(frozen=True)
-class AnimCurve:
-    """An immutable keyframed curve; edits return a new curve (so undo can keep the old one).
-
-    Before the first key the curve holds the first value, after the last key the last value.
-    """
-
-    keys: tuple[Keyframe, ...] = field(default=())
-
-    def __post_init__(self) -> None:
-        frames = [k.frame for k in self.keys]
-        if frames != sorted(set(frames)):
-            object.__setattr__(
-                self, "keys", tuple(sorted({k.frame: k for k in self.keys}.values(), key=lambda k: k.frame))
-            )
-
-    @property
-    def frames(self) -> tuple[float, ...]:
-        return tuple(k.frame for k in self.keys)
-
-    def with_key(self, key: Keyframe) -> AnimCurve:
-        kept = [k for k in self.keys if k.frame != key.frame]
-        return AnimCurve(tuple(sorted([*kept, key], key=lambda k: k.frame)))
-
-    def without_key(self, frame: float) -> AnimCurve:
-        return AnimCurve(tuple(k for k in self.keys if k.frame != frame))
-
-    def key_at(self, frame: float) -> Keyframe | None:
-        for key in self.keys:
-            if key.frame == frame:
-                return key
-        return None
-
-    def evaluate(self, frame: float) -> Any:
-        """The curve's value at ``frame`` (scalars or tuples, as the keys hold)."""
-        keys = self.keys
-        if not keys:
-            raise ParameterError("an animation curve without keyframes has no value")
-        frames = [k.frame for k in keys]
-        index = bisect.bisect_right(frames, frame) - 1
-        if index < 0:
-            return keys[0].value
-        if index >= len(keys) - 1:
-            return keys[-1].value
-        start, end = keys[index], keys[index + 1]
-        if start.interp is Interp.HOLD or frame == start.frame:
-            return start.value
-        t = (frame - start.frame) / (end.frame - start.frame)
-        if start.interp is Interp.LINEAR:
-            return _mix(start.value, end.value, lambda a, b: a + (b - a) * t)
-        # Smooth: cubic Hermite with Catmull-Rom tangents, flat at the curve's ends.
-        span = end.frame - start.frame
-        before = keys[index - 1] if index > 0 else None
-        after = keys[index + 2] if index + 2 < len(keys) else None
-        h00, h10 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t
-        h01, h11 = -2 * t**3 + 3 * t**2, t**3 - t**2
-
-        def hermite(prev_v: float, a: float, b: float, next_v: float) -> float:
-            m0 = 0.0 if before is None else (b - prev_v) / (end.frame - before.frame) * span
-            m1 = 0.0 if after is None else (next_v - a) / (after.frame - start.frame) * span
-            return h00 * a + h10 * m0 + h01 * b + h11 * m1
-
-        prev_value = before.value if before else start.value
-        next_value = after.value if after else end.value
-        if isinstance(start.value, tuple):
-            return tuple(
-                hermite(*c) for c in zip(prev_value, start.value, end.value, next_value, strict=True)
-            )
-        return hermite(prev_value, start.value, end.value, next_value)
-
-
-def _mix(a: Any, b: Any, blend: Any) -> Any:
-    if isinstance(a, tuple):
-        return tuple(blend(x, y) for x, y in zip(a, b, strict=True))
-    return blend(a, b)
+# --- animated values ---------------------------------------------------------------------------
 
 
 def evaluate_value(param: Param, stored: Any, frame: float) -> Any:

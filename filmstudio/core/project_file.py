@@ -1,9 +1,9 @@
 """Reading and writing .fsproj files: versioned, diff-friendly JSON; never pickle.
 
-Layout (schema 1)::
+Layout (schema 2)::
 
     {
-      "filmstudio": {"schema": 1, "app": "0.1.0"},
+      "filmstudio": {"schema": 2, "app": "0.1.0"},
       "settings": {"fps": "24", "frame_range": "1-100", "current_frame": 1,
                    "format": {"width": 1920, "height": 1080, "pixel_aspect": 1.0},
                    "working_space": "scene_linear"},
@@ -12,6 +12,11 @@ Layout (schema 1)::
                  "params": {"gain": 1.5, "offset": {"keys": [[1, 0.0, "linear"], [24, 0.2, "smooth"]]}}}],
       "links": [{"source": "...", "source_port": "image", "target": "...", "target_port": "source"}]
     }
+
+A keyframe is ``[frame, value, interpolation]``, or with handles (see
+:mod:`filmstudio.core.animation`) ``[frame, value, interpolation, in, out]`` where ``in`` and
+``out`` are null (automatic) or one ``[frames, value]`` offset per component. Schema 2 added the
+"bezier" interpolation and handles; a schema-1 file is a valid schema-2 file.
 
 Keys are sorted and nodes keep their creation order, so saving an unchanged project is
 byte-identical and a diff shows only what changed. Older files are brought up to date by the
@@ -43,10 +48,11 @@ from filmstudio.core.registry import NodeRegistry
 from filmstudio.core.timebase import MAX_FRAME, Format, FrameRange, format_fps, parse_fps
 from filmstudio.core.version import __version__
 
-SCHEMA = 1
+SCHEMA = 2
 
 # schema N -> function that turns a schema-N document into schema N+1 (JSON in, JSON out).
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+# 1 -> 2 only added Bezier keys (older readers must refuse them rather than misread them).
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: lambda document: document}
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -96,8 +102,16 @@ def _node_document(node: NodeInstance) -> dict[str, Any]:
 
 def _stored_to_json(value: Any) -> Any:
     if isinstance(value, AnimCurve):
-        return {"keys": [[_number(k.frame), _plain(k.value), k.interp.value] for k in value.keys]}
+        return {"keys": [_key_to_json(k) for k in value.keys]}
     return _plain(value)
+
+
+def _key_to_json(key: Keyframe) -> list[Any]:
+    saved = [_number(key.frame), _plain(key.value), key.interp.value]
+    if key.in_handle is None and key.out_handle is None:
+        return saved
+    handles = [None if h is None else [list(pair) for pair in h] for h in (key.in_handle, key.out_handle)]
+    return [*saved, *handles]
 
 
 def _plain(value: Any) -> Any:
@@ -384,16 +398,18 @@ class _Reader:
                 frames: list[Keyframe] = []
                 for index, key in enumerate(keys):
                     at = f"{where}.keys[{index}]"
-                    if not isinstance(key, list) or len(key) not in (2, 3) or not _finite_number(key[0]):
-                        self.fail("a keyframe is [frame, value] or [frame, value, interpolation]", at)
+                    if not isinstance(key, list) or len(key) not in (2, 3, 5) or not _finite_number(key[0]):
+                        self.fail("a keyframe is [frame, value, interpolation] (+ [in, out] handles)", at)
                     if abs(key[0]) > MAX_FRAME:
                         self.fail(f"keyframes lie within frames ±{MAX_FRAME:,}", at)
-                    interp = key[2] if len(key) == 3 else "linear"
+                    interp = key[2] if len(key) >= 3 else "linear"
                     if not isinstance(interp, str) or interp not in {i.value for i in Interp}:
                         self.fail(
-                            f"unknown interpolation {_quoted(str(interp))} (linear, smooth or hold)", at
+                            f"unknown interpolation {_quoted(str(interp))} (linear, smooth, hold or bezier)",
+                            at,
                         )
-                    frames.append(Keyframe(float(key[0]), param.coerce(key[1]), Interp(interp)))
+                    handles = key[3:] if len(key) == 5 else (None, None)
+                    frames.append(Keyframe(float(key[0]), param.coerce(key[1]), Interp(interp), *handles))
                 if not frames:
                     self.fail("an animation needs at least one keyframe", where)
                 return AnimCurve(tuple(frames))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+from dataclasses import replace
 from typing import Any
 
 from filmstudio.core.commands import SetParam
@@ -89,7 +90,12 @@ class ParamBinding:
                     return True  # nothing changed: no empty undo step
                 self._perform(coerced, merge)
             else:
-                key = Keyframe(float(self.frame), coerced, self._interp_for_new_key(curve))
+                existing = curve.key_at(float(self.frame))  # re-keyed: its Bezier handles stay
+                key = (
+                    replace(existing, value=coerced)
+                    if existing is not None
+                    else Keyframe(float(self.frame), coerced, self._interp_for_new_key(curve))
+                )
                 self._perform(curve.with_key(key), merge)
         except FilmStudioError as error:
             self.session.report(f"{self.node.name}: {error}", "error")
@@ -101,6 +107,8 @@ class ParamBinding:
         if not self.param.animatable:
             return False
         curve = self.curve() or AnimCurve()
+        if curve.key_at(float(self.frame)) is not None:
+            return True  # keyed here already (re-keying would only drop its Bezier handles)
         key = Keyframe(float(self.frame), self.value(), self._interp_for_new_key(curve))
         return self._guarded(lambda: self._perform(curve.with_key(key), False))
 
@@ -130,7 +138,7 @@ class ParamBinding:
             return False
         if key.interp is interp:
             return True
-        changed = Keyframe(key.frame, key.value, interp)
+        changed = replace(key, interp=interp)  # the handles stay for a later switch back to Bezier
         return self._guarded(lambda: self._perform(curve.with_key(changed), False))
 
     # --- helpers ---------------------------------------------------------------------------------
