@@ -26,6 +26,7 @@ from filmstudio.core.project import Project
 from filmstudio.core.timebase import timecode
 from filmstudio.media.pool import reload_media
 from filmstudio.ui.autosave import Autosaver, RecentFiles, Recovery, find_recoveries
+from filmstudio.ui.curves import CurveEditor
 from filmstudio.ui.export_dialog import ExportDialog
 from filmstudio.ui.graph import GraphView
 from filmstudio.ui.inspector import Inspector
@@ -66,6 +67,11 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.graph_dock, self.jobs_dock], [1100, 380], Qt.Orientation.Horizontal)
         self.resizeDocks([self.graph_dock], [430], Qt.Orientation.Vertical)
         self.resizeDocks([self.inspector_dock], [400], Qt.Orientation.Horizontal)
+        # the Curve Editor tabbed with the graph, as in Nuke; the graph stays in front
+        self.curves = CurveEditor(session)
+        self.curves_dock = self._dock("Curve Editor", self.curves, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.graph_dock, self.curves_dock)
+        self.graph_dock.raise_()
 
         self._build_menus()
         self._build_status_bar()
@@ -135,7 +141,7 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         self._action(view, "&Frame All Nodes  (F)", graph.frame_all)
         view.addSeparator()
-        for dock in (self.graph_dock, self.inspector_dock, self.jobs_dock):
+        for dock in (self.graph_dock, self.curves_dock, self.inspector_dock, self.jobs_dock):
             view.addAction(dock.toggleViewAction())
 
         viewer = bar.addMenu("V&iewer")
