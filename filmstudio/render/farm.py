@@ -261,7 +261,7 @@ def connect(farm: FarmSettings) -> Iterator[Any]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: 8787 may be another cluster's
         silence_logs=logging.CRITICAL,  # a chunk's error is reported once, by the coordinator
     )
     try:

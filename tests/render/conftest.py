@@ -43,7 +43,7 @@ def cluster() -> Iterator[Any]:
     warm_dask_threads()
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
         ) as local,
         Client(local) as client,
     ):
