@@ -74,19 +74,24 @@ def paint_ruler(painter: QPainter, view: ViewTransform, frame: int) -> None:
         painter.drawPolygon(QPolygonF([QPointF(x - 5, 0), QPointF(x + 5, 0), QPointF(x, 8)]))
 
 
-def paint_curve(
-    painter: QPainter, view: ViewTransform, param: Param, curve: AnimCurve, channel: Channel
-) -> None:
-    """One channel's curve across the view, sampled every 2 pixels and exactly at its keys
-    (and just before them, so held steps are vertical)."""
+Samples = list[tuple[float, tuple[float, ...]]]  # (frame, every component's value)
+
+
+def sample_curve(view: ViewTransform, param: Param, curve: AnimCurve) -> Samples:
+    """A parameter's values across the view as the node sees them, every 2 pixels and exactly
+    at its keys (and just before them, so held steps are vertical); once for all components."""
     frames = {view.frame_at(x) for x in range(int(AXIS), int(view.width) + 2, 2)}
     for key in curve.keys:
         if view.first <= key.frame <= view.last:
             frames.update((key.frame, key.frame - 1e-6))
+    return [(frame, components(evaluate_value(param, curve, frame))) for frame in sorted(frames)]
+
+
+def paint_curve(painter: QPainter, view: ViewTransform, samples: Samples, channel: Channel) -> None:
+    """One channel's curve from its parameter's :func:`sample_curve`."""
     path = QPainterPath()
-    for index, frame in enumerate(sorted(frames)):
-        value = components(evaluate_value(param, curve, frame))[channel.component]
-        point = QPointF(view.x_of(frame), view.y_of(value))
+    for index, (frame, values) in enumerate(samples):
+        point = QPointF(view.x_of(frame), view.y_of(values[channel.component]))
         if index == 0:
             path.moveTo(point)
         else:
@@ -140,7 +145,7 @@ def paint_readout(painter: QPainter, view: ViewTransform, text: str) -> None:
     width, height = metrics.horizontalAdvance(text) + 12, metrics.height() + 6
     box = QRectF(view.width - width - 4, view.height - height - 4, width, height)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(20, 20, 20, 200))
+    painter.setBrush(QColor(20, 20, 20, 160))
     painter.drawRoundedRect(box, 3, 3)
     painter.setPen(QColor("#d6d6d6"))
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)

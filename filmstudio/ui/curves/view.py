@@ -163,10 +163,14 @@ class CurveView(QWidget):
         selected: dict[tuple[str, int], list[float]] = defaultdict(list)
         for ref in self.selection:
             selected[ref.channel].append(ref.frame)
+        samples: dict[str, paint.Samples] = {}
         for channel in self.channels:
             curve = self.curve(channel.param)
             if curve is not None and self.node is not None:
-                paint.paint_curve(painter, view, self.node.type.param(channel.param), curve, channel)
+                if channel.param not in samples:
+                    param = self.node.type.param(channel.param)
+                    samples[channel.param] = paint.sample_curve(view, param, curve)
+                paint.paint_curve(painter, view, samples[channel.param], channel)
         for channel in self.channels:
             curve = self.curve(channel.param)
             if curve is not None:
