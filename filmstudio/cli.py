@@ -110,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SRC=DST",
         help="a folder the workers see elsewhere (repeatable), e.g. /studio/media=/mnt/media",
     )
+    farm.add_argument(
+        "--chunk-seconds",
+        metavar="MIN-MAX",
+        help="a chunk finishing sooner than MIN or running longer than MAX seconds is run again, e.g. 1-600",
+    )
 
     analyse = commands.add_parser(
         "analyse",
@@ -250,7 +255,8 @@ def _render(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     project = Project.load(args.project)
     bar = None if args.quiet or not sys.stderr.isatty() else ProgressBar()
-    if args.cluster is not None or args.workers is not None or args.chunk is not None or args.map:
+    farm_options = (args.cluster, args.workers, args.chunk, args.chunk_seconds)
+    if any(option is not None for option in farm_options) or args.map:
         return _render_on_farm(args, project, frames, bar)
     result = render(project, args.write, args.output, frames, args.scale, progress=bar)
     if bar is not None:
@@ -267,12 +273,29 @@ def _render_on_farm(
     from filmstudio.render.farm_plan import parse_path_map
 
     if args.cluster is None and args.workers is None:
-        print("filmstudio: error: --chunk and --map need --cluster ADDRESS or --workers N", file=sys.stderr)
+        print(
+            "filmstudio: error: --chunk, --chunk-seconds and --map need --cluster ADDRESS or --workers N",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     if args.cluster is not None and args.workers is not None:
         print("filmstudio: error: give --cluster or --workers, not both", file=sys.stderr)
         return EXIT_USAGE
-    farm = FarmSettings(args.cluster, args.workers, args.chunk, parse_path_map(args.map))
+    limits = _chunk_seconds(args.chunk_seconds)
+    if limits is None:
+        print(
+            "filmstudio: error: --chunk-seconds: write MIN-MAX seconds, e.g. 1-600 (0-600: no minimum)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    farm = FarmSettings(
+        args.cluster,
+        args.workers,
+        args.chunk,
+        parse_path_map(args.map),
+        min_chunk_seconds=limits[0],
+        max_chunk_seconds=limits[1],
+    )
 
     def log(message: str) -> None:
         print(f"{chr(10) if bar is not None else ''}filmstudio: {message}", file=sys.stderr, flush=True)
@@ -295,6 +318,17 @@ def _render_on_farm(
         f"{result.seconds:.1f} s, {result.fps:.1f} fps)"
     )
     return EXIT_OK
+
+
+def _chunk_seconds(text: str | None) -> tuple[float, float | None] | None:
+    """``--chunk-seconds MIN-MAX`` as (minimum, maximum); (0, None) when not given; None when malformed."""
+    if text is None:
+        return 0.0, None
+    low, sep, high = text.partition("-")
+    try:
+        return (float(low), float(high)) if sep else None
+    except ValueError:
+        return None
 
 
 class ProgressBar:

@@ -190,3 +190,21 @@ def test_a_worker_missing_a_file_fails_with_the_nodes_message(tmp_path, registry
     with pytest.raises(FarmError, match=r"plate\.mp4"):
         render_on_farm(project, FarmSettings(cluster=cluster[0], chunk=24))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shot.fsproj"]
+
+
+def test_chunks_outside_their_time_limits_are_run_again_then_fail_the_render(tmp_path, registry, cluster):
+    _plate(tmp_path)
+    project = _project(tmp_path, registry, "out.mp4", slow=0.05, speed="ultrafast")
+    log: list[str] = []
+    too_slow = FarmSettings(cluster=cluster[0], chunk=24, max_chunk_seconds=0.6)
+    with pytest.raises(FarmError, match=r"ran longer than the limit of 0\.6 s"):
+        render_on_farm(project, too_slow, log=log.append)
+    assert any("lost chunk 1/2 (frames 1-24): ran longer than the limit of 0.6 s" in line for line in log), (
+        log
+    )
+    assert not any(cluster[1].processing().values())  # the late chunks were stopped, not abandoned
+    too_fast = FarmSettings(cluster=cluster[0], chunk=24, min_chunk_seconds=60, max_attempts=2)
+    project["slow"].set(seconds=0.0)
+    with pytest.raises(FarmError, match=r"finished in [0-9.]+ s, under the minimum of 60 s"):
+        render_on_farm(project, too_fast)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plate.mp4", "shot.fsproj"]

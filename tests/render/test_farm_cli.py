@@ -31,10 +31,15 @@ def _shot(folder: Path, frames: int, size: tuple[int, int] = (64, 36)) -> Path:
 def test_farm_options_need_a_farm(tmp_path, capsys):
     shot = _shot(tmp_path, 4)
     assert main(["render", str(shot), "--chunk", "12"]) == 2
-    assert "--chunk and --map need --cluster ADDRESS or --workers N" in capsys.readouterr().err
+    assert (
+        "--chunk, --chunk-seconds and --map need --cluster ADDRESS or --workers N" in capsys.readouterr().err
+    )
     assert main(["render", str(shot), "--workers", "2", "--cluster", "tcp://127.0.0.1:1"]) == 2
     assert main(["render", str(shot), "--workers", "2", "--map", "nothing"]) == 1
     assert "write SRC=DST" in capsys.readouterr().err
+    assert main(["render", str(shot), "--workers", "2", "--chunk-seconds", "600"]) == 2
+    assert main(["render", str(shot), "--workers", "2", "--chunk-seconds", "60-5"]) == 1
+    assert "chunk time limits need 0 <= minimum < maximum seconds" in capsys.readouterr().err
     assert not (tmp_path / "out.mp4").exists()
 
 
@@ -52,7 +57,17 @@ def test_render_with_local_workers(tmp_path):
 @pytest.mark.slow
 def test_sigterm_stops_every_chunk_and_leaves_no_output(tmp_path):
     shot = _shot(tmp_path, 2400, (320, 180))
-    command = [sys.executable, "-m", "filmstudio.cli", "render", str(shot), "--workers", "2", "--chunk", "200"]
+    command = [
+        sys.executable,
+        "-m",
+        "filmstudio.cli",
+        "render",
+        str(shot),
+        "--workers",
+        "2",
+        "--chunk",
+        "200",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 240
     # wait until workers are writing chunks into the farm's folder beside the output
@@ -65,5 +80,5 @@ def test_sigterm_stops_every_chunk_and_leaves_no_output(tmp_path):
     assert process.returncode == 143, err
     assert "interrupted by SIGTERM; no output was written" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shot.fsproj"]  # no output, no segments
-    gone, alive = psutil.wait_procs(workers, timeout=30)
+    _gone, alive = psutil.wait_procs(workers, timeout=30)
     assert not alive, "worker processes outlived the render"
