@@ -96,3 +96,20 @@ def test_edit_node_commands_of_one_drag_merge_and_undo_to_the_start(project):
     assert title["position"] == (0.5, 0.5) and title["size"] != 50.0 and dict(title.state) == {}
     graph.history.undo()  # the step before the drag: adding the node
     assert title.uuid not in graph.nodes
+
+
+def test_dragging_a_handle_on_a_bezier_key_keeps_its_handles(session, viewer, qtbot):
+    from filmstudio.core.commands import SetParam
+    from filmstudio.core.params import AnimCurve, Interp, Keyframe
+
+    title = session.graph.create("Title", text="Hi", position=(0.5, 0.5))
+    shaped = Keyframe(10.0, (0.5, 0.5), Interp.BEZIER, in_handle=(-2.0, 0.1), out_handle=(3.0, -0.1))
+    curve = AnimCurve((Keyframe(1.0, (0.5, 0.5)), shaped, Keyframe(20.0, (0.5, 0.5))))
+    session.graph.perform(SetParam(title.uuid, "position", curve))
+    session.select([title.uuid])
+    session.set_frame(10)
+    shown(viewer, 10, qtbot)
+    drag(qtbot, viewer.canvas, widget_point(viewer, 32, 18), [widget_point(viewer, 40, 18)])
+    key = title.animation("position").key_at(10.0)
+    assert key.value == pytest.approx((0.625, 0.5), abs=0.02)
+    assert (key.interp, key.in_handle, key.out_handle) == (Interp.BEZIER, shaped.in_handle, shaped.out_handle)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
@@ -294,8 +295,11 @@ class OverlayController(QObject):
             curve = node.animation(name)
             if curve is not None or (edit.key and param.animatable):
                 existing = curve.key_at(float(frame)) if curve is not None else None
-                interp = existing.interp if existing is not None else _interp_before(curve, frame)
-                stored[name] = (curve or AnimCurve()).with_key(Keyframe(float(frame), coerced, interp))
+                if existing is not None:  # re-keyed: keeps its interpolation and Bezier handles
+                    key = replace(existing, value=coerced)
+                else:
+                    key = Keyframe(float(frame), coerced, _interp_before(curve, frame))
+                stored[name] = (curve or AnimCurve()).with_key(key)
             else:
                 stored[name] = coerced
         state = dict(edit.state) if edit.state is not None else None
