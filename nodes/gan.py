@@ -40,7 +40,7 @@ from filmstudio.api import (
     TextParam,
 )
 from filmstudio_nodes import gan_takes
-from filmstudio_nodes.gan_render import frame_latents, place_pictures
+from filmstudio_nodes.gan_render import frame_latents, place_images, working_images
 
 MODEL_FILTER = "Generators (*.pth *.pt *.safetensors *.ckpt)"
 PLACEMENTS = ("fit", "fill", "centre")
@@ -100,7 +100,7 @@ class GANGenerator(Node):
         return {"model": ModelStore(ctx.project_dir).identity(ctx.params.model), "recipe": recipe}
 
     def evaluate_batch(self, contexts: Sequence[EvalContext]) -> list[Any]:
-        from filmstudio.api import ModelStore, from_model_rgb, load_gan, render_latents
+        from filmstudio.api import ModelStore, load_gan, render_latents
 
         results: list[Any] = [None] * len(contexts)
         groups: dict[tuple[Any, ...], list[int]] = {}
@@ -121,8 +121,7 @@ class GANGenerator(Node):
                 noise_seeds=[seed for _latent, seed in chosen],
             )
             width, height = first.size
-            rgb, alpha = place_pictures(pictures, width, height, first.params.placement)
-            images = from_model_rgb(rgb, alpha)
+            images = place_images(working_images(pictures), width, height, first.params.placement)
             for index, image, (latent, _seed) in zip(indices, images, chosen, strict=True):
                 results[index] = {"image": image, "latent_out": latent}
         return results

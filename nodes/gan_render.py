@@ -1,4 +1,4 @@
-"""GAN Generator helpers: the latent of one frame, and placing pictures in the project format.
+"""GAN Generator helpers: the latent of one frame, and pictures into the project format.
 
 Runs on the model worker, inside :meth:`GANGenerator.evaluate_batch`. A frame's latent follows its
 recipe (:func:`filmstudio_nodes.gan_takes.frame_recipe`): at a key, or holding one, it is exactly
@@ -63,22 +63,34 @@ def _latent(ctx: EvalContext, source: dict[str, Any], model: Any) -> Any:
     return latent
 
 
-def place_pictures(pictures: Any, width: int, height: int, placement: str) -> tuple[Any, Any]:
-    """sRGB pictures ``[N, C, h, w]`` placed in a ``width`` x ``height`` frame: (RGB, alpha), alpha
-    1 where the picture is and 0 around it. ``fit`` scales the whole picture in, ``fill`` covers the
-    frame (the overflow is cut), ``centre`` keeps the model's pixels 1:1."""
+def working_images(pictures: Any) -> Any:
+    """Model pictures (straight sRGB ``[N, C, h, w]``, C 1 or 3) -> opaque working-space RGBA
+    ``[N, 4, h, w]``. The frames go through the colour conversion side by side as one image:
+    the conversion is per pixel, and one call costs less than one per frame."""
+    from filmstudio.api import from_model_rgb
+
+    rgb = pictures.expand(-1, 3, -1, -1) if pictures.shape[1] == 1 else pictures[:, :3]
+    n, _c, h, w = rgb.shape
+    wide = rgb.permute(1, 2, 0, 3).reshape(1, 3, h, n * w)
+    return from_model_rgb(wide)[0].reshape(4, h, n, w).permute(2, 0, 1, 3).contiguous()
+
+
+def place_images(images: Any, width: int, height: int, placement: str) -> Any:
+    """Opaque RGBA ``[N, 4, h, w]`` placed in a ``width`` x ``height`` frame, transparent around:
+    ``fit`` scales the whole picture in, ``fill`` covers the frame (the overflow is cut),
+    ``centre`` keeps the model's pixels 1:1. Resized in the working space (after the conversion,
+    so it converts the model's few pixels, not the frame's), Lanczos, negative lobes cut at 0."""
     import torch
 
     from filmstudio_nodes.merge import centred
     from filmstudio_nodes.upscale_resample import resize
 
-    rgb = pictures.expand(-1, 3, -1, -1) if pictures.shape[1] == 1 else pictures[:, :3]
-    h, w = rgb.shape[-2:]
+    h, w = images.shape[-2:]
     if placement != "centre":
         factors = (height / h, width / w)
         factor = min(factors) if placement == "fit" else max(factors)
         size = (max(1, round(h * factor)), max(1, round(w * factor)))
         if size != (h, w):
-            rgb = resize(rgb, *size, method="lanczos").clamp(0.0, 1.0)
-    alpha = torch.ones_like(rgb[:, :1])
-    return centred(rgb, height, width), centred(alpha, height, width)
+            rgb = resize(images[:, :3], *size, method="lanczos").clamp_min(0.0)
+            images = torch.cat([rgb, torch.ones_like(rgb[:, :1])], dim=1)
+    return centred(images, height, width)

@@ -10,6 +10,7 @@ latent as the centre (see :func:`filmstudio.api.circle`), and frame ``start + pe
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -55,15 +56,12 @@ class LatentWalk(Node):
         return ModelStore(ctx.project_dir).identity(ctx.params.model)  # replacing the file re-renders
 
     def evaluate(self, ctx: EvalContext) -> Any:
-        import numpy as np
-        import torch
 
         from filmstudio.api import Latent, LatentKind, ModelStore, check_latent, circle, gan_info
 
         p = ctx.params
         info = gan_info(ModelStore(ctx.project_dir).find(p.model))
-        draws = np.random.RandomState(p.seed).randn(3, info.z_dim).astype(np.float32)
-        centre, across, up = (torch.from_numpy(row) for row in draws)
+        centre, across, up = _directions(p.seed, info.z_dim)
         given = ctx.input("centre")
         if given is not None:
             if not isinstance(given, Latent) or given.kind is not LatentKind.Z:
@@ -74,6 +72,16 @@ class LatentWalk(Node):
         angle = 2 * math.pi * ((ctx.frame - p.start) % p.period) / p.period  # exactly periodic
         values = circle(centre, across, up, angle, p.amplitude)
         return Latent(LatentKind.Z, values.float().contiguous(), info.digest)
+
+
+@functools.lru_cache(maxsize=64)
+def _directions(seed: int, size: int) -> Any:
+    """The seed's Z (the walk's centre) and two more Gaussian directions, ``[3, size]`` float32
+    (shared by every frame of a walk: never changed in place)."""
+    import numpy as np
+    import torch
+
+    return torch.from_numpy(np.random.RandomState(seed).randn(3, size).astype(np.float32))
 
 
 NODES = (LatentWalk,)
