@@ -75,6 +75,21 @@ def tiny_voice(models: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     return {"voice": str(save_tiny_vits(models / "tiny-vits"))}
 
 
+def tiny_style_network(models: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A Style node's multi-style network: a tiny random ONNX file in the test's models folder."""
+    from tests.nodes.restore_models import save_multistyle
+
+    return {"model": save_multistyle(models / "tiny-multistyle.onnx").name}
+
+
+def tiny_face_model(models: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A Face Restore node's weights (RestoreFormer, random) and a keyed face box to work in."""
+    from tests.nodes.restore_models import save_restoreformer
+
+    name = save_restoreformer(models / "tiny-restoreformer.safetensors").name
+    return {"model": name, "detector": "box", "box": (8.0, 4.0, 24.0, 24.0)}
+
+
 # Node types that need more than parameters (a model file...): a function of the test's user models
 # folder that makes it and returns the parameters that name it.
 SETUP: dict[str, Callable[[Path, pytest.MonkeyPatch], dict[str, Any]]] = {
@@ -82,11 +97,13 @@ SETUP: dict[str, Callable[[Path, pytest.MonkeyPatch], dict[str, Any]]] = {
     "LatentWalk": tiny_generator,
     "LLMScript": tiny_language_model,
     "Speech": tiny_voice,
+    "Style": tiny_style_network,
+    "FaceRestore": tiny_face_model,
 }
 TAKES = {"GANGenerator", "LLMScript", "Speech"}  # render their active take: one is generated first
 FED = {"Speech": {"script"}}  # optional inputs fed all the same (a Speech says a Script or Subtitles)
 ANALYSED = {"Deflicker"}  # read what their analysis pass measured: it runs first
-SLOW = {"LLMScript", "Speech"}  # loading (transformers) and asking even a tiny model takes seconds
+SLOW = {"LLMScript", "Speech", "FaceRestore"}  # loading and running even tiny models takes seconds
 CASES = [
     pytest.param(
         node.id, params, id=f"{node.id}-{index}", marks=[pytest.mark.slow] if node.id in SLOW else []
