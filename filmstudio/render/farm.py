@@ -133,7 +133,8 @@ def _jobs(
 ) -> list[ChunkJob]:
     """A first run of each chunk, each writing into its own folder inside ``folder``."""
     text = project.to_json()
-    where = str(project.path or Path.cwd() / "untitled.fsproj")  # never saved: relative to here
+    # absolute, so relative paths resolve against the same folder on every worker (never saved: here)
+    where = str(Path(project.path).resolve() if project.path else Path.cwd() / "untitled.fsproj")
     run = uuid.uuid4().hex[:12]
     name = f"segment{target.suffix}" if movie else target.name
     jobs = []
