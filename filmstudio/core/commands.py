@@ -198,6 +198,32 @@ Rename = _setter("Rename", lambda n: n.name, "rename")
 MoveNode = _setter("Move", lambda n: n.position, "move")
 
 
+class SetProjectSettings(Command):
+    """Replace the project's :class:`~filmstudio.core.project.ProjectSettings` (format, rate,
+    frame range, working space) as one step; the current frame is not part of it (undo does not
+    move the playhead, except back into the range)."""
+
+    text = "Project settings"
+
+    def __init__(self, settings: Any) -> None:
+        self.new = settings
+        self.old: Any = None
+
+    def do(self, graph: Graph) -> None:
+        project = _project_of(graph)
+        self.old = project.settings
+        project.replace_settings(self.new)
+
+    def undo(self, graph: Graph) -> None:
+        _project_of(graph).replace_settings(self.old)
+
+
+def _project_of(graph: Graph) -> Any:
+    if graph.project is None:
+        raise ValueError("this graph belongs to no project, so it has no project settings")
+    return graph.project
+
+
 class EditNode(Command):
     """Set several stored parameter values and/or the whole state of one node as one step (a
     viewer handle's drag: a tracker's state, a corner's keyed position). Commands with the same

@@ -59,6 +59,7 @@ class GraphEventKind(Enum):
     PARAM_CHANGED = "param_changed"  # detail: the parameter's name
     STATE_CHANGED = "state_changed"  # the node's saved state (analysis results, takes)
     NODE_CHANGED = "node_changed"  # detail: "disabled", "name" or "position"
+    SETTINGS_CHANGED = "settings_changed"  # the project's settings; node: "", detail: the changed names
 
 
 @dataclass(frozen=True)
@@ -568,6 +569,11 @@ class Graph:
         """Call ``listener`` after every change; returns a function that unsubscribes."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
+
+    def settings_changed(self, names: frozenset[str]) -> None:
+        """Tell listeners that the owning project's settings changed (``names``: which fields).
+        Called by :meth:`Project.replace_settings`; a format or rate change changes frames."""
+        self._changed(GraphEvent(GraphEventKind.SETTINGS_CHANGED, "", names))
 
     def _changed(self, event: GraphEvent) -> None:
         self.revision += 1

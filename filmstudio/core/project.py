@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from filmstudio.core.commands import SetProjectSettings
 from filmstudio.core.context import EvalContext
 from filmstudio.core.graph import Graph, Link, NodeInstance, active_take
 from filmstudio.core.node import Node
@@ -165,8 +166,32 @@ class Project:
         return self.graph.history.redo()
 
     def update_settings(self, **changes: Any) -> None:
-        """Change settings, e.g. ``update_settings(frame_range=FrameRange(1, 48))``."""
-        self.settings = replace(self.settings, **changes)
+        """Change settings as one undo step, e.g. ``update_settings(frame_range=FrameRange(1, 48))``
+        (recorded through ``graph.history``: Ctrl+Z in the editor, :meth:`undo` in scripts). Moving
+        the current frame alone is not an edit, as a playhead is not in Nuke: nothing is recorded.
+        Raises ValueError for values the project file could not hold, and changes nothing then."""
+        settings = replace(self.settings, **changes)  # validates everything before changing anything
+        if replace(settings, current_frame=self.settings.current_frame) != self.settings:
+            self.graph.history.push(SetProjectSettings(settings), merge=False)
+        if "current_frame" in changes:
+            self.settings = replace(self.settings, current_frame=settings.current_frame)
+
+    def replace_settings(self, settings: ProjectSettings) -> None:
+        """Put ``settings`` in place and tell the graph's listeners (the undo command's step; use
+        :meth:`update_settings` to edit). The current frame stays where it is, moved into the new
+        frame range if it falls outside."""
+        frames = settings.frame_range
+        last = frames.first + (len(frames) - 1) * frames.step
+        current = min(max(self.settings.current_frame, frames.first), last)
+        settings = replace(settings, current_frame=current)
+        changed = frozenset(
+            item.name
+            for item in fields(settings)
+            if getattr(settings, item.name) != getattr(self.settings, item.name)
+        )
+        self.settings = settings
+        if changed:
+            self.graph.settings_changed(changed)
 
     def resolve_path(self, path: str | Path) -> Path:
         """A file parameter as a path: ``~`` expanded, relative paths taken from the project's folder

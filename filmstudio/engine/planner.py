@@ -260,6 +260,10 @@ class Planner:
             inputs,
             step.frame if node_type.time_dependent or follows else None,
             scale,
+            # every node sees the project's format and rate (a Title's canvas, a Read's timing):
+            # a frame made before Project Settings changed them is not that frame any more
+            step.ctx.format,
+            step.ctx.fps,
         )
         return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 

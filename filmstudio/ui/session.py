@@ -84,6 +84,8 @@ class EditorSession(QObject):
         self.selected: tuple[str, ...] = ()
         self.pinned: str | None = None
         self.in_point, self.out_point = self.project.settings.frame_range.first, self._last_frame()
+        self._span = (self.in_point, self.out_point)  # the range in/out last followed
+        self._frame = self.current_frame  # the playhead listeners last heard of
         self._status: dict[str, tuple[str, str]] = {}
         self._running: dict[str, int] = {}
         self._nodeEvent.connect(self._node_event)
@@ -104,6 +106,8 @@ class EditorSession(QObject):
         self._running.clear()
         self.selected, self.pinned = (), None
         self.in_point, self.out_point = project.settings.frame_range.first, self._last_frame()
+        self._span = (self.in_point, self.out_point)
+        self._frame = self.current_frame
         self._unsubscribe = self._attach(project)
         self._viewed = self.viewed_node
         self.projectReplaced.emit()
@@ -149,9 +153,29 @@ class EditorSession(QObject):
         elif event.node in self._status and self._status[event.node][0] == "error":
             self._status.pop(event.node)  # an edit may have fixed it; the next evaluation tells
             self.nodeStatusChanged.emit(event.node)
+        if event.kind is GraphEventKind.SETTINGS_CHANGED:
+            self._follow_settings()
         self.graphChanged.emit(event)
         if event.kind in _STRUCTURE_EVENTS:
             self._update_viewed()  # the default viewed node follows the Write's input
+
+    def _follow_settings(self) -> None:
+        """After Project Settings (or its undo): in/out points that spanned the whole range span
+        the new one (a longer clip is reachable at once), others are kept inside it; the
+        playhead, which the project pulled into the range, is announced."""
+        span = (self.frame_range.first, self._last_frame())
+        if span != self._span:
+            whole = (self.in_point, self.out_point) == self._span
+            self._span = span
+            if whole:
+                self.in_point, self.out_point = span
+            else:
+                self.in_point = max(span[0], min(span[1], self.in_point))
+                self.out_point = max(self.in_point, min(span[1], self.out_point))
+            self.rangeChanged.emit()
+        if self.current_frame != self._frame:
+            self._frame = self.current_frame
+            self.frameChanged.emit(self._frame)
 
     # --- node status (badges) --------------------------------------------------------------------
 
@@ -245,6 +269,7 @@ class EditorSession(QObject):
         if frame == self.current_frame:
             return
         self.project.update_settings(current_frame=frame)
+        self._frame = frame
         self.frameChanged.emit(frame)
 
     def set_in_out(self, in_point: int | None = None, out_point: int | None = None) -> None:
