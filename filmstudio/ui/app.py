@@ -13,15 +13,20 @@ from PySide6.QtWidgets import QApplication
 from filmstudio.core.errors import FilmStudioError
 from filmstudio.ui.main_window import MainWindow
 from filmstudio.ui.session import EditorSession
+from filmstudio.ui.system_libraries import check_platform_plugin
 from filmstudio.ui.theme import apply_theme
+from filmstudio.ui.user_settings import load_user_settings
 
 DEMO_PROJECT = Path(__file__).resolve().parents[2] / "resources" / "demo" / "demo.fsproj"
 
 
 def application(argv: list[str] | None = None) -> QApplication:
-    """The process's QApplication, created and themed on first use."""
+    """The process's QApplication, created and themed on first use. Before creating it, a
+    missing system library of Qt's X11 plugin (which would abort the process with a misleading
+    message) raises :class:`SystemLibrariesError` naming the packages to install."""
     app = QApplication.instance()
     if app is None:
+        check_platform_plugin()
         app = QApplication(argv or [sys.argv[0]])
         app.setApplicationName("FilmStudio")
         app.setOrganizationName("FilmStudio")
@@ -33,7 +38,7 @@ def open_window(project_path: str | Path | None = None, *, offer_recovery: bool 
     """A main window on ``project_path`` (default: the bundled demo project, or an empty project
     when it is not there). A project that cannot be opened is explained and an empty one opens."""
     application()
-    session = EditorSession()
+    session = EditorSession(engine_options=load_user_settings().engine_options())  # the artist's budgets
     window = MainWindow(session)
     path = Path(project_path) if project_path is not None else DEMO_PROJECT
     if project_path is not None or path.exists():
