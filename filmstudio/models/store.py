@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from filmstudio.core.version import APP_NAME
 from filmstudio.models.errors import ModelError, ModelFileError, ModelNotFoundError
 from filmstudio.models.manifest import KnownModel, checksum_matches, known_model, known_models
 
@@ -34,7 +35,7 @@ def user_models_dir() -> Path:
     """Where ``filmstudio models install`` puts models for this user."""
     import platformdirs
 
-    return platformdirs.user_data_path("filmstudio", appauthor=False) / "models"
+    return platformdirs.user_data_path(APP_NAME, appauthor=False) / "models"
 
 
 def env_model_dirs() -> list[Path]:

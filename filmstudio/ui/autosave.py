@@ -6,8 +6,13 @@ exit, or saving/closing the project, removes that copy; so a copy found at the n
 the editor did not exit cleanly and the start offers to restore it. Each autosave has a small
 JSON sidecar naming the project file it belongs to (or none, for a project never saved).
 
+Besides the interval, an edit is autosaved ``debounce`` seconds after the last one of a burst, so a
+crash loses seconds of work, not half a minute.
+
 Folders: ``$FILMSTUDIO_DATA_DIR`` / ``$FILMSTUDIO_CONFIG_DIR`` when set (tests use them), else the
-platform's user data and config folders (platformdirs).
+platform's user data and config folders (platformdirs) under the one app name the model folder
+uses too (:data:`~filmstudio.core.version.APP_NAME`); autosaves and recent files left under the old
+``FilmStudio`` folders are still found.
 """
 
 from __future__ import annotations
@@ -23,28 +28,29 @@ from PySide6.QtCore import QObject, QTimer
 
 from filmstudio.core.errors import ProjectError
 from filmstudio.core.project_file import atomic_write_text
+from filmstudio.core.version import APP_NAME
 from filmstudio.ui.session import EditorSession
 
-APP_NAME = "FilmStudio"
+LEGACY_APP_NAME = "FilmStudio"  # where autosaves and recent files went before they joined the models
 RECENT_LIMIT = 10
 
 
-def data_dir() -> Path:
+def data_dir(app_name: str = APP_NAME) -> Path:
     override = os.environ.get("FILMSTUDIO_DATA_DIR")
     if override:
         return Path(override)
     import platformdirs
 
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return Path(platformdirs.user_data_dir(app_name, appauthor=False))
 
 
-def config_dir() -> Path:
+def config_dir(app_name: str = APP_NAME) -> Path:
     override = os.environ.get("FILMSTUDIO_CONFIG_DIR")
     if override:
         return Path(override)
     import platformdirs
 
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    return Path(platformdirs.user_config_dir(app_name, appauthor=False))
 
 
 @dataclass(frozen=True)
@@ -66,10 +72,10 @@ class Recovery:
 
 
 def find_recoveries() -> list[Recovery]:
-    """Autosaves waiting to be restored, newest first."""
-    folder = data_dir() / "autosave"
+    """Autosaves waiting to be restored, newest first (the old folder's too)."""
+    folders = dict.fromkeys([data_dir() / "autosave", data_dir(LEGACY_APP_NAME) / "autosave"])
     found = []
-    for sidecar in folder.glob("*.json"):
+    for sidecar in (s for folder in folders for s in folder.glob("*.json")):
         autosave = sidecar.with_suffix(".fsproj")
         try:
             meta = json.loads(sidecar.read_text(encoding="utf-8"))
@@ -83,10 +89,11 @@ def find_recoveries() -> list[Recovery]:
 
 
 class Autosaver(QObject):
-    """Writes the session's project to its autosave file while it has unsaved changes (GUI
-    thread; serialising a project takes milliseconds)."""
+    """Writes the session's project to its autosave file while it has unsaved changes: every
+    ``interval_s`` and ``debounce_s`` after the last edit of a burst (a slider drag is saved once,
+    when it ends). GUI thread; serialising a project takes milliseconds."""
 
-    def __init__(self, session: EditorSession, interval_s: float = 30.0) -> None:
+    def __init__(self, session: EditorSession, interval_s: float = 30.0, debounce_s: float = 3.0) -> None:
         super().__init__(session)
         self.session = session
         self._token = f"{os.getpid()}-{id(self):x}"
@@ -96,7 +103,13 @@ class Autosaver(QObject):
         self._timer.setObjectName("autosave")
         self._timer.setInterval(int(interval_s * 1000))
         self._timer.timeout.connect(self.save_now)
+        self._debounce = QTimer(self)
+        self._debounce.setObjectName("autosave after an edit")
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(int(debounce_s * 1000))
+        self._debounce.timeout.connect(self.save_now)
         session.modifiedChanged.connect(self._modified_changed)
+        session.graphChanged.connect(self._edited)
         session.projectReplaced.connect(self.discard)
 
     @property
@@ -153,13 +166,24 @@ class Autosaver(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+        self._debounce.stop()
+
+    @property
+    def pending(self) -> bool:
+        """Whether an edit waits for its debounced autosave."""
+        return self._debounce.isActive()
+
+    def _edited(self, _event: object = None) -> None:
+        if self.session.modified:
+            self._debounce.start()  # (re)start: one save when the burst of edits ends
 
     def _modified_changed(self, modified: bool) -> None:
         if modified:
             if not self._timer.isActive():
                 self._timer.start()
+            self._debounce.start()
         else:
-            self._timer.stop()
+            self.stop()
             self.discard()
 
 
@@ -174,8 +198,10 @@ class RecentFiles:
         self._file = config_dir() / "recent.json"
 
     def paths(self) -> list[Path]:
+        legacy = config_dir(LEGACY_APP_NAME) / "recent.json"
+        source = self._file if self._file.exists() or not legacy.exists() else legacy
         try:
-            entries = json.loads(self._file.read_text(encoding="utf-8"))
+            entries = json.loads(source.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return []
         return [Path(p) for p in entries if isinstance(p, str)][:RECENT_LIMIT]

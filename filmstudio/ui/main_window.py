@@ -47,11 +47,13 @@ TRANSPORT = {"play", "step_back", "step_forward", "first_frame", "last_frame", "
 class MainWindow(QMainWindow):
     """The editor window for one :class:`EditorSession` (which it owns and closes)."""
 
-    def __init__(self, session: EditorSession, *, autosave_s: float = 30.0) -> None:
+    def __init__(
+        self, session: EditorSession, *, autosave_s: float = 30.0, autosave_debounce_s: float = 3.0
+    ) -> None:
         super().__init__()
         self.session = session
         self.recent = RecentFiles()
-        self.autosaver = Autosaver(session, autosave_s)
+        self.autosaver = Autosaver(session, autosave_s, autosave_debounce_s)
         self.setObjectName("FilmStudioMainWindow")
         self.resize(QSize(1600, 1000))
 

@@ -82,3 +82,44 @@ def test_a_failed_autosave_is_reported_once_and_the_last_good_one_survives(sessi
     assert autosaver.save_now() == written  # saving works again
     assert Project.load(written, session.graph.registry)[grade.name].state == {"layout": []}
     autosaver.stop()
+
+
+def test_an_edit_is_autosaved_once_shortly_after_a_burst_of_edits(session, qtbot):
+    autosaver = Autosaver(session, interval_s=3600, debounce_s=0.05)
+    saves: list[int] = []
+    autosaver._debounce.timeout.connect(lambda: saves.append(1))
+    grade = session.graph.create("Grade")
+    for gain in (1.1, 1.2, 1.3, 1.4):  # a slider drag: one burst, no event loop in between
+        grade.set(gain=(gain, gain, gain, 1.0), merge=True)
+    assert autosaver.pending and not autosaver.path.exists()
+    qtbot.waitUntil(autosaver.path.exists, timeout=5_000)
+    assert saves == [1] and not autosaver.pending
+    (recovery,) = find_recoveries()
+    assert Project.load(recovery.autosave, session.graph.registry)[grade.name]["gain"][0] == 1.4
+    session.undo_stack.undo()  # an undo is an edit too
+    assert autosaver.pending
+    autosaver.stop()
+    assert not autosaver.pending
+
+
+def test_models_autosaves_and_settings_live_under_one_app_folder(tmp_path, monkeypatch):
+    from filmstudio.models.store import user_models_dir
+    from filmstudio.ui.autosave import config_dir, data_dir
+
+    monkeypatch.delenv("FILMSTUDIO_DATA_DIR")
+    monkeypatch.delenv("FILMSTUDIO_CONFIG_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    assert user_models_dir() == data_dir() / "models" == tmp_path / "share" / "filmstudio" / "models"
+    assert config_dir() == tmp_path / "config" / "filmstudio"
+
+
+def test_an_autosave_left_in_the_old_folder_is_still_offered(session, tmp_path, monkeypatch):
+    monkeypatch.delenv("FILMSTUDIO_DATA_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    old = tmp_path / "share" / "FilmStudio" / "autosave"
+    old.mkdir(parents=True)
+    (old / "untitled-abc.fsproj").write_text(session.project.to_json(), encoding="utf-8")
+    (old / "untitled-abc.json").write_text('{"project": null, "saved_at": 1.0}', encoding="utf-8")
+    (recovery,) = find_recoveries()
+    assert recovery.autosave == old / "untitled-abc.fsproj"
