@@ -48,8 +48,9 @@ class LLMScript(Node):
     category = "Script"
     label = "LLM Script"
     description = "Screenplays from a local or server language model, kept as reproducible takes."
-    # Generation runs on the model worker, which owns loaded models; rendering only reads JSON.
-    device = Device.GPU
+    # Rendering only reads the take's JSON: it never waits behind model work. filmstudio.llm's
+    # generate() runs a local model on the model worker, which owns loaded models.
+    device = Device.CPU
     inputs = (
         Input("source", PortType.SCRIPT, optional=True, label="script (to continue, rewrite, break down)"),
     )

@@ -7,10 +7,11 @@ store the result as a new active take — or, on any failure or cancel, store no
     take_id = generate(project, "LLMScript1", on_text=lambda piece: print(piece, end=""))
 
 Threads: call from the thread that edits the graph (the GUI's, the script's). The node's inputs
-are evaluated there, then a local model runs on the device's model worker (which owns loaded
-models) while a server request runs on the calling thread (it only waits on the network); either
-way this call blocks until the take is stored. ``on_text`` receives each new piece of text on
-the thread that generates (the model worker for a local model): a UI hands it on to its own thread.
+are evaluated there, then a local model runs on the compute device's model worker (which owns
+loaded models) while a server request runs on the calling thread (it only waits on the network);
+either way this call blocks until the take is stored. ``on_text`` receives each new piece of text
+on the thread that generates (the model worker for a local model): a UI hands it on to its own
+thread.
 ``cancel`` (a :class:`~filmstudio.core.context.CancelToken`) may be set from any thread; the
 generation stops within one token and :class:`~filmstudio.core.errors.Cancelled` is raised. An
 interrupt (Ctrl+C) while waiting for the model worker cancels it the same way.
@@ -58,6 +59,7 @@ def generate(
     ctx = engine.scheduler.context_with_inputs(FrameRequest.at(instance, frame, cancel=cancel))
     implementation = instance.type.shared()
     if _on_model_worker(instance, ctx):
+        ctx.device = engine.compute_device  # a CPU node's context says "cpu": models go on the device
         worker = engine.executors.model_worker()
         data = _wait(worker.submit(_streamed, on_text, implementation.generate_take, ctx), cancel)
     else:
@@ -67,8 +69,11 @@ def generate(
 
 
 def _on_model_worker(node: NodeInstance, ctx: EvalContext) -> bool:
-    """Model nodes generate on the model worker, except when they only wait on a server."""
-    return node.type.device is Device.GPU and ctx.params.get("backend") != "server"
+    """Model work generates on the model worker: a GPU node's, or a node running a local model
+    (an LLM Script renders on the CPU, but its local back end is a model); waiting on a server
+    does not hold the model worker up."""
+    backend = ctx.params.get("backend")
+    return backend == "local" or (node.type.device is Device.GPU and backend != "server")
 
 
 def _streamed(on_text: TextSink | None, function: Callable[[EvalContext], Any], ctx: EvalContext) -> Any:

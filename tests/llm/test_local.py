@@ -5,6 +5,7 @@ itself, the text streams as it is made, Stop ends it within one token, models st
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import pytest
 import torch
@@ -26,7 +27,14 @@ def test_the_same_seed_writes_the_same_take_from_a_folder_and_from_a_gguf(
 ):
     node = _node(project, "tiny-llama")  # a folder in the user models folder, by name
     pieces: list[str] = []
-    generate(engine, node, on_text=pieces.append)
+    threads: set[str] = set()
+
+    def show(piece: str) -> None:
+        pieces.append(piece)
+        threads.add(threading.current_thread().name)
+
+    generate(engine, node, on_text=show)
+    assert len(threads) == 1 and threads.pop().startswith("filmstudio-model-")  # the model worker
     generate(engine, node)
     first, again = list_takes(node)
     assert first.text == again.text and len(first.text) > 10

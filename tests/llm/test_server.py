@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 
 import pytest
 
@@ -30,7 +31,14 @@ def test_the_answer_streams_piece_by_piece_into_a_take_that_says_what_made_it(
     monkeypatch.setenv("FILMSTUDIO_LLM_API_KEY", "sk-test-secret")
     node = server_node(project, fake_server, temperature=0.3, top_p=0.8, max_tokens=64)
     pieces: list[str] = []
-    take_id = generate(engine, node, on_text=pieces.append)
+    threads: set[threading.Thread] = set()
+
+    def show(piece: str) -> None:
+        pieces.append(piece)
+        threads.add(threading.current_thread())
+
+    take_id = generate(engine, node, on_text=show)
+    assert threads == {threading.current_thread()}  # a server only waits on the network: no model worker
 
     assert pieces == fake_server.pieces() and len(pieces) > 5  # as sent, in order
     take = list_takes(node)[-1]
