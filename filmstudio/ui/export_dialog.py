@@ -31,6 +31,7 @@ from filmstudio.core.project import Project
 from filmstudio.core.timebase import FrameRange
 from filmstudio.render.farm_plan import FarmSettings
 from filmstudio.render.settings import output_file, writers
+from filmstudio.ui.export_summary import export_summary
 from filmstudio.ui.jobs import Job
 from filmstudio.ui.session import EditorSession
 
@@ -71,7 +72,8 @@ def export_job(
         result = render(copy, node, target, frames, scale, progress=progress, cancel=cancel)
         return f"wrote {result.path} ({result.frames} frames in {result.seconds:.1f} s, {result.fps:.1f} fps)"
 
-    return Job(f"Export {target.name}", run)
+    # an export renders a snapshot: it goes on when another project is opened
+    return Job(f"Export {target.name}", run, frames=list(frames), outlives_project=True)
 
 
 def _render_on_farm(
@@ -102,6 +104,7 @@ class ExportDialog(QDialog):
     def __init__(self, session: EditorSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
+        self.setMinimumWidth(640)  # the whole output path, not an elided stub
         self.session = session
         project = session.project
         self.write = QComboBox()
@@ -110,8 +113,7 @@ class ExportDialog(QDialog):
             self.write.addItem(node.name + (" (disabled)" if node.disabled else ""), node.name)
         self.output = QLineEdit()
         self.output.setPlaceholderText("the Write node's file")
-        browse = QPushButton("…")
-        browse.setFixedWidth(28)
+        browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.output, 1)
@@ -147,9 +149,15 @@ class ExportDialog(QDialog):
         form.addRow("Farm workers", self.workers)
         form.addRow("Farm cluster", self.cluster)
         form.addRow("Chunk", self.chunk)
+        self.summary = QLabel()
+        self.summary.setObjectName("ExportSummary")
+        self.summary.setStyleSheet("color: #a8a8a8")  # one line: the dialog widens to hold it
+        form.addRow("Encodes", self.summary)
         form.addRow(self.problem)
         form.addRow(buttons)
         self.write.currentIndexChanged.connect(self._show_default_file)
+        self.range.textChanged.connect(self._update_summary)
+        self.scale.currentIndexChanged.connect(self._update_summary)
         self._show_default_file()
         self._job: Job | None = None
         if not writes:
@@ -164,7 +172,26 @@ class ExportDialog(QDialog):
         name = self.write.currentData()
         if name:
             node = self.session.project.graph.node(name)
-            self.output.setPlaceholderText(str(self.session.project.resolve_path(output_file(node))))
+            path = str(self.session.project.resolve_path(output_file(node)))
+            self.output.setPlaceholderText(path)
+            self.output.setToolTip(path)
+            width = self.output.fontMetrics().horizontalAdvance(path) + 24
+            self.output.setMinimumWidth(min(width, 900))
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        """What the chosen Write encodes, at what size and rate, for how many frames."""
+        name = self.write.currentData()
+        try:
+            frames = FrameRange.parse(self.range.text().strip())
+        except ValueError:
+            frames = None
+        if not name or frames is None:
+            self.summary.setText("")
+            return
+        node, scale = self.session.project.graph.node(name), float(self.scale.currentData())
+        self.summary.setText(export_summary(self.session.project, node, frames, scale))
+        self.summary.setToolTip(self.summary.text())
 
     def _browse(self) -> None:
         start = self.output.text() or self.output.placeholderText()

@@ -66,7 +66,8 @@ class MainWindow(QMainWindow):
         self.jobs_dock = self._dock("Jobs and Log", self.jobs, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.inspector_dock = self._dock("Properties", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(self.graph_dock, self.jobs_dock, Qt.Orientation.Horizontal)
-        self.resizeDocks([self.graph_dock, self.jobs_dock], [1100, 380], Qt.Orientation.Horizontal)
+        # the jobs panel wide enough for a job's title, progress with its ETA, and Cancel
+        self.resizeDocks([self.graph_dock, self.jobs_dock], [1000, 480], Qt.Orientation.Horizontal)
         self.resizeDocks([self.graph_dock], [430], Qt.Orientation.Vertical)
         self.resizeDocks([self.inspector_dock], [400], Qt.Orientation.Horizontal)
         # the Curve Editor tabbed with the graph, as in Nuke; the graph stays in front
