@@ -33,6 +33,7 @@ from filmstudio.ui.inspector import Inspector
 from filmstudio.ui.jobs import Job, JobsPanel, analysis_job
 from filmstudio.ui.session import EditorSession
 from filmstudio.ui.viewer import ViewerPanel
+from filmstudio.ui.viewer.actions import ANYWHERE
 
 PROJECT_FILTER = "FilmStudio projects (*.fsproj);;All files (*)"
 VIEWER_MENU = (
@@ -40,8 +41,6 @@ VIEWER_MENU = (
     ("set_in", "set_out", "clear_in_out"),
     ("fit", "zoom_100", "input_a", "input_b", "wipe"),
 )
-# Viewer actions whose shortcuts work wherever the focus is (the rest act in the viewer only).
-TRANSPORT = {"play", "step_back", "step_forward", "first_frame", "last_frame", "previous_key", "next_key"}
 
 
 class MainWindow(QMainWindow):
@@ -151,11 +150,10 @@ class MainWindow(QMainWindow):
         actions = self.viewer.actions_by_name
         for group in VIEWER_MENU:
             for name in group:
-                action = actions[name]
-                if name in TRANSPORT:  # work from anywhere, as in Nuke; text fields keep their keys
-                    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-                viewer.addAction(action)
+                viewer.addAction(actions[name])
             viewer.addSeparator()
+        for name in ANYWHERE:  # work from anywhere, as in Nuke; text fields keep their keys
+            actions[name].setShortcutContext(Qt.ShortcutContext.WindowShortcut)
 
         render = bar.addMenu("&Render")
         self._action(render, "&Export…", self.export_dialog)

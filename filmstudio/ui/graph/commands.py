@@ -30,6 +30,10 @@ class GraphCommands:
         """The scene point at the middle of the view (the view provides it)."""
         raise NotImplementedError
 
+    def _reveal(self, uuid: str) -> None:
+        """Scroll node ``uuid`` into sight (the view provides it)."""
+        raise NotImplementedError
+
     def add_node(
         self, type_id: str, at: QPointF | tuple[float, float] | None = None, connect: bool = True
     ) -> NodeInstance | None:
@@ -54,6 +58,7 @@ class GraphCommands:
         if not added:
             return None
         self.session.select([added[0].uuid])
+        self._reveal(added[0].uuid)
         return added[0]
 
     def add_dot(self) -> NodeInstance | None:
@@ -81,6 +86,7 @@ class GraphCommands:
             added.append(edits.add_node(graph, graph.registry.get("Backdrop"), position, None, **params))
         if added:
             self.session.select([added[0].uuid])
+            self._reveal(added[0].uuid)
         return added[0] if added else None
 
     def delete_selection(self) -> None:

@@ -2,17 +2,20 @@
 
 Keys (when the graph has focus; the same QActions are in :attr:`GraphView.graph_actions` for the
 main window's menus): Tab add node, D disable, Del/Backspace delete, Ctrl+C/X/V copy/cut/paste,
-F frame all, ``.`` Dot, Ctrl+A select all. Mouse: wheel zooms around the cursor, middle-drag or
-Alt+left-drag pans, left-drag on the canvas rubber-band selects, on a node moves the selection
-(one undo step), on a port drags a link. GUI thread only.
+F frame all, ``.`` Dot, Ctrl+A select all. Tab opens the search whenever the pointer is over the
+graph, whatever has the focus (as in Nuke): the search takes the focus, so what is typed next
+never lands in another panel's text field. A new node is scrolled into view. Mouse: wheel
+zooms around the cursor, middle-drag or Alt+left-drag pans, left-drag on the canvas rubber-band
+selects, on a node moves the selection (one undo step), on a port drags a link. GUI thread only.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import (
     QAction,
     QContextMenuEvent,
+    QCursor,
     QHideEvent,
     QKeyEvent,
     QKeySequence,
@@ -22,7 +25,7 @@ from PySide6.QtGui import (
     QShowEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsView, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsView, QMenu, QWidget
 
 from filmstudio.ui.graph import edits
 from filmstudio.ui.graph.commands import GraphCommands
@@ -63,6 +66,7 @@ class GraphView(GraphCommands, QGraphicsView):
         self._link_drag: LinkDrag | None = None
         self._framed_once = False
         self.legend = PortLegend(self)
+        self._tab_anywhere = _TabOverGraph(self)
         self.graph_actions: dict[str, QAction] = {}
         self._make_actions()
         session.projectReplaced.connect(self._project_replaced)
@@ -165,6 +169,7 @@ class GraphView(GraphCommands, QGraphicsView):
     def shutdown(self) -> None:
         """Stop pending work (the badge refresher, a link drag, the search) before the session
         closes; the main window calls it on exit."""
+        self._tab_anywhere.listen(False)
         self._cancel_link_drag()
         self.search.close_popup()
         self.graph_scene.badges.stop()
@@ -181,6 +186,13 @@ class GraphView(GraphCommands, QGraphicsView):
 
     def _view_centre(self) -> QPointF:
         return self.mapToScene(self.viewport().rect().center())
+
+    def _reveal(self, uuid: str) -> None:
+        """Scroll so node ``uuid`` is inside the visible area (a node added below one at the
+        bottom edge would land out of sight)."""
+        item = self.graph_scene.nodes.get(uuid)
+        if item is not None:
+            self.ensureVisible(item.sceneBoundingRect(), 40, 40)
 
     def _port_at(self, pos: QPoint) -> PortItem | None:
         return next((item for item in self.items(pos) if isinstance(item, PortItem)), None)
@@ -199,6 +211,7 @@ class GraphView(GraphCommands, QGraphicsView):
         self._place_legend()
 
     def hideEvent(self, event: QHideEvent) -> None:
+        self._tab_anywhere.listen(False)
         self.graph_scene.badges.stop()
         self.search.close_popup()
         super().hideEvent(event)
@@ -297,8 +310,13 @@ class GraphView(GraphCommands, QGraphicsView):
             self.graph_scene.commit_moves()
             event.accept()  # a rubber band's end is handled too
 
+    def enterEvent(self, event: QEvent) -> None:
+        self._tab_anywhere.listen(True)
+        super().enterEvent(event)
+
     def leaveEvent(self, event: QEvent) -> None:
         self._cursor = None
+        self._tab_anywhere.listen(False)
         super().leaveEvent(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
@@ -323,3 +341,41 @@ class GraphView(GraphCommands, QGraphicsView):
                 menu.addAction(self.graph_actions[name])
         menu.exec(event.globalPos())
         menu.deleteLater()
+
+
+class _TabOverGraph(QObject):
+    """While the pointer is over the graph, Tab in any widget of its window opens the node search
+    (an application event filter, installed only meanwhile: it sees every event)."""
+
+    def __init__(self, view: GraphView) -> None:
+        super().__init__(view)
+        self.view = view
+        self._listening = False
+
+    def listen(self, on: bool) -> None:
+        app = QApplication.instance()
+        if on == self._listening or app is None:
+            return
+        self._listening = on
+        if on:
+            app.installEventFilter(self)
+        else:
+            app.removeEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(watched, QWidget):
+            return False
+        key_event: QKeyEvent = event  # type: ignore[assignment]
+        plain = not key_event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        view = self.view
+        if (
+            key_event.key() != Qt.Key.Key_Tab
+            or not plain
+            or not view.isVisible()
+            or view.search.isVisible()
+            or watched.window() is not view.window()
+            or not view.viewport().rect().contains(view.viewport().mapFromGlobal(QCursor.pos()))
+        ):
+            return False
+        view.open_node_search()
+        return True

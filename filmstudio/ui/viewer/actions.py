@@ -45,6 +45,28 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "auto_proxy": ("Automatic Proxy While Scrubbing", (), ""),
     "exact_display": ("Exact Display Transform (Slower)", (), ""),
 }
+# Viewer and transport keys that act wherever the focus is in the window, as in Nuke (the main
+# window gives them a window-wide context): a text field or spin box with the focus keeps the keys
+# it types with (Qt asks it first, by ShortcutOverride), so "1" still types a 1 into a name.
+ANYWHERE = frozenset(
+    {
+        "play",
+        "step_back",
+        "step_forward",
+        "step_back_10",
+        "step_forward_10",
+        "previous_key",
+        "next_key",
+        "first_frame",
+        "last_frame",
+        "set_in",
+        "set_out",
+        "clear_in_out",
+        "input_a",
+        "input_b",
+        "wipe",
+    }
+)
 CHECKABLE = {"loop", "wipe", "mask_overlay", "auto_proxy", "proxy_1", "proxy_2", "proxy_4", "exact_display"}
 CHANNEL_ACTIONS = {
     "channel_rgb": Channel.RGB,
