@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from filmstudio.core.errors import FilmStudioError
+from filmstudio.core.graph import GraphEvent, GraphEventKind
 from filmstudio.core.project import Project
 from filmstudio.core.timebase import timecode
 from filmstudio.media.pool import reload_media
@@ -31,6 +32,7 @@ from filmstudio.ui.export_dialog import ExportDialog
 from filmstudio.ui.graph import GraphView
 from filmstudio.ui.inspector import Inspector
 from filmstudio.ui.jobs import Job, JobsPanel, analysis_job
+from filmstudio.ui.project_dialogs import ProjectDialogs
 from filmstudio.ui.session import EditorSession
 from filmstudio.ui.viewer import ViewerPanel
 from filmstudio.ui.viewer.actions import ANYWHERE
@@ -74,12 +76,14 @@ class MainWindow(QMainWindow):
         self.curves_dock = self._dock("Curve Editor", self.curves, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.graph_dock, self.curves_dock)
         self.graph_dock.raise_()
+        self.dialogs = ProjectDialogs(session, self)
 
         self._build_menus()
         self._build_status_bar()
         session.modifiedChanged.connect(self._update_title)
         session.projectReplaced.connect(self._update_title)
         session.frameChanged.connect(self._update_frame_label)
+        session.graphChanged.connect(self._graph_changed)
         session.message.connect(self._show_message)
         self.viewer.node_tools.jobCreated.connect(self.start_job)  # a Tracker's Track Forward...
         self._update_title()
@@ -139,6 +143,8 @@ class MainWindow(QMainWindow):
         self._action(edit, "Add &Node…  (Tab)", graph.open_node_search)
         self._action(edit, "Add D&ot  (.)", graph.add_dot)
         self._action(edit, "Add &Backdrop", graph.add_backdrop)
+        edit.addSeparator()
+        self._action(edit, "Project &Settings…", self.dialogs.project_settings, QKeySequence("S"))
 
         view = bar.addMenu("&View")
         self._action(view, "&Frame All Nodes  (F)", graph.frame_all)
@@ -183,6 +189,10 @@ class MainWindow(QMainWindow):
         name = path.name if path else "untitled"
         self.setWindowTitle(f"{name}{'*' if self.session.modified else ''} — FilmStudio")
 
+    def _graph_changed(self, event: GraphEvent) -> None:
+        if event.kind is GraphEventKind.SETTINGS_CHANGED:  # the rate shapes the timecode
+            self._update_frame_label(self.session.current_frame)
+
     def _update_frame_label(self, frame: int) -> None:
         fps = self.session.project.settings.fps
         self.frame_label.setText(f"Frame {frame}   {timecode(frame, fps)}")
@@ -200,8 +210,11 @@ class MainWindow(QMainWindow):
     # --- project files ---------------------------------------------------------------------------
 
     def new_project(self) -> None:
+        """An empty project with the default settings (HD 1080, 24 fps, 1-100), and Project Settings
+        open to change them."""
         if self.maybe_save():
             self.session.replace_project(Project(registry=self.session.project.graph.registry))
+            self.dialogs.project_settings()
 
     def open_dialog(self) -> None:
         if not self.maybe_save():
@@ -225,6 +238,7 @@ class MainWindow(QMainWindow):
         for warning in self.session.project.load_warnings:
             self.session.report(warning, "warning")
         self.session.report(f"opened {path}")
+        self.dialogs.check_missing_media()
         return True
 
     def save(self) -> bool:
@@ -372,6 +386,7 @@ class MainWindow(QMainWindow):
         """Stop timers, jobs and threads; a clean exit leaves no autosave behind."""
         self._stats_timer.stop()
         self.autosaver.stop()
+        self.dialogs.close_all()
         self.jobs.shutdown()
         self.viewer.shutdown()
         self.graph_view.shutdown()
