@@ -73,7 +73,7 @@ def shift_and_fit(
     source_rate = rate if semitones == 0 else max(50, round(rate * factor / 50.0) * 50)
     wanted = math.ceil(samples.size * to_rate / rate) if length is None else length
     needed = round(wanted * source_rate / to_rate)  # input samples that resample to ``wanted``
-    if needed != samples.size:
+    if (semitones != 0 or length is not None) and needed != samples.size:
         samples = time_stretch(samples, needed, rate)
     out = resample(samples, source_rate, to_rate)
     if out.size < wanted:

@@ -114,11 +114,16 @@ def make_speech_take(
     from filmstudio.speech.codec import encode_flac
     from filmstudio.speech.voices import OpenVoice
 
-    kept = stored_lines(previous)
+    try:
+        kept = stored_lines(previous)
+    except SpeechError:  # a take this version cannot read: every line is made again
+        kept = {}
     entries: dict[str, Any] = {line.key: kept[line.key] for line in lines if line.key in kept}
     todo: dict[str, list[Line]] = {}
-    for line in lines:
-        if line.key not in entries and all(line.key != other.key for other in todo.get(line.voice, ())):
+    planned: set[str] = set()
+    for line in lines:  # a line said twice (same text and voice) is synthesised once
+        if line.key not in entries and line.key not in planned:
+            planned.add(line.key)
             todo.setdefault(line.voice, []).append(line)
     made_by: dict[str, Any] = {}
     old_made = (previous or {}).get("made_by") or {}
