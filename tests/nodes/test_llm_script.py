@@ -60,6 +60,7 @@ def _render_and_export(project_file: Path, out: Path) -> tuple[list[np.ndarray],
     return frames, fountain.read_text()
 
 
+@pytest.mark.slow
 def test_a_take_renders_and_exports_the_same_with_no_model_and_no_server(
     registry, models, tmp_path, monkeypatch
 ):
@@ -166,3 +167,21 @@ def test_smollm2_writes_a_scene_in_fountain_from_a_logline(registry, models):
     assert ElementKind.SCENE_HEADING in kinds and ElementKind.DIALOGUE in kinds
     assert script.screenplay.scenes() and script.screenplay.dialogue()
     assert take.made_by["sha256"] == known_model("smollm2-135m-instruct").sha256
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_local_model_on_the_model_worker(registry, models, tmp_path):
+    """The main thread waits on the model worker; SIGINT cancels the generation there (within a
+    token) and the project file stays as it was."""
+    folder = save_model_folder(models / "tiny-llama")
+    project = Project(fps=24, frame_range=(1, 2), width=64, height=36, registry=registry)
+    project.add_node("LLMScript", prompt="A heist.", model=str(folder), seed=2, max_tokens=30000)
+    path = tmp_path / "local.fsproj"
+    project.save(path)
+    before = path.read_bytes()
+    process = _cli("generate", str(path), "LLM Script1")
+    assert len(process.stdout.read(20)) == 20  # tokens are streaming from the model worker
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=120)
+    assert process.returncode == 130 and "interrupted by SIGINT" in err.decode()
+    assert path.read_bytes() == before
