@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import importlib
 import importlib.util
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from filmstudio.core.context import CancelToken
 from filmstudio.core.errors import Cancelled
 from filmstudio.llm.errors import LLMDependencyError
 from filmstudio.llm.request import GenerationRequest, GenerationResult, emit
-from filmstudio.models.errors import ModelFileError, ModelNotFoundError
+from filmstudio.models.errors import ModelFileError, ModelNotFoundError, UnsafeModelFileError
 from filmstudio.models.store import ModelLocation, ModelStore, sha256_of
 
 SERVER_HINT = (
@@ -109,7 +110,11 @@ def _read(path: Path) -> tuple[Any, Any]:
             model = transformers.AutoModelForCausalLM.from_pretrained(
                 str(folder), local_files_only=True, **options
             )
-    except (OSError, ValueError, KeyError, RuntimeError, ImportError) as error:
+    except pickle.UnpicklingError:
+        raise UnsafeModelFileError(
+            path, "holds pickled weights that would run code when loaded", "use safetensors or GGUF weights"
+        ) from None
+    except Exception as error:  # a damaged file, an architecture transformers lacks: say which file
         gist = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
         raise ModelFileError(
             path, f"cannot be loaded as a language model ({gist})", "choose another model or reinstall it"
