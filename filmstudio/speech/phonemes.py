@@ -13,6 +13,7 @@ further), each clause is run on its own.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -55,7 +56,12 @@ def espeak_available() -> bool:
 
 def espeak_version() -> str:
     """espeak-ng's version line (recorded in takes: another version may phonemize differently)."""
-    done = subprocess.run([espeak_program(), "--version"], capture_output=True, text=True, timeout=30)
+    return _version_of(espeak_program())
+
+
+@functools.lru_cache(maxsize=4)
+def _version_of(program: str) -> str:
+    done = subprocess.run([program, "--version"], capture_output=True, text=True, timeout=30)
     return done.stdout.strip().split("  Data at")[0]
 
 

@@ -137,9 +137,9 @@ class PiperVoice:
         if self.config.speakers > 1:
             feeds["sid"] = np.array([speaker], np.int64)
         streams = seeds.spawn(len(self.noise))
-        for _ in range(8):
+        for _ in range(12):  # from 64 values an id up to 131072: a voice learns its need in its first runs
             for noise, stream in zip(self.noise, streams, strict=True):
-                count = len(ids) * self._per_id.setdefault(noise.name, 1024)
+                count = len(ids) * self._per_id.setdefault(noise.name, 64)
                 values = np.random.Generator(np.random.PCG64(stream)).standard_normal(count, np.float32)
                 feeds[noise.name] = (
                     values * noise.scale + noise.mean if noise.scale != 1 or noise.mean else values
@@ -150,7 +150,7 @@ class PiperVoice:
                 short = next((n for n in self.noise if n.name + "reshape" in str(error)), None)
                 if short is None:
                     raise ModelFileError(self.path, f"failed to run ({_gist(error)})", _REPAIR) from None
-                self._per_id[short.name] *= 4  # that noise was too short: a longer prefix of the same
+                self._per_id[short.name] *= 2  # that noise was too short: a longer prefix of the same
         raise ModelFileError(self.path, "needs more noise than any Piper voice should", _REPAIR)
 
 
