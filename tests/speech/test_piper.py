@@ -73,3 +73,11 @@ def test_a_missing_espeak_says_how_to_install_it(monkeypatch):
     with pytest.raises(EspeakMissingError, match="apt-get install espeak-ng") as caught:
         phonemize(["Hello."], "en-us")
     assert "brew install espeak-ng" in str(caught.value)
+
+
+def test_the_set_up_script_installs_espeak_on_debian_and_fedora():
+    import re
+
+    script = (Path(__file__).resolve().parents[2] / "packaging" / "system-packages.sh").read_text()
+    for system in ("DEBIAN", "FEDORA"):
+        assert "espeak-ng" in re.search(rf'^{system}="([^"]*)"', script, re.M).group(1).split()
