@@ -3,11 +3,14 @@
 A voice is a transformers model folder (``config.json``, weights, ``vocab.json``), e.g. one of
 Meta's ``facebook/mms-tts-*`` checkpoints downloaded by the user. The network draws its noise
 with torch's generator, so a line is seeded by seeding torch around the call (on a forked
-generator state: nothing else's randomness is disturbed). Runs on the model worker.
+generator state: nothing else's randomness is disturbed). Runs on the model worker; a lock keeps
+two engines' workers (an export's and the editor's) from setting one resident model's rate and
+seeding torch's global generator at the same time.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +19,8 @@ import numpy as np
 from filmstudio.models.errors import ModelFileError
 from filmstudio.models.store import ModelLocation
 from filmstudio.speech.errors import SpeechError
+
+_SEEDED = threading.Lock()
 
 
 @dataclass
@@ -45,14 +50,14 @@ class VitsVoice:
         if tokens["input_ids"].shape[-1] == 0:
             return np.zeros(0, np.float32)
         config = self.model.config
-        self.model.speaking_rate = float(speed)
-        self.model.noise_scale = float(config.noise_scale) * variation
-        self.model.noise_scale_duration = float(config.noise_scale_duration) * variation
         options: dict[str, Any] = {}
         if int(getattr(config, "num_speakers", 1)) > 1:
             options["speaker_id"] = int(speaker)
         cuda = [torch.device(self.device)] if self.device.startswith("cuda") else []
-        with torch.random.fork_rng(devices=cuda), torch.inference_mode():
+        with _SEEDED, torch.random.fork_rng(devices=cuda), torch.inference_mode():
+            self.model.speaking_rate = float(speed)
+            self.model.noise_scale = float(config.noise_scale) * variation
+            self.model.noise_scale_duration = float(config.noise_scale_duration) * variation
             torch.manual_seed(seed & 0xFFFFFFFF)
             output = self.model(**{k: v.to(self.device) for k, v in tokens.items()}, **options)
         return output.waveform[0].float().cpu().numpy().astype(np.float32, copy=False)
