@@ -90,6 +90,8 @@ def find_voice(ref: str, project_dir: str | None) -> VoiceFiles:
 
     store = ModelStore(project_dir)
     named = models_named(ref) if ref.strip() else ()
+    if len(named) == 1 and named[0].bundle:  # one file of a voice named: the voice is its bundle
+        named = models_named(named[0].bundle)
     if named:
         if any(model.kind == TRANSFORMERS for model in named):
             return VoiceFiles("vits", store.find(named[0].name))
