@@ -65,13 +65,16 @@ def is_image_format(format_name: str) -> bool:
     return any(name.endswith("_pipe") or name == "image2" for name in names)
 
 
-def inspect_video(container: av.container.InputContainer, file: Path) -> Inspection:
-    """Index the first video stream of an open container and describe it.
+def inspect_video(container: av.container.InputContainer, file: Path, threads: int = 0) -> Inspection:
+    """Index the first video stream of an open container and describe it. ``threads``: how many
+    threads its decoder uses (0: FFmpeg's choice, one per core and one more).
 
     Leaves the container positioned after its first decoded frame; callers seek before reading.
     """
     stream = find_video_stream(container, file)
     stream.codec_context.thread_type = "AUTO"  # frame + slice threads; decoding stays bit-exact
+    if threads:
+        stream.codec_context.thread_count = threads
     with reading(file, "indexing"):
         index = build_index(container, stream, file)
     kind = "image" if is_image_format(container.format.name) else "video"

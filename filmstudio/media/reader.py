@@ -23,7 +23,14 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from filmstudio.core.errors import MediaError
-from filmstudio.media.convert import array_to_tensor, frame_to_array, upright
+from filmstudio.media.convert import (
+    PLANAR_FORMATS,
+    PixelLayout,
+    array_to_tensor,
+    frame_to_array,
+    frame_to_planes,
+    upright,
+)
 from filmstudio.media.failures import FrameOutOfRangeError, check_readable_file, reading
 from filmstudio.media.index import FrameIndex
 from filmstudio.media.info import MediaInfo
@@ -71,7 +78,8 @@ class VideoReader:
 
     ``executor`` runs read-ahead when reads are sequential (None: decode only what is asked, inline).
     ``window`` is how many decoded frames to keep (default: the longest GOP + 16, within 1 GiB of RGB);
-    ``read_ahead`` how many frames to decode ahead of a sequential reader.
+    ``read_ahead`` how many frames to decode ahead of a sequential reader. ``threads``: how many
+    threads the decoder uses (0: FFmpeg's choice); an export sizes it with its encoder's.
     """
 
     def __init__(
@@ -81,14 +89,16 @@ class VideoReader:
         *,
         window: int | None = None,
         read_ahead: int = 8,
+        threads: int = 0,
     ) -> None:
         self._path = check_readable_file(path)
         self._executor = executor
         self._read_ahead = max(0, read_ahead)
+        self._threads = threads
         self._lock = threading.RLock()
         self._container = open_input(self._path)
         try:
-            inspection = inspect_video(self._container, self._path)
+            inspection = inspect_video(self._container, self._path, threads)
         except BaseException:
             self._container.close()
             raise
@@ -130,6 +140,11 @@ class VideoReader:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def layout(self) -> PixelLayout:
+        """How decoded frames become arrays (format, depth, YUV matrix and range)."""
+        return self._layout
+
     def __len__(self) -> int:
         return self._info.frame_count
 
@@ -158,6 +173,20 @@ class VideoReader:
     def read_tensor(self, index: int) -> torch.Tensor:
         """Frame ``index`` as a new float32 ``[4,H,W]`` premultiplied RGBA tensor in 0..1, on the CPU."""
         return array_to_tensor(self.read(index), self._layout)
+
+    def read_planes(self, index: int, reformatter: VideoReformatter) -> av.VideoFrame:
+        """Frame ``index`` as a planar RGB frame (:func:`~filmstudio.media.convert.frame_to_planes`:
+        the values :meth:`read` gives, not rotated) converted with the caller's ``reformatter``,
+        for a reader that one export uses alone: the window keeps decoded frames, never arrays."""
+        position = self._check_index(index)
+        entry = self._entry(position)
+        frame = entry.frame
+        if frame is None:  # read() converted it already: the same values, repacked
+            array = entry.to_array(self._convert)
+            packed = av.VideoFrame.from_ndarray(np.ascontiguousarray(array), format=self._layout.av_format)
+            return packed.reformat(format=PLANAR_FORMATS[self._layout.dtype])
+        with reading(self._path, "converting a frame"):
+            return frame_to_planes(frame, self._layout, reformatter)
 
     def close(self) -> None:
         """Stop read-ahead and release the file; later reads raise :class:`MediaError`. Idempotent."""
@@ -296,6 +325,8 @@ class VideoReader:
         self._container = open_input(self._path)
         self._stream = self._container.streams[self._stream_index]
         self._stream.codec_context.thread_type = "AUTO"
+        if self._threads:
+            self._stream.codec_context.thread_count = self._threads
         self._frames = self._decode_frames()
         self._accept_from = 0
         self._ordinal = 0
