@@ -43,6 +43,7 @@ class ColorCorrector(Node):
     id = "ColorCorrector"
     category = "Color"
     label = "Color Corrector"
+    per_pixel = True
     description = "Exposure, lift/gamma/gain/offset, contrast and saturation, stored as an ASC CDL."
     inputs = (Input("source", PortType.IMAGE), Input("mask", PortType.MASK, optional=True))
     outputs = (Output("image", PortType.IMAGE),)
@@ -122,3 +123,10 @@ class ColorCorrector(Node):
             return premultiplied_with_alpha(grade.apply(rgb), divisor, source)
         graded = blend(source[:3].float(), premultiplied(grade.apply(rgb), divisor), ctx.params.mix, mask)
         return with_alpha(graded, source)
+
+    def colour_function(self, ctx: EvalContext) -> Any:
+        from filmstudio.api import ColourFunction, grade_function
+
+        if ctx.is_connected("mask"):
+            return None
+        return ColourFunction.mixed(grade_function(self.grade(ctx.params)), ctx.params.mix)

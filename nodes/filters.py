@@ -26,6 +26,7 @@ class Grade(Node):
 
     id = "Grade"
     category = "Color"
+    per_pixel = True
     inputs = (Input("source", PortType.IMAGE), Input("mask", PortType.MASK, optional=True))
     outputs = (Output("image", PortType.IMAGE),)
     params = (
@@ -56,6 +57,18 @@ class Grade(Node):
             graded = graded.clamp_min(0.0).pow(1.0 / p.gamma)
         graded = blend(rgb, graded, p.mix, mask)
         return torch_module().cat([graded, source[3:]]) if source.shape[0] == 4 else graded
+
+    def colour_function(self, ctx: EvalContext) -> Any:
+        from filmstudio.api import Affine, ColourFunction, Curve
+
+        if ctx.is_connected("mask"):
+            return None
+        p = ctx.params
+        stages: list[Any] = [Affine.diagonal(p.gain[:3], p.offset[:3])]
+        if p.gamma != 1.0:
+            exponent = 1.0 / p.gamma
+            stages.append(Curve(lambda rgb: rgb.clamp_min(0.0).pow(exponent)))
+        return ColourFunction.mixed(ColourFunction(tuple(stages)), p.mix)
 
 
 class Blur(Node):

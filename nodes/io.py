@@ -67,6 +67,7 @@ class Read(Node):
     device = Device.CPU
     time_dependent = True
     media_file = "file"
+    per_pixel = True  # its input transform: exports may fuse it with the grades after it
     # image first: links made before Read had sound still find it
     outputs = (Output("image", PortType.IMAGE), Output("audio", PortType.AUDIO))
     params = (
@@ -125,6 +126,18 @@ class Read(Node):
         image = to_working(clip.read_tensor(number, p.missing), space)
         return {"image": _scaled(image, ctx.scale), "audio": audio}
 
+    def colour_function(self, ctx: EvalContext) -> Any:
+        from filmstudio.api import chosen_space, shared_pool, to_working_function
+
+        p = ctx.params
+        if not p.file:
+            return None
+        clip = shared_pool.open(ctx.resolve_path(p.file))
+        space = chosen_space(
+            p.colorspace, p.ocio_colorspace, clip.info.colour_space, what="the Read's colorspace"
+        )
+        return to_working_function(space)
+
 
 class Write(Node):
     """Marks an export: file, codec preset and quality. Passes its input through in the graph;
@@ -150,6 +163,7 @@ class Write(Node):
     id = "Write"
     category = "Image"
     output_file = "file"
+    per_pixel = True  # its output transform: exports may fuse it with the grades before it
     inputs = (
         Input("source", PortType.IMAGE),
         Input("audio", PortType.AUDIO, optional=True),
@@ -221,21 +235,34 @@ class Write(Node):
         )
 
     def output_image(self, image: Any, values: Values, target: Path) -> Any:
-        from filmstudio.api import chosen_space, display_transform, from_working
+        from filmstudio.api import display_transform, from_working
 
-        if values.colorspace in (DISPLAY, VIEWER):
-            return display_transform(image, values.display or None, values.view or None)
-        preset = values.preset
-        if values.colorspace == AUTO and preset not in _SEQUENCE_PRESETS:
-            return display_transform(image)  # movies: what the viewer shows by default
-        default = "linear" if preset == "exr" else "sRGB"
-        space = chosen_space(
-            values.colorspace, values.ocio_colorspace, None, default, "the Write's colorspace"
-        )
-        return from_working(image, space)
+        display, space = _output_transform(values)
+        return from_working(image, space) if display is None else display_transform(image, *display)
+
+    def colour_function(self, ctx: EvalContext) -> Any:
+        from filmstudio.api import display_function, from_working_function
+
+        display, space = _output_transform(ctx.params)
+        return from_working_function(space) if display is None else display_function(*display)
 
     def copies_audio(self, values: Values) -> bool:
         return values.audio != "none" and values.preset not in _SEQUENCE_PRESETS
+
+
+def _output_transform(values: Values) -> tuple[tuple[str | None, str | None] | None, Any]:
+    """A Write's output transform: ((display, view), None) through a display's view (None: the
+    defaults), or (None, colour space)."""
+    from filmstudio.api import chosen_space
+
+    if values.colorspace in (DISPLAY, VIEWER):
+        return (values.display or None, values.view or None), None
+    preset = values.preset
+    if values.colorspace == AUTO and preset not in _SEQUENCE_PRESETS:
+        return (None, None), None  # movies: what the viewer shows by default
+    default = "linear" if preset == "exr" else "sRGB"
+    space = chosen_space(values.colorspace, values.ocio_colorspace, None, default, "the Write's colorspace")
+    return None, space
 
 
 def _black(width: int, height: int, scale: float) -> Any:

@@ -41,6 +41,7 @@ class LUT(Node):
     id = "LUT"
     category = "Color"
     description = "A look or conversion from a .cube, .3dl or .clf LUT file, through OpenColorIO."
+    per_pixel = True
     inputs = (Input("source", PortType.IMAGE), Input("mask", PortType.MASK, optional=True))
     outputs = (Output("image", PortType.IMAGE),)
     params = (
@@ -60,25 +61,39 @@ class LUT(Node):
         return [identity, config_source()]
 
     def evaluate(self, ctx: EvalContext) -> Any:
-        from filmstudio.api import LUTError, lut_pipeline, resolve_space
-
         source = ctx.input("source")
-        p = ctx.params
-        if source is None or p.mix <= 0.0:
+        if source is None or ctx.params.mix <= 0.0:
             return source
-        if not p.file:
-            raise LUTError("(no file)", "the LUT node has no file: choose a .cube, .3dl or .clf file")
-        pipeline = lut_pipeline(
-            ctx.resolve_path(p.file),
-            p.interpolation,
-            p.inverse,
-            resolve_space(p.input_space, what="the LUT's input_space"),
-            resolve_space(p.output_space, what="the LUT's output_space"),
-        )
-        result = pipeline.apply(source)
+        result = _pipeline(ctx).apply(source)
+        p = ctx.params
         if p.mix >= 1.0 and not ctx.is_connected("mask"):
             return result
         import torch
 
         mixed = blend(source[:3], result[:3], p.mix, ctx.input("mask"))
         return torch.cat([mixed, source[3:]])
+
+    def colour_function(self, ctx: EvalContext) -> Any:
+        from filmstudio.api import ColourFunction
+
+        if ctx.is_connected("mask"):
+            return None
+        if ctx.params.mix <= 0.0:
+            return ColourFunction()
+        return ColourFunction.mixed(ColourFunction.of_pipeline(_pipeline(ctx)), ctx.params.mix)
+
+
+def _pipeline(ctx: EvalContext) -> Any:
+    """The LUT's colour pipeline for the node's parameters (cached by the colour package)."""
+    from filmstudio.api import LUTError, lut_pipeline, resolve_space
+
+    p = ctx.params
+    if not p.file:
+        raise LUTError("(no file)", "the LUT node has no file: choose a .cube, .3dl or .clf file")
+    return lut_pipeline(
+        ctx.resolve_path(p.file),
+        p.interpolation,
+        p.inverse,
+        resolve_space(p.input_space, what="the LUT's input_space"),
+        resolve_space(p.output_space, what="the LUT's output_space"),
+    )

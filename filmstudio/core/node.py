@@ -85,6 +85,11 @@ class Node:
         dot: the graph draws the node as a small dot (a bend point for links: one input, one output).
         batch_size: the most frames one :meth:`evaluate_batch` call takes (model nodes on the model
             worker; 1: the node does not batch). Exports on accelerators hand it that many frames.
+        per_pixel: the node maps each pixel's colour on its own (a grade, a LUT; a reader's input
+            transform, a writer's output transform) and describes that map with
+            :meth:`colour_function`. An export may then evaluate a whole run of such nodes as one
+            operation (:mod:`filmstudio.engine.fusion`) when nothing needs the images in between;
+            the viewer and the cache still see every node as evaluated by :meth:`evaluate`.
         output_file: the path parameter (``mode="save"``) a render writes the node's frames to; set,
             the node is a *writer* (Write), found by ``filmstudio render`` and Render > Export, and
             implements :meth:`encode_settings`, :meth:`output_image` and :meth:`copies_audio`.
@@ -119,6 +124,7 @@ class Node:
     layout_only: ClassVar[bool] = False
     dot: ClassVar[bool] = False
     batch_size: ClassVar[int] = 1
+    per_pixel: ClassVar[bool] = False
     output_file: ClassVar[str | None] = None
     media_file: ClassVar[str | None] = None
     abstract: ClassVar[bool] = False
@@ -279,6 +285,17 @@ class Node:
         number = self.clip_frame(values, clip.first, clip.last, frame)
         return None if number is None else clip.seconds_of(number)
 
+    # --- per-pixel colour (see per_pixel) ------------------------------------------------------------
+
+    def colour_function(self, ctx: EvalContext) -> Any:
+        """A ``per_pixel`` node's colour map at ``ctx`` (parameters at the frame and which inputs are
+        connected, as in :meth:`requests`; no input values) as a
+        :class:`~filmstudio.colour.fusion.ColourFunction` on straight RGB: what :meth:`evaluate`
+        does to each pixel of an opaque image; for a reader, its input transform (file values 0..1
+        to the working space); for a writer, its output transform (:meth:`output_image`). None
+        when these settings are not per-pixel (a mask connected): the node is then evaluated."""
+        raise NotImplementedError(f"{type(self).__name__} is not per-pixel")
+
     # --- old project files -----------------------------------------------------------------------
 
     @classmethod
@@ -344,6 +361,7 @@ def _spec_problems(cls: type[Node]) -> list[str]:
     found.extend(_batch_problems(cls))
     found.extend(_reference_problems(cls))
     found.extend(_capability_problems(cls))
+    found.extend(_per_pixel_problems(cls))
     for name in cls.scripting:
         if hasattr(Node, name):
             found.append(f"scripting names {name!r}, a method the engine calls: name the node's own methods")
@@ -394,6 +412,26 @@ def _reference_problems(cls: type[Node]) -> list[str]:
                 f"parameter {link.param!r} reads its track at_frame {link.follow.at_frame!r}, which is "
                 "not an int parameter"
             )
+    return found
+
+
+def _per_pixel_problems(cls: type[Node]) -> list[str]:
+    """A per-pixel node describes its map, has an image to map and runs no model."""
+    if not isinstance(cls.per_pixel, bool):
+        return [f"per_pixel must be True or False, not {cls.per_pixel!r}"]
+    if not cls.per_pixel:
+        return []
+    found: list[str] = []
+    if cls.colour_function is Node.colour_function:
+        found.append("per_pixel is set but colour_function(self, ctx) is not implemented")
+    outputs = [o for o in cls.outputs if isinstance(o, Output)]
+    if not outputs or outputs[0].type is not PortType.IMAGE:
+        found.append("a per_pixel node's first output must be an Image")
+    images = [i.name for i in cls.inputs if isinstance(i, Input) and i.type is PortType.IMAGE]
+    if cls.media_file is None and not images:
+        found.append("a per_pixel node maps an Image input (or, as a reader, reads files)")
+    if cls.device is Device.GPU or cls.batch_size != 1:
+        found.append("a per_pixel node runs no model: no Device.GPU, batch_size 1")
     return found
 
 
