@@ -19,7 +19,11 @@ repeating the last column / row (never scaled), so 853x481 is written as 854x482
 Soft subtitles: a :class:`~filmstudio.media.subtitles.SubtitleTrack` given as ``subtitles`` becomes a
 text subtitle stream of the movie, muxed beside the video in the same pass.
 
-Threads: a writer is used from one thread at a time (the export's encode thread).
+Frames may also be handed over as RGB ``av.VideoFrame`` s of file values (:meth:`VideoWriter.write_frame`:
+a fused export's planar frames go to the encoder's pixel format in one swscale pass, no array).
+
+Threads: a writer is used from one thread at a time (the export's encode thread). ``threads`` sizes
+the encoder's own threads (0: FFmpeg's choice), so an export can share the cores with its decoder.
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ class VideoWriter:
         subtitles: SubtitleTrack | None = None,
         audio: Audio | None = None,
         audio_span: tuple[int, int] | None = None,
+        threads: int = 0,
     ) -> None:
         from filmstudio.media.sequence import is_sequence_pattern
 
@@ -106,6 +111,7 @@ class VideoWriter:
             sound = AudioEncoder(audio, audio_span, self._settings.audio_codec, self._path) if audio else None
             self._sink = _MovieSink(self._path, self._plan, self._settings, audio_from, audio_range_s, sound)
             self._sink.subtitles = subtitles
+            self._sink.threads = threads
         self._finished = False
 
     @property
@@ -150,6 +156,44 @@ class VideoWriter:
             array = pad_to_even(array)
         try:
             self._sink.write(array, self._frames_written)
+        except BaseException:
+            self.abort()
+            raise
+        self._frames_written += 1
+
+    def prepare(self, image: torch.Tensor | np.ndarray) -> np.ndarray:
+        """``image`` as the array :meth:`write` encodes (quantised, alpha handled), made on any
+        thread, so an export converts its next frame while this one encodes; :meth:`write` then
+        takes it as it is. Raises ValueError for an image of the wrong shape or type."""
+        plan = self._plan
+        return image_to_array(
+            image,
+            dtype=plan.array_dtype,
+            alpha=plan.alpha,
+            unpremultiply=not plan.premultiplied,
+            clip=not plan.premultiplied,
+        )
+
+    def write_frame(self, frame: av.VideoFrame) -> None:
+        """Encode the next frame given as an RGB ``av.VideoFrame`` of file values (``gbrp``,
+        ``rgb24``, ...: what :meth:`write` would get as an array, without alpha) into a movie."""
+        if self._finished:
+            raise MediaError(self._path, "the writer is already closed or aborted; start a new export")
+        sink = self._sink
+        size = (frame.width, frame.height)
+        problem = ""
+        if not isinstance(sink, _MovieSink) or self._plan.alpha:
+            problem = "only movies without alpha take frames; write arrays"
+        elif self._size is not None and size != self._size:
+            problem = f"it is {size[0]}x{size[1]} but the export is {self._size[0]}x{self._size[1]}"
+        elif self._plan.even_size and (size[0] % 2 or size[1] % 2):
+            problem = f"{self._plan.codec} needs an even size, not {size[0]}x{size[1]}; write arrays"
+        if problem:
+            self.abort()
+            raise MediaError(self._path, f"frame {self._frames_written} cannot be written: {problem}")
+        self._size = size
+        try:
+            sink.write_frame(frame, self._frames_written)
         except BaseException:
             self.abort()
             raise
@@ -200,6 +244,7 @@ class _MovieSink:
     """One video file (plus optional audio) written under a temporary name."""
 
     subtitles: SubtitleTrack | None = None  # a text subtitle stream, muxed before the first frame
+    threads: int = 0  # the encoder's threads (0: FFmpeg's choice)
 
     def __init__(
         self,
@@ -253,6 +298,8 @@ class _MovieSink:
             context.gop_size = plan.gop
         if plan.codec_tag and self._path.suffix.lower() in (".mp4", ".mov"):
             context.codec_tag = plan.codec_tag  # 'hvc1' so Apple players open H.265
+        if self.threads:
+            context.thread_count = self.threads
         self._stream = stream
         if self._audio is not None:
             try:
@@ -261,10 +308,13 @@ class _MovieSink:
                 raise MediaError(self._path, f"cannot add the audio: {exc}; use audio='aac'") from exc
 
     def write(self, array: np.ndarray, number: int) -> None:
+        self.write_frame(array_to_frame(array), number)
+
+    def write_frame(self, rgb: av.VideoFrame, number: int) -> None:
         plan = self._plan
         with writing(self._path, f"encoding frame {number}"):
             if self._stream is None:
-                self._open_streams(array.shape[1], array.shape[0])
+                self._open_streams(rgb.width, rgb.height)
                 if self.subtitles is not None:
                     try:
                         self.subtitles.add_stream(self._container)
@@ -272,9 +322,7 @@ class _MovieSink:
                         raise MediaError(self._path, f"cannot add the subtitles: {exc}") from exc
                     self.subtitles.mux(self._container)
             assert self._stream is not None
-            frame = array_to_frame(array).reformat(
-                format=plan.pix_fmt, dst_colorspace="ITU709", dst_color_range="MPEG"
-            )
+            frame = rgb.reformat(format=plan.pix_fmt, dst_colorspace="ITU709", dst_color_range="MPEG")
             frame.pts = number
             try:
                 packets = self._stream.encode(frame)
@@ -284,7 +332,7 @@ class _MovieSink:
                 raise MediaError(
                     self._path,
                     f"the {plan.codec} encoder refused to start for "
-                    f"{array.shape[1]}x{array.shape[0]} {plan.pix_fmt} frames ({exc.strerror}); "
+                    f"{rgb.width}x{rgb.height} {plan.pix_fmt} frames ({exc.strerror}); "
                     "try another preset or size",
                 ) from exc
             for packet in packets:

@@ -1,36 +1,48 @@
 """Headless export: stream a Write node's frames into a file with flat memory.
 
-decode -> evaluate -> encode, with a bounded look-ahead: up to ``look_ahead`` frames are requested
-ahead of the encoder (decode and GPU work overlap encoding), and nothing else is held, so memory
-stays flat however long the clip. The file appears under its final name only when complete; a
-cancel, a Ctrl+C or an error leaves no partial file behind. The CLI, the editor's export dialog and
-the farm's chunk renders all call :func:`render`.
+decode -> evaluate -> encode, overlapped (:mod:`.streaming`): up to ``look_ahead`` frames are made
+on a worker thread ahead of the encoder, and nothing else is held, so memory stays flat however
+long the clip. When the writer's input is a run of per-pixel nodes from a reader that nothing else
+needs (:mod:`filmstudio.engine.fusion`), the run is evaluated as one compiled colour operation on
+the decoded 8-bit pixels (:mod:`.fused`); otherwise the engine evaluates every node. Encoder,
+decoder and torch threads are sized together (:class:`~filmstudio.render.stages.ThreadPlan`).
+The file appears under its final name only when complete; a cancel, a Ctrl+C or an error leaves
+no partial file behind. The CLI, the editor's export dialog and the farm's chunk renders all call
+:func:`render`.
 """
 
 from __future__ import annotations
 
+import sys
 import time
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from filmstudio.core.context import CancelToken
-from filmstudio.core.errors import Cancelled, FilmStudioError, MediaError
+from filmstudio.core.errors import FilmStudioError, MediaError
 from filmstudio.core.graph import NodeInstance
 from filmstudio.core.project import Project
 from filmstudio.core.timebase import FrameRange
-from filmstudio.engine.engine import Engine, Request
+from filmstudio.engine.engine import Engine
+from filmstudio.render.stages import StageTimes, ThreadPlan, cpu_cores
+from filmstudio.render.streaming import stream_frames
 
 RENDER_CACHE_BYTES = 256 << 20  # for what is the same on every frame; frames stream through uncached
 
 
 @dataclass(frozen=True)
 class RenderResult:
+    """What a render did. ``fusion``: which nodes were fused, or why none were. ``stages``:
+    seconds each stage was busy (stages overlap, so they may add up to more than ``seconds``)."""
+
     path: Path
     frames: int
     seconds: float
+    fusion: str = ""
+    stages: tuple[tuple[str, float], ...] = ()
 
     @property
     def fps(self) -> float:
@@ -91,17 +103,19 @@ def render(
     engine: Engine | None = None,
     look_ahead: int = 6,
     video_only: bool = False,
+    viewed: Collection[str] = (),
 ) -> RenderResult:
     """Render ``write`` (default: the only Write) over ``frames`` (default: the project range).
 
     ``video_only`` leaves the sound and subtitles out (a farm chunk: the farm adds them once for
-    the whole range when it joins the chunks, see :mod:`filmstudio.render.farm`).
+    the whole range when it joins the chunks, see :mod:`filmstudio.render.farm`). ``viewed``:
+    nodes an editor shows meanwhile, never fused away (see :mod:`filmstudio.engine.fusion`).
 
     Raises :class:`Cancelled` when ``cancel`` fires and :class:`FilmStudioError` subclasses for
     everything a user can fix; in every failure the output file is left as it was.
     """
     from filmstudio.media.writer import VideoWriter
-    from filmstudio.render.settings import audio_source, audio_to_write, output_image
+    from filmstudio.render.settings import audio_source, audio_to_write
     from filmstudio.render.subtitles import SubtitleOutput, subtitle_output
 
     node = write if isinstance(write, NodeInstance) else find_write(project, write)
@@ -112,13 +126,15 @@ def render(
     own_engine = engine is None
     engine = engine or Engine(project, cache_bytes=RENDER_CACHE_BYTES)
     started = time.perf_counter()
+    source, fusion = _fused_source(project, node, frames, settings, scale, viewed)
+    threads = ThreadPlan.for_export(cpu_cores(), fused=source is not None)
+    times = StageTimes()
     try:
         audio = None if video_only else audio_source(project, node, frames)
         subtitles = (  # a track, a sidecar, or nothing
             SubtitleOutput() if video_only else subtitle_output(project, node, frames, engine, target)
         )
         sound = None if video_only else audio_to_write(project, node, frames, engine)  # a linked mix
-        write_values = node.values_at(frames.first)
         writer = VideoWriter(
             target,
             settings,
@@ -128,42 +144,75 @@ def render(
             subtitles=subtitles.track,
             audio=sound[0] if sound else None,
             audio_span=sound[1] if sound else None,
+            threads=threads.encoder,
         )
-        # Model nodes that batch get `batch` frames per request; other graphs go frame by frame.
-        batch = batch_size_upstream(project, node, engine.compute_device)
-        in_flight = look_ahead if batch == 1 else max(2, look_ahead // batch)
-        pending: deque[Request] = deque()
-        upcoming = _chunks(frames, batch)
-        written = 0
         try:
-            for chunk in upcoming:
-                pending.append(engine.submit_frames(node, chunk, scale=scale, cache_frames=False))
-                if len(pending) >= in_flight:
-                    break
-            while pending:
-                cancel.raise_if_cancelled()
-                images = _wait(pending.popleft(), cancel)
-                next_chunk = next(upcoming, None)
-                if next_chunk is not None:
-                    pending.append(engine.submit_frames(node, next_chunk, scale=scale, cache_frames=False))
-                for image in images:
-                    if image is None:
-                        raise FilmStudioError(f"{node.name} has nothing connected to render")
-                    writer.write(output_image(image, node, write_values, target))
-                    written += 1
-                    if progress is not None:
-                        progress(written, len(frames))
+            with torch_threads(threads.torch):
+                written = stream_frames(
+                    engine,
+                    node,
+                    frames,
+                    writer,
+                    target,
+                    scale=scale,
+                    cancel=cancel,
+                    progress=progress,
+                    look_ahead=look_ahead,
+                    # model nodes that batch get `batch` frames per request
+                    batch=batch_size_upstream(project, node, engine.compute_device),
+                    source=source,
+                    times=times,
+                )
             path = writer.close()
             subtitles.finish()
         except BaseException:
-            for request in pending:
-                request.cancel()
             writer.abort()
             raise
     finally:
+        if source is not None:
+            source.close()
         if own_engine:
             engine.close()
-    return RenderResult(path, written, time.perf_counter() - started)
+    stages = tuple(sorted(times.seconds.items()))
+    return RenderResult(path, written, time.perf_counter() - started, fusion, stages)
+
+
+def _fused_source(
+    project: Project,
+    write: NodeInstance,
+    frames: FrameRange,
+    settings: Any,
+    scale: float,
+    viewed: Collection[str],
+) -> tuple[Any, str]:
+    """The fused frame source of this render and its description, or (None, why not)."""
+    from filmstudio.engine.fusion import Unfused, plan_fusion
+    from filmstudio.media.settings import plan_encode
+    from filmstudio.render.fused import FusedSource
+
+    run = plan_fusion(project, write, frames, viewed=viewed, scale=scale)
+    if isinstance(run, Unfused):
+        return None, f"not fused: {run.reason}"
+    cores = cpu_cores()
+    decoder = ThreadPlan.for_export(cores, fused=True).decoder
+    source = FusedSource.open(project, run, plan_encode(settings), frames.first, decoder)
+    if isinstance(source, Unfused):
+        return None, f"not fused: {source.reason}"
+    return source, source.describe()
+
+
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """torch's intra-op threads set to ``count`` while rendering (when torch is in use at all)."""
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else count
+    if torch is not None and before != count:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        if torch is not None and before != count:
+            torch.set_num_threads(before)
 
 
 def batch_size_upstream(project: Project, write: NodeInstance, device: str = "cuda") -> int:
@@ -178,30 +227,3 @@ def batch_size_upstream(project: Project, write: NodeInstance, device: str = "cu
     upstream = project.graph.upstream(write.uuid)
     nodes = project.graph.nodes.values()
     return max((batch_size_of(n.type) for n in nodes if n.uuid in upstream and not n.disabled), default=1)
-
-
-def _chunks(frames: FrameRange, size: int) -> Iterator[list[int]]:
-    chunk: list[int] = []
-    for frame in frames:
-        chunk.append(frame)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _wait(request: Request, cancel: CancelToken) -> Any:
-    try:
-        while True:
-            if cancel.cancelled:
-                raise Cancelled(cancel.reason)
-            try:
-                return request.result(timeout=0.05)
-            except TimeoutError:
-                continue
-    except BaseException:
-        # Ctrl+C lands here most often: the request being waited on must stop too, or its thread
-        # keeps the process alive after the engine has closed.
-        request.cancel()
-        raise

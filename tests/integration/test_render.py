@@ -87,7 +87,8 @@ def test_unwritable_output_and_missing_write_nodes(registry, source_clip, tmp_pa
 
 
 def test_render_memory_stays_bounded_by_the_look_ahead(registry, source_clip, tmp_path):
-    """The encoder never waits on more than the look-ahead window of frames."""
+    """The encoder never waits on more than the look-ahead window of frames (evaluated node by
+    node: with Grade1 viewed, the run is not fused and Grade.evaluate runs for every frame)."""
     project = graded_project(registry, source_clip, tmp_path)
     in_flight: list[int] = []
     lock = threading.Lock()
@@ -107,7 +108,8 @@ def test_render_memory_stays_bounded_by_the_look_ahead(registry, source_clip, tm
     from unittest import mock
 
     with mock.patch.object(type(project["Grade1"].type.shared()), "evaluate", counting):
-        render(project, look_ahead=4)
+        result = render(project, look_ahead=4, viewed=["Grade1"])
+    assert result.fusion.startswith("not fused") and len(in_flight) == 72
     assert max(in_flight) <= 4
     with VideoReader(tmp_path / "graded.mp4") as reader:
         assert len(reader) == 72
