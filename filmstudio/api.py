@@ -45,6 +45,9 @@ What is here:
 - screenplays: the :class:`Script` a Script port carries, Fountain in and out
   (:func:`parse_fountain`, :func:`write_fountain`), shot lists from models; language models
   write Script takes (:func:`generate_script_take`) that render without them (:func:`script_of_take`).
+- translation: :class:`TranslationSettings`, takes translating only changed cues
+  (:func:`make_translation_take`), rendering them with no model (:func:`apply_translation`) and hand
+  edits (:func:`edit_translation`); see :mod:`filmstudio.llm.translate`.
 - tracking: :class:`PatternTracker` and :class:`BoxTracker` (OpenCV, :mod:`filmstudio.tracking`),
   their :class:`TrackerSettings` and choices, and :func:`tracking_grey` (a frame made trackable).
 - subtitles: the :class:`Subtitles` a Subtitles port carries (:class:`Cue` s on project frames;
@@ -248,6 +251,15 @@ _LAZY = {
     "delete_take": "filmstudio.llm.takes",
     "edit_take": "filmstudio.llm.takes",
     "diff_takes": "filmstudio.llm.takes",
+    # translation (Translate): subtitles or scripts by translation models or language models, as takes
+    "TRANSLATE_BACKENDS": "filmstudio.llm.translate",
+    "TRANSLATE_SCRIPT_TEXTS": "filmstudio.llm.translate",
+    "TranslationSettings": "filmstudio.llm.translate",
+    "TranslationError": "filmstudio.llm.translate_prompt",
+    "apply_translation": "filmstudio.llm.translate",
+    "make_translation_take": "filmstudio.llm.translate_takes",
+    "edit_translation": "filmstudio.llm.translate_takes",
+    "translation_of": "filmstudio.llm.translate_takes",
     # sound: the Audio port's value (filmstudio.audio.clip is the contract) and its sample grid
     "PROJECT_RATE": "filmstudio.audio.clip",
     "Audio": "filmstudio.audio.clip",
