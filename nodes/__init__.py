@@ -30,6 +30,7 @@ from filmstudio_nodes.time import FrameHold, TimeOffset
 from filmstudio_nodes.title import Title
 from filmstudio_nodes.tracker import Tracker
 from filmstudio_nodes.transform import Transform
+from filmstudio_nodes.translate import Translate
 from filmstudio_nodes.upscale import Upscaler
 
 NODES = (
@@ -57,6 +58,7 @@ NODES = (
     BurnIn,
     ScriptFile,
     LLMScript,
+    Translate,
     TimeOffset,
     FrameHold,
     Switch,

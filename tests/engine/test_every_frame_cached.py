@@ -90,6 +90,13 @@ def tiny_face_model(models: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     return {"model": name, "detector": "box", "box": (8.0, 4.0, 24.0, 24.0)}
 
 
+def tiny_translator(models: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A Translate node's model: a tiny random MarianMT folder (transformers) in the models folder."""
+    from tests.nodes.translate_models import save_tiny_marian
+
+    return {"model": str(save_tiny_marian(models / "tiny-marian")), "target_language": "fr"}
+
+
 # Node types that need more than parameters (a model file...): a function of the test's user models
 # folder that makes it and returns the parameters that name it.
 SETUP: dict[str, Callable[[Path, pytest.MonkeyPatch], dict[str, Any]]] = {
@@ -97,13 +104,16 @@ SETUP: dict[str, Callable[[Path, pytest.MonkeyPatch], dict[str, Any]]] = {
     "LatentWalk": tiny_generator,
     "LLMScript": tiny_language_model,
     "Speech": tiny_voice,
+    "Translate": tiny_translator,
     "Style": tiny_style_network,
     "FaceRestore": tiny_face_model,
 }
-TAKES = {"GANGenerator", "LLMScript", "Speech"}  # render their active take: one is generated first
-FED = {"Speech": {"script"}}  # optional inputs fed all the same (a Speech says a Script or Subtitles)
+TAKES = {"GANGenerator", "LLMScript", "Speech", "Translate"}  # render their active take: one is made first
+# optional inputs fed all the same (a Speech says a Script or Subtitles; Translate translates either)
+FED = {"Speech": {"script"}, "Translate": {"source_subtitles"}}
 ANALYSED = {"Deflicker"}  # read what their analysis pass measured: it runs first
-SLOW = {"LLMScript", "Speech", "FaceRestore"}  # loading and running even tiny models takes seconds
+# loading and running even tiny models takes seconds
+SLOW = {"LLMScript", "Speech", "Translate", "FaceRestore"}
 CASES = [
     pytest.param(
         node.id, params, id=f"{node.id}-{index}", marks=[pytest.mark.slow] if node.id in SLOW else []
