@@ -19,7 +19,7 @@ def add_generate_parser(commands: argparse._SubParsersAction) -> None:
     """Add the ``generate`` command to the main parser."""
     generate = commands.add_parser(
         "generate",
-        help="make a new take of a generative node (an LLM Script) and save the project",
+        help="make a new take of a generative node (LLM Script, GAN, Speech, Translate) and save the project",
         description="Asks the node's model (or server) for a new take, streams its text to stdout, "
         "then saves the project with the take active. Ctrl+C stops it and leaves the project as it was.",
     )

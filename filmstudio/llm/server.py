@@ -20,7 +20,9 @@ from __future__ import annotations
 import email.utils
 import json
 import os
+import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +98,12 @@ class _Unconstrained(Exception):
     """The server refused constrained output; ask again without it."""
 
 
+def _schema_name(schema: Mapping[str, Any]) -> str:
+    """The name OpenAI-style servers want for a schema (letters, digits, _ and -): its title."""
+    title = re.sub(r"[^A-Za-z0-9_-]+", "_", str(schema.get("title") or "")).strip("_")
+    return title[:64] or "answer"
+
+
 def _body(settings: ServerSettings, request: GenerationRequest, constrained: bool) -> dict[str, Any]:
     body: dict[str, Any] = {
         "model": settings.model,
@@ -109,7 +117,11 @@ def _body(settings: ServerSettings, request: GenerationRequest, constrained: boo
     if constrained and request.json_schema is not None:
         body["response_format"] = {
             "type": "json_schema",
-            "json_schema": {"name": "shot_list", "strict": True, "schema": dict(request.json_schema)},
+            "json_schema": {
+                "name": _schema_name(request.json_schema),
+                "strict": True,
+                "schema": dict(request.json_schema),
+            },
         }
     return body
 

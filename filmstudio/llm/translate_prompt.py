@@ -164,6 +164,7 @@ def build_request(
         payload["glossary"] = glossary
     labels = list(group)
     schema = {
+        "title": "translations",
         "type": "object",
         "properties": {label: {"type": "string"} for label in labels},
         "required": labels,

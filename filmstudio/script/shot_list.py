@@ -42,6 +42,7 @@ SHOT_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 SHOT_LIST_SCHEMA: dict[str, Any] = {
+    "title": "shot_list",
     "type": "object",
     "properties": {"shots": {"type": "array", "items": SHOT_SCHEMA}},
     "required": ["shots"],
