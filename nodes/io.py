@@ -155,6 +155,9 @@ class Write(Node):
     them equal to its own display and view, so a headless render of the saved project writes
     what the viewer showed.
 
+    ``encoder`` picks x264/x265 or NVENC for h264/h265 (NVENC's quality follows ``crf``, its speed
+    ``speed``); an encoder that cannot run here is refused before the first frame.
+
     Subtitles linked to ``subtitles`` go into the file as a soft subtitle track tagged with
     ``subtitle_language``: mov_text in MP4/MOV, SRT, ASS or WebVTT in MKV (``subtitle_format``),
     timed so each cue shows on its frames; other outputs (MXF, image sequences) get a sidecar
@@ -180,6 +183,11 @@ class Write(Node):
             "speed",
             ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower"),
             "medium",
+        ),
+        ChoiceParam(
+            "encoder",
+            ("software", "auto", "nvenc"),
+            tooltip="h264/h265: x264/x265, NVENC on an NVIDIA GPU, or NVENC where one runs (auto)",
         ),
         ChoiceParam("bit_depth", ("auto", "8", "10", "12", "16", "32")),
         ChoiceParam(
@@ -232,6 +240,7 @@ class Write(Node):
             alpha=values.alpha,
             first_frame=first_frame,
             audio_codec=values.audio_codec,
+            encoder=values.encoder,
         )
 
     def output_image(self, image: Any, values: Values, target: Path) -> Any:

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -44,9 +45,12 @@ class Inspection:
     first_frame: av.VideoFrame
 
 
-def open_input(file: Path) -> av.container.InputContainer:
-    """Open ``file`` for demuxing; failures become :class:`MediaError`."""
+def open_input(file: Path, hwaccel: Any = None) -> av.container.InputContainer:
+    """Open ``file`` for demuxing (``hwaccel``: a PyAV ``HWAccel`` its video decodes with, see
+    :mod:`filmstudio.media.hardware`); failures become :class:`MediaError`."""
     with reading(file, "opening"):
+        if hwaccel is not None:
+            return av.open(str(file), mode="r", hwaccel=hwaccel)
         return av.open(str(file), mode="r")
 
 

@@ -80,6 +80,8 @@ class VideoReader:
     ``window`` is how many decoded frames to keep (default: the longest GOP + 16, within 1 GiB of RGB);
     ``read_ahead`` how many frames to decode ahead of a sequential reader. ``threads``: how many
     threads the decoder uses (0: FFmpeg's choice); an export sizes it with its encoder's.
+    ``hwaccel``: decode on a GPU (a PyAV ``HWAccel``, :func:`filmstudio.media.hardware.hardware_decoding`;
+    frames arrive in host memory, bit-exact with software decoding).
     """
 
     def __init__(
@@ -90,13 +92,14 @@ class VideoReader:
         window: int | None = None,
         read_ahead: int = 8,
         threads: int = 0,
+        hwaccel: Any = None,
     ) -> None:
         self._path = check_readable_file(path)
         self._executor = executor
         self._read_ahead = max(0, read_ahead)
-        self._threads = threads
+        self._threads, self._hwaccel = threads, hwaccel
         self._lock = threading.RLock()
-        self._container = open_input(self._path)
+        self._container = open_input(self._path, hwaccel)
         try:
             inspection = inspect_video(self._container, self._path, threads)
         except BaseException:
@@ -322,7 +325,7 @@ class VideoReader:
     def _restart(self) -> None:
         """Open the file again and decode from its very first frame (the fallback that always works)."""
         self._container.close()
-        self._container = open_input(self._path)
+        self._container = open_input(self._path, self._hwaccel)
         self._stream = self._container.streams[self._stream_index]
         self._stream.codec_context.thread_type = "AUTO"
         if self._threads:

@@ -77,7 +77,9 @@ class EncodeSettings:
     'copy' remuxes the source's audio packets, 'aac' re-encodes (sample-accurate trimming), 'auto'
     copies when the whole stream is taken and the container accepts it, else re-encodes.
     ``audio_codec``: how a linked Audio (a mix) is encoded: 'aac', or 'pcm' (24-bit, MOV/MKV).
-    ``first_frame`` numbers the first image of a sequence.
+    ``first_frame`` numbers the first image of a sequence. ``encoder`` (h264/h265): 'software'
+    (libx264/libx265), 'nvenc' (h264_nvenc/hevc_nvenc, refused where no NVIDIA GPU runs it) or
+    'auto' (NVENC where it runs): see :mod:`filmstudio.media.hardware`.
     """
 
     preset: Preset = "h264"
@@ -93,6 +95,7 @@ class EncodeSettings:
     audio_codec: str = "aac"
     exr_compression: str = "zip16"
     first_frame: int = 1
+    encoder: str = "software"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fps", Fraction(self.fps))
@@ -141,17 +144,20 @@ def plan_encode(settings: EncodeSettings) -> EncodePlan:
     codec = _ENCODER[preset]
     extensions = _EXTENSIONS[preset]
     if preset in ("h264", "h265"):
+        from filmstudio.media.hardware import choose_encoder, nvenc_options
+
         depth = depth or 8
         _require(depth in (8, 10), f"{preset} writes 8 or 10 bits, not {depth}")
         _require(not settings.alpha, f"{preset} cannot store alpha; use prores with profile 4444, png or exr")
         _require(settings.profile is None, f"{preset} has no profile setting; use crf and speed")
-        options = [
-            ("crf", str(settings.crf if settings.crf is not None else _DEFAULT_CRF[preset])),
-            ("preset", settings.speed),
-        ]
+        codec = choose_encoder(preset, settings.encoder, depth)
+        crf = settings.crf if settings.crf is not None else _DEFAULT_CRF[preset]
+        options = [("crf", str(crf)), ("preset", settings.speed)]
         if preset == "h265":
             options.append(("x265-params", "log-level=error"))
         pix_fmt = "yuv420p" if depth == 8 else "yuv420p10le"
+        if codec.endswith("_nvenc"):
+            options, pix_fmt = list(nvenc_options(crf, settings.speed)), "yuv420p" if depth == 8 else "p010le"
         return EncodePlan(
             codec,
             pix_fmt,

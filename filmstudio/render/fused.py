@@ -62,7 +62,12 @@ class FusedSource:
             fused = compile_fused(run.function, 8 if layout.dtype == "uint8" else 16)
         except NotFusable as refusal:
             return Unfused(f"the colour of the run cannot be fused: {refusal}")
-        reader = VideoReader(path, window=8, read_ahead=0, threads=decoder_threads)
+        hwaccel = None
+        if plan.codec.endswith("_nvenc"):  # the GPU encodes: let it decode too (NVDEC)
+            from filmstudio.media.hardware import hardware_decoding
+
+            hwaccel = hardware_decoding()
+        reader = VideoReader(path, window=8, read_ahead=0, threads=decoder_threads, hwaccel=hwaccel)
         return cls(run, fused, clip, reader, values, project.settings.fps)
 
     def describe(self) -> str:
