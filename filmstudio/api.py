@@ -204,6 +204,7 @@ _LAZY = {
     "render_latents": "filmstudio.models.gan_generate",
     "to_w": "filmstudio.models.gan_generate",
     "contact_sheet": "filmstudio.models.gan_sheet",
+    "seed_pictures": "filmstudio.models.gan_sheet",
     "write_png": "filmstudio.models.gan_sheet",
     # tracking (OpenCV): the choices load light, the trackers with OpenCV on first use
     "MOTION_MODELS": "filmstudio.tracking.settings",
@@ -242,6 +243,7 @@ _LAZY = {
     "LLM_BACKENDS": "filmstudio.llm.script_take",
     "generate_script_take": "filmstudio.llm.script_take",
     "script_of_take": "filmstudio.llm.script_take",
+    "edited_take": "filmstudio.llm.script_take",
     "LLMError": "filmstudio.llm.errors",
     "NoTakeError": "filmstudio.llm.errors",
     "generate_take_streaming": "filmstudio.llm.generation",

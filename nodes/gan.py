@@ -22,7 +22,7 @@ exports, float16 on CUDA.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from filmstudio.api import (
@@ -55,6 +55,7 @@ class GANGenerator(Node):
     description = "Characters from DCGAN or StyleGAN2 weights: seeds as takes, latents keyed on the timeline."
     device = Device.GPU
     batch_size = 16
+    generate_label = "New character"
     inputs = (Input("latent", PortType.LATENT, optional=True),)
     outputs = (Output("image", PortType.IMAGE), Output("latent_out", PortType.LATENT, label="latent"))
     params = (
@@ -99,6 +100,9 @@ class GANGenerator(Node):
         recipe = gan_takes.frame_recipe(ctx.state, ctx.frame, ctx.params, ctx.is_connected("latent"))
         return {"model": ModelStore(ctx.project_dir).identity(ctx.params.model), "recipe": recipe}
 
+    def required_models(self, ctx: EvalContext) -> tuple[str, ...]:
+        return (ctx.params.model,)
+
     def evaluate_batch(self, contexts: Sequence[EvalContext]) -> list[Any]:
         from filmstudio.api import ModelStore, load_gan, render_latents
 
@@ -133,6 +137,46 @@ class GANGenerator(Node):
         from filmstudio.api import draw_seed
 
         return take_data(ctx, draw_seed())
+
+    def describe_take(self, data: Mapping[str, Any]) -> str:
+        truncation = data.get("truncation", 1.0)
+        psi = f" · ψ {truncation:g}" if isinstance(truncation, int | float) and truncation != 1 else ""
+        return f"seed {data.get('seed', '?')}{psi}"
+
+    def check_takes(self, node_name: str, state: Mapping[str, Any]) -> None:
+        """Names tell takes apart (latent keys and ``mix_take`` name them); latent keys keep their take."""
+        takes = gan_takes.takes_of(state)
+        for entry in takes:
+            name = entry.get("name")
+            if name and name != entry["id"]:
+                gan_takes.check_name(node_name, state, name, keep=entry["id"])
+        ids = {entry["id"] for entry in takes}
+        for key in gan_takes.keys_of(state):
+            if "take" in key and key["take"] not in ids:
+                raise ParameterError(
+                    f"{node_name}: take {key['take']} is used by the latent key at frame {key['frame']}; "
+                    "remove that key first"
+                )
+
+    def seed_candidates(self, ctx: EvalContext, count: int) -> tuple[list[int], Any]:
+        """``count`` new seeds and their pictures at the model's size (the contact sheet)."""
+        from filmstudio.api import ModelStore, draw_seed, seed_pictures
+
+        seeds = [draw_seed() for _ in range(count)]
+        location = ModelStore(ctx.project_dir).find(ctx.params.model)
+        pictures = seed_pictures(
+            location,
+            seeds,
+            truncation=ctx.params.truncation,
+            device=ctx.device,
+            precision=ctx.params.precision,
+        )
+        return seeds, pictures
+
+    def take_of_seed(self, ctx: EvalContext, seed: int) -> dict[str, Any]:
+        from filmstudio.api import check_seed
+
+        return take_data(ctx, _checked(check_seed, seed))
 
     def new_take(
         self, node: Any, seed: int | None = None, name: str | None = None, frame: int | None = None

@@ -18,7 +18,7 @@ through :mod:`filmstudio.llm.takes`, or from a script on the node itself::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from filmstudio.api import (
@@ -110,6 +110,12 @@ class LLMScript(Node):
         from filmstudio.api import generate_script_take
 
         return generate_script_take(ctx)
+
+    def take_from_text(self, data: Mapping[str, Any], text: str, take_id: str) -> dict[str, Any]:
+        """A hand edit: the text read again (Fountain, or the shot list's JSON), made by "hand"."""
+        from filmstudio.api import edited_take
+
+        return edited_take(data, text, take_id)
 
     def evaluate(self, ctx: EvalContext) -> Any:
         from filmstudio.api import script_of_take

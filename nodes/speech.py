@@ -16,6 +16,7 @@ fit are applied when rendering (no new take); see :mod:`filmstudio.speech.render
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from filmstudio.api import (
@@ -139,6 +140,11 @@ class Speech(Node):
         if not lines:
             raise SpeechError("the Speech node has nothing to say: its script or subtitles have no lines")
         return make_speech_take(lines, ctx.take, voicing, ctx.project_dir, ctx.device, ctx.check_cancelled)
+
+    def describe_take(self, data: Mapping[str, Any]) -> str:
+        lines = data.get("lines")
+        count = len(lines) if isinstance(lines, Mapping) else 0
+        return f"{count} line{'s' if count != 1 else ''}"
 
     def evaluate(self, ctx: EvalContext) -> Any:
         from filmstudio.api import render_speech, speech_lines

@@ -97,6 +97,7 @@ class Node:
             node is a *reader* (Read), whose sound a render can pass through, and implements
             :meth:`clip_frame` (and :meth:`clip_seconds` where it places clips by time).
         abstract: True on a shared base class that is not a node type itself.
+        generate_label: what the editor's button that makes a take says ("New character").
         reads_curves: the node reads its parameters over time, not at one frame: ``ctx.curves``
             holds each parameter as stored (a constant, or the :class:`AnimCurve` of an animated
             one) and the cache key holds those instead of this frame's values. For values that
@@ -128,6 +129,7 @@ class Node:
     output_file: ClassVar[str | None] = None
     media_file: ClassVar[str | None] = None
     abstract: ClassVar[bool] = False
+    generate_label: ClassVar[str] = "Generate"
     scripting: ClassVar[tuple[str, ...]] = ()
     reads_curves: ClassVar[bool] = False
 
@@ -217,8 +219,62 @@ class Node:
     # --- generative takes (LLM Script, GAN seeds) ------------------------------------------------
 
     def generate_take(self, ctx: EvalContext) -> dict[str, Any]:
-        """Make a new take (JSON data) — randomness belongs here, never in :meth:`evaluate`."""
+        """Make a new take (JSON data) — randomness belongs here, never in :meth:`evaluate`.
+        Implemented, the editor offers Generate (labelled :attr:`generate_label`) and lists the
+        node's takes (:mod:`filmstudio.core.takes`)."""
         raise NotImplementedError(f"{type(self).__name__} does not generate takes")
+
+    def describe_take(self, data: Mapping[str, Any]) -> str:
+        """A few words that tell this take from the others in the editor's list (a GAN's seed, a
+        Speech take's line count). Default: a text take's first line and its number of lines."""
+        text = self.take_as_text(data)
+        if not text:
+            return ""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        first = lines[0] if lines else ""
+        first = first if len(first) <= 48 else first[:47] + "…"
+        return f"{first} · {len(lines)} line{'s' if len(lines) != 1 else ''}" if lines else ""
+
+    def take_as_text(self, data: Mapping[str, Any]) -> str | None:
+        """The take as text, for the editor's Diff, Edit and Script panel; None when the takes are
+        not text. Default: the data's ``"text"`` when it is a string (LLM Script, Translate)."""
+        text = data.get("text") if isinstance(data, Mapping) else None
+        return text if isinstance(text, str) else None
+
+    def take_from_text(self, data: Mapping[str, Any], text: str, take_id: str) -> dict[str, Any]:
+        """A new take's data from a hand edit of take ``take_id`` (whose data is ``data``) to
+        ``text``; raise a :class:`FilmStudioError` when the text cannot be read. Not implemented
+        (the default): takes are not edited by hand."""
+        raise NotImplementedError(f"{type(self).__name__} takes are not edited as text")
+
+    def check_takes(self, node_name: str, state: Mapping[str, Any]) -> None:
+        """Refuse a change of the takes (``state`` is the node's state after it) that would leave
+        the node broken, with a :class:`FilmStudioError` that says what to do — a GAN refuses to
+        delete a take its latent keys use. Default: every change is fine."""
+
+    def seed_candidates(self, ctx: EvalContext, count: int) -> tuple[list[int], Any]:
+        """A contact sheet: ``count`` freshly drawn seeds and their pictures (sRGB ``[N, C, H, W]``
+        in 0..1, float32, on the CPU), for the artist to pick a take from with
+        :meth:`take_of_seed`. Runs on the model worker; ``ctx`` as in :meth:`overlay`. Not
+        implemented (the default): the node's takes are not seeds to pick from."""
+        raise NotImplementedError(f"{type(self).__name__} has no seeds to pick from")
+
+    def take_of_seed(self, ctx: EvalContext, seed: int) -> dict[str, Any]:
+        """The take data a seed picked from :meth:`seed_candidates` makes (what
+        :meth:`generate_take` makes when it draws that seed). ``ctx`` as in :meth:`overlay`."""
+        raise NotImplementedError(f"{type(self).__name__} makes no takes of seeds")
+
+    # --- models a render needs -------------------------------------------------------------------
+
+    def required_models(self, ctx: EvalContext) -> Sequence[str]:
+        """The models this node cannot render without at these parameters: references as its model
+        parameters hold them (a known name such as ``dcgan-faces``, a file name in the model
+        folders, or a path). ``ctx`` as in :meth:`requests` (no inputs). Renders look every one
+        up before the first frame and stop with one message naming all that are missing and the
+        command that installs them. Default: none; leave out a model the node can do without
+        (an Upscaler on ``auto`` falls back to Lanczos) and one only generating takes needs
+        (rendering reads the take)."""
+        return ()
 
     # --- viewer overlays (see filmstudio.core.overlay) --------------------------------------------
 
@@ -356,6 +412,7 @@ def _spec_problems(cls: type[Node]) -> list[str]:
         found.append("evaluate(self, ctx) is not implemented")
     if cls.analysis_state is not None and cls.analyze is Node.analyze:
         found.append("analysis_state is set but analyze(self, ctx, carry) is not implemented")
+    found.extend(_take_problems(cls))
     if cls.dot and (len(cls.inputs) != 1 or len(cls.outputs) != 1):
         found.append("a dot node has exactly one input and one output")
     found.extend(_batch_problems(cls))
@@ -367,6 +424,18 @@ def _spec_problems(cls: type[Node]) -> list[str]:
             found.append(f"scripting names {name!r}, a method the engine calls: name the node's own methods")
         elif not callable(getattr(cls, name, None)):
             found.append(f"scripting names {name!r}, which is not a method of the class")
+    return found
+
+
+def _take_problems(cls: type[Node]) -> list[str]:
+    """The take hooks serve a node that generates takes; seeds picked need a take of a seed."""
+    hooks = ("take_from_text", "seed_candidates", "take_of_seed")
+    overridden = [name for name in hooks if getattr(cls, name) is not getattr(Node, name)]
+    found: list[str] = []
+    if overridden and cls.generate_take is Node.generate_take:
+        found.append(f"{', '.join(overridden)} implemented but generate_take(self, ctx) is not")
+    if cls.seed_candidates is not Node.seed_candidates and cls.take_of_seed is Node.take_of_seed:
+        found.append("seed_candidates is implemented but take_of_seed(self, ctx, seed) is not")
     return found
 
 

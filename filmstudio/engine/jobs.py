@@ -18,6 +18,7 @@ from filmstudio.core.context import CancelToken
 from filmstudio.core.errors import EvaluationError, FilmStudioError
 from filmstudio.core.graph import Graph, NodeInstance
 from filmstudio.core.node import Device
+from filmstudio.core.takes import add_take
 from filmstudio.engine.planner import Plan
 from filmstudio.engine.request import FrameRequest
 from filmstudio.engine.scheduler import Scheduler
@@ -131,22 +132,12 @@ def run_analysis(
 
 
 def generate_take(scheduler: Scheduler, node: NodeInstance, frame: int) -> str:
-    """Ask ``node`` for a new take, store it in the node's state and make it active (undoable)."""
+    """Ask ``node`` for a new take, store it in the node's state and make it active (one undo
+    step, :func:`filmstudio.core.takes.add_take`); its id."""
     ctx = scheduler.context_with_inputs(FrameRequest.at(node, frame))
     implementation = node.type.shared()
     if node.type.device is Device.GPU:  # model work runs on the device's model worker
         data = scheduler.executors.model_worker().submit(implementation.generate_take, ctx).result()
     else:
         data = implementation.generate_take(ctx)
-    state = dict(node.state)
-    takes = list(state.get("takes", ()))
-    # one above the highest number in use: once a take is deleted, len(takes) + 1 may be in use
-    used = [str(t.get("id")) for t in takes if isinstance(t, dict)]
-    numbers = [int(i[4:]) for i in used if i.startswith("take") and i[4:].isdecimal()]
-    take_id = f"take{max(numbers, default=0) + 1}"
-    takes.append({"id": take_id, "data": data})
-    state["takes"], state["active_take"] = takes, take_id
-    if node.graph is None:
-        raise FilmStudioError(f"{node.name} is not in a graph")
-    node.graph.perform(cmd.SetState(node.uuid, state))
-    return take_id
+    return add_take(node, data)

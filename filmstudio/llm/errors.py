@@ -7,6 +7,7 @@ generate``).
 
 from __future__ import annotations
 
+from filmstudio.core import takes as _takes
 from filmstudio.core.errors import FilmStudioError
 
 
@@ -22,8 +23,9 @@ class NoTakeError(LLMError):
     """A node that renders its active take has none yet."""
 
 
-class TakeError(LLMError):
-    """A take operation names a take that does not exist, or a take's data is not usable."""
+# A take operation names a take that does not exist, or a take's data is not usable: the error
+# of every node's takes (filmstudio.core.takes), raised by the LLM's take functions too.
+TakeError = _takes.TakeError
 
 
 class ServerError(LLMError):

@@ -22,16 +22,63 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 from filmstudio.core.context import CancelToken, EvalContext
 from filmstudio.core.graph import NodeInstance
 from filmstudio.core.node import Device
 from filmstudio.core.project import Project
+from filmstudio.core.takes import add_take
 from filmstudio.engine.engine import Engine
+from filmstudio.engine.planner import Plan
 from filmstudio.engine.request import FrameRequest
 from filmstudio.llm.request import TextSink, streaming_to
-from filmstudio.llm.takes import add_take
+
+
+@dataclass
+class PlannedGeneration:
+    """A take generation planned on the graph's thread (:func:`plan_generation`): the node's
+    context at the frame with its inputs' plans captured, so :func:`run_generation` may run on a
+    job thread while the artist goes on editing (it generates from the graph as it was)."""
+
+    engine: Engine
+    node: str  # uuid
+    name: str
+    implementation: Any  # the node type's shared instance (its generate_take)
+    plan: Plan
+    cancel: CancelToken
+
+
+def plan_generation(
+    engine: Engine, node: str | NodeInstance, frame: int | None = None, cancel: CancelToken | None = None
+) -> PlannedGeneration:
+    """Plan a take of ``node`` at ``frame`` (default: the current frame); the graph's thread."""
+    instance = engine.project.graph.node(node)
+    cancel = cancel or CancelToken()
+    frame = engine.project.settings.current_frame if frame is None else frame
+    # The engine has no public seam for "a context with inputs" beyond its scheduler (analysis
+    # passes use it the same way, in engine/jobs.py).
+    plan = engine.scheduler.plan_context(FrameRequest.at(instance, frame, cancel=cancel))
+    return PlannedGeneration(engine, instance.uuid, instance.name, instance.type.shared(), plan, cancel)
+
+
+def run_generation(planned: PlannedGeneration, on_text: TextSink | None = None) -> dict[str, Any]:
+    """Compute a planned take's data (any thread; blocks until done): the inputs, then the
+    node's ``generate_take`` — on the model worker for model work, else here. Raises
+    :class:`~filmstudio.core.errors.Cancelled` once the plan's token is cancelled, even when the
+    answer finished meanwhile; stores nothing (see :func:`generate`)."""
+    engine, cancel = planned.engine, planned.cancel
+    ctx = engine.scheduler.context_of(planned.plan)
+    implementation = planned.implementation
+    if _on_model_worker(implementation, ctx):
+        ctx.device = engine.compute_device  # a CPU node's context says "cpu": models go on the device
+        worker = engine.executors.model_worker()
+        data = _wait(worker.submit(_streamed, on_text, implementation.generate_take, ctx), cancel)
+    else:
+        data = _streamed(on_text, implementation.generate_take, ctx)
+    cancel.raise_if_cancelled()  # a cancel that came as the answer finished still stores nothing
+    return data
 
 
 def generate(
@@ -50,30 +97,17 @@ def generate(
     if isinstance(target, Project):
         with Engine(target) as engine:
             return generate(engine, node, frame=frame, on_text=on_text, cancel=cancel, name=name)
-    engine = target
-    instance = engine.project.graph.node(node)
-    cancel = cancel or CancelToken()
-    frame = engine.project.settings.current_frame if frame is None else frame
-    # The engine has no public seam for "a context with inputs" beyond its scheduler (analysis
-    # passes use it the same way, in engine/jobs.py).
-    ctx = engine.scheduler.context_with_inputs(FrameRequest.at(instance, frame, cancel=cancel))
-    implementation = instance.type.shared()
-    if _on_model_worker(instance, ctx):
-        ctx.device = engine.compute_device  # a CPU node's context says "cpu": models go on the device
-        worker = engine.executors.model_worker()
-        data = _wait(worker.submit(_streamed, on_text, implementation.generate_take, ctx), cancel)
-    else:
-        data = _streamed(on_text, implementation.generate_take, ctx)
-    cancel.raise_if_cancelled()  # a cancel that came as the answer finished still stores nothing
-    return add_take(instance, data, name=name)
+    planned = plan_generation(target, node, frame, cancel)
+    data = run_generation(planned, on_text)
+    return add_take(target.project.graph.node(planned.node), data, name=name)
 
 
-def _on_model_worker(node: NodeInstance, ctx: EvalContext) -> bool:
+def _on_model_worker(implementation: Any, ctx: EvalContext) -> bool:
     """Model work generates on the model worker: a GPU node's, or a node running a local model
     (an LLM Script renders on the CPU, but its local back end is a model); waiting on a server
     does not hold the model worker up."""
     backend = ctx.params.get("backend")
-    return backend == "local" or (node.type.device is Device.GPU and backend != "server")
+    return backend == "local" or (implementation.device is Device.GPU and backend != "server")
 
 
 def _streamed(on_text: TextSink | None, function: Callable[[EvalContext], Any], ctx: EvalContext) -> Any:
