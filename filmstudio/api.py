@@ -23,6 +23,10 @@ What is here:
 - the declaration: :class:`Node`, :class:`Input`, :class:`Output`, :class:`PortType`,
   :class:`Device`, every ``*Param`` helper with its editor hints (:class:`PathMode`,
   :class:`NameList`), and what ``evaluate`` sees (:class:`EvalContext`, :class:`Values`);
+- previews of slow nodes: a cheap :meth:`Node.standin` (and :meth:`Node.offers_standin`,
+  :attr:`Node.standin_device`) that the viewer shows, marked preview, while the real frame
+  computes (never cached as it, never exported), and :meth:`EvalContext.report_progress` for
+  the tiles or steps done meanwhile;
 - what flows on a Track port: :class:`TrackSet` of named :class:`Track` s with per-frame
   :class:`TrackSample` s (see :mod:`filmstudio.core.track` for the contract); a position
   parameter follows a track live when declared with ``follows_track`` (:class:`FollowTrack`,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -64,6 +64,7 @@ class EvalContext:
     ("cpu" or "cuda:N"). ``state`` is the node's saved state (analysis results, takes): read only.
     ``curves`` (only for a node type with ``reads_curves``) holds every parameter as stored: a
     constant or an :class:`~filmstudio.core.params.AnimCurve` (the parameter over time).
+    ``progress`` is set by the engine while the node runs (see :meth:`report_progress`).
     """
 
     node_name: str
@@ -80,6 +81,7 @@ class EvalContext:
     cancel: CancelToken = field(default_factory=CancelToken)
     project_dir: str | None = None
     curves: Mapping[str, Any] = field(default_factory=dict)
+    progress: Callable[[int, int], None] | None = None
 
     def resolve_path(self, path: str) -> str:
         """A path parameter as a usable path: relative paths are relative to the project file."""
@@ -104,6 +106,13 @@ class EvalContext:
         if name not in self.connected:
             return None
         raise KeyError(f"input {name!r} at frame {key[1]} was not requested by {self.node_name}")
+
+    def report_progress(self, done: int, total: int) -> None:
+        """Say how far a long evaluation is (``done`` of ``total`` tiles, slices, steps): the viewer
+        shows it while the artist waits. Cheap; call it between tiles, next to
+        :meth:`check_cancelled`. Outside the engine it does nothing."""
+        if self.progress is not None:
+            self.progress(done, total)
 
     def check_cancelled(self) -> None:
         """Raise :class:`Cancelled` if this request was cancelled; call between tiles/batches."""

@@ -107,6 +107,16 @@ class Node:
             ``tracker.add_track("A", 120, 80)``: each is a method ``(self, node, ...)`` that gets
             the :class:`~filmstudio.core.graph.NodeInstance` and edits it through its undoable
             methods (``node.set``, ``node.replace_state``).
+        standin_device: where :meth:`standin` runs: ``Device.ANY`` (default: on the asking thread
+            or the CPU pool, never waiting behind the model worker) or ``Device.GPU`` (the model
+            worker, for a stand-in that runs the node's model at a lower resolution).
+
+    Stand-ins: a slow node (a model) may implement :meth:`standin`, a cheap preview of its result
+    (Upscaler: Lanczos at the same size). While the real result of a frame is not cached the
+    viewer shows the stand-in at once, marked "preview", and swaps in the real frame when it
+    arrives. A stand-in evaluation is a separate evaluation of the graph in which such nodes run
+    their stand-in on real inputs; its cache keys differ from the real ones, so a stand-in is
+    never served as a real result, and exports never ask for one.
     """
 
     id: ClassVar[str]
@@ -132,6 +142,7 @@ class Node:
     generate_label: ClassVar[str] = "Generate"
     scripting: ClassVar[tuple[str, ...]] = ()
     reads_curves: ClassVar[bool] = False
+    standin_device: ClassVar[Device] = Device.ANY
 
     _param_index: ClassVar[dict[str, Param]]
     track_links: ClassVar[tuple[track_link.TrackLink, ...]] = ()  # positions that follow tracks
@@ -201,6 +212,19 @@ class Node:
         """Compute several frames in one call (at most :attr:`batch_size`), one result per context
         in order. Runs on the model worker; results must equal :meth:`evaluate` frame by frame."""
         return [self.evaluate(ctx) for ctx in contexts]
+
+    def standin(self, ctx: EvalContext) -> Any:
+        """A cheap preview of :meth:`evaluate`'s result for the viewer while the real one computes:
+        same outputs, same size, same inputs (``ctx`` as in :meth:`evaluate`). It must be fast
+        (tens of milliseconds) and, unless :attr:`standin_device` is ``Device.GPU``, must not run
+        a model. Not implemented (the default): the node has no stand-in."""
+        raise NotImplementedError(f"{type(self).__name__} has no stand-in")
+
+    def offers_standin(self, ctx: EvalContext) -> bool:
+        """Whether a stand-in is worth showing at these parameters (``ctx`` as in
+        :meth:`requests`: no inputs). Default: whenever :meth:`standin` is implemented; a node
+        whose fast settings need none (an Upscaler set to Lanczos) says False for those."""
+        return type(self).standin is not Node.standin
 
     def state_for_frame(self, ctx: EvalContext) -> Any:
         """The part of the node's state (``ctx.state``) that this frame's output depends on, hashed
@@ -412,6 +436,10 @@ def _spec_problems(cls: type[Node]) -> list[str]:
         found.append("evaluate(self, ctx) is not implemented")
     if cls.analysis_state is not None and cls.analyze is Node.analyze:
         found.append("analysis_state is set but analyze(self, ctx, carry) is not implemented")
+    if cls.offers_standin is not Node.offers_standin and cls.standin is Node.standin:
+        found.append("offers_standin is overridden but standin(self, ctx) is not implemented")
+    if cls.standin_device not in (Device.ANY, Device.GPU):
+        found.append(f"standin_device must be Device.ANY or Device.GPU, not {cls.standin_device!r}")
     found.extend(_take_problems(cls))
     if cls.dot and (len(cls.inputs) != 1 or len(cls.outputs) != 1):
         found.append("a dot node has exactly one input and one output")

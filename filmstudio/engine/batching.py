@@ -25,12 +25,15 @@ class Batcher:
     run loop, on that request's thread (not thread-safe, and need not be)."""
 
     def __init__(self, order: list[Any]) -> None:
-        self._pending: Counter[str] = Counter(s.node.uuid for s in order if batch_size_of(s.node.type) > 1)
+        # stand-ins are never batched: they run alone, through the node's ``standin``
+        self._pending: Counter[str] = Counter(
+            s.node.uuid for s in order if batch_size_of(s.node.type) > 1 and not s.standin
+        )
         self.held: dict[str, list[Any]] = {}
 
     def hold(self, step: Any) -> bool:
         """Keep ``step`` for a batch (True), or leave it to run on its own (False)."""
-        if step.node.uuid not in self._pending:
+        if step.standin or step.node.uuid not in self._pending:
             return False
         self.held.setdefault(step.node.uuid, []).append(step)
         return True

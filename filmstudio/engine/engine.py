@@ -157,6 +157,16 @@ class Engine:
         """The run pass of one plan from :meth:`plan` (any thread; once per plan)."""
         return self.scheduler.execute(plan)
 
+    def execute_frames(self, plans: Sequence[Plan]) -> list[Any]:
+        """The run pass of the plans of one request (:meth:`plan` of several frames) together:
+        nodes that batch get those frames together (any thread; once per plan)."""
+        return self.scheduler.execute_frames(plans)
+
+    def progress(self, plan: Plan) -> tuple[str, int, int] | None:
+        """(node name, done, total) that a long node of ``plan`` reported while it runs (tiles,
+        slices: ``ctx.report_progress``), or None. Any thread; the viewer polls it."""
+        return self.scheduler.progress_of(plan)
+
     def run_in_background(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
         """Call ``function(*args)`` on the engine's request threads (where :meth:`submit` runs).
         Raises RuntimeError once the engine is closing."""
@@ -204,6 +214,10 @@ class Engine:
     def evaluations(self, node: str | NodeInstance) -> int:
         """How many times ``node`` has actually been computed (not served from cache)."""
         return self.scheduler.evaluations[self.project.graph.node(node).uuid]
+
+    def standins(self, node: str | NodeInstance) -> int:
+        """How many times ``node``'s stand-in (a preview, see :class:`FrameRequest`) has run."""
+        return self.scheduler.standins[self.project.graph.node(node).uuid]
 
     # --- analysis passes and takes ---------------------------------------------------------------
 

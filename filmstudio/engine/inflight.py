@@ -45,7 +45,7 @@ class InFlight:
             self._futures[key] = future
         executors = self._executors
         try:
-            executor = executors.model_worker() if step.node.type.device is Device.GPU else executors.cpu
+            executor = executors.model_worker() if _on_model_worker(step) else executors.cpu
             work = executor.submit(self._compute_into, future, step, compute)
         except RuntimeError as error:  # the engine is shutting down
             self._finish(key, future, error=Cancelled(str(error)))
@@ -131,3 +131,11 @@ class InFlight:
             future.set_exception(error)
         else:
             future.set_result(result)
+
+
+def _on_model_worker(step: Step) -> bool:
+    """Model nodes run on the model worker; their stand-ins only when they declare they need it."""
+    node_type = step.node.type
+    if step.standin:
+        return node_type.standin_device is Device.GPU
+    return node_type.device is Device.GPU

@@ -9,6 +9,11 @@ image has one key for all frames; undo brings back keys that are cached.
 Planning reads the graph, so it runs on the thread that edits it; everything the run pass needs
 (parameter values, state, conversions) is captured in the :class:`Plan`, which the
 :class:`~filmstudio.engine.scheduler.Scheduler` runs on any thread.
+
+A stand-in request (``FrameRequest.standin``) is planned the same way, except that a step whose
+node offers a stand-in and whose real key is not cached becomes a stand-in step: its key is
+``"standin:" + the real key``, so it and every step downstream (whose keys hash their inputs'
+keys) can never be mistaken for a real result.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 from filmstudio.core import track_link
 from filmstudio.core.context import CancelToken, EvalContext
 from filmstudio.core.graph import Graph, Link, NodeInstance, active_take, digest_json
-from filmstudio.core.node import Device
+from filmstudio.core.node import Device, Node
 from filmstudio.core.project import Project
 from filmstudio.engine.cache import MISSING
 from filmstudio.engine.convert import converter
@@ -45,6 +50,8 @@ class Step:
     varies: bool = False  # the result changes from frame to frame (time-dependent upstream)
     store: bool = True  # put the result in the frame cache
     value: Any = MISSING
+    standin: bool = False  # run the node's stand-in, not evaluate (a stand-in request's preview)
+    previewed: bool = False  # this step's value is (or reads) a stand-in
 
 
 @dataclass(eq=False)
@@ -62,6 +69,21 @@ class Plan:
     def key(self) -> str:
         """The cache key of the requested node at the requested frame."""
         return resolve(self.target, self.memo).key or ""
+
+    @property
+    def uses_standin(self) -> bool:
+        """Whether any step runs a stand-in (a stand-in request where something is uncached)."""
+        return resolve(self.target, self.memo).previewed
+
+    @property
+    def quick_preview(self) -> bool:
+        """Whether a stand-in plan is worth running as a preview: no model node without a
+        stand-in of its own has to run on a stand-in's output (that would be as slow as the
+        real frame, and hold up the model worker before it)."""
+        return not any(
+            step.previewed and not step.standin and step.node.type.device is Device.GPU
+            for step in self.memo.values()
+        )
 
 
 def resolve(step: Step, memo: Mapping[tuple[str, int], Step]) -> Step:
@@ -83,14 +105,19 @@ class Planner:
         self._conversion_cache: dict[str, dict[str, Callable[[Any], Any]] | None] = {}
         self._conversion_revision = -1
 
-    def plan(self, request: FrameRequest) -> list[Plan]:
+    def plan(self, request: FrameRequest, cached: Callable[[str], bool] | None = None) -> list[Plan]:
         """One plan per frame of ``request``, sharing one memo (what the frames share upstream is
-        planned, and later run, once)."""
+        planned, and later run, once). ``cached`` says whether a key's real result is cached
+        (a stand-in request runs stand-ins only where it is not; None: nowhere)."""
         cancel = request.cancel
         instance = self.project.graph.node(request.node)
         port = request.output or instance.type.outputs[0].name
         memo: dict[tuple[str, int], Step] = {}
-        targets = [self._plan(instance.uuid, frame, request.scale, cancel, memo) for frame in request.frames]
+        standin = (cached or _never) if request.standin else None
+        targets = [
+            self._plan(instance.uuid, frame, request.scale, cancel, memo, standin=standin)
+            for frame in request.frames
+        ]
         if not request.cache_frames:
             for step in memo.values():
                 step.store = not step.varies
@@ -156,9 +183,11 @@ class Planner:
         cancel: CancelToken,
         memo: dict[tuple[str, int], Step],
         force: bool = False,
+        standin: Callable[[str], bool] | None = None,
     ) -> Step:
         """Give (uuid, frame) and everything it needs a step with a key (iterative: deep graphs
-        do not hit Python's recursion limit)."""
+        do not hit Python's recursion limit). ``standin``: a stand-in request's "is this real key
+        cached" (see :meth:`plan`)."""
         graph = self.project.graph
         path = self.project.path
         self._project_dir = str(path.resolve().parent) if path is not None else None
@@ -180,6 +209,8 @@ class Planner:
                 stack.extend(todo)
                 continue
             step.key = self._key(step, scale, memo)
+            if standin is not None:
+                self._choose_standin(step, memo, standin)
             stack.pop()
         return memo[(uuid, frame)]
 
@@ -267,7 +298,25 @@ class Planner:
         )
         return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
+    @staticmethod
+    def _choose_standin(step: Step, memo: dict[tuple[str, int], Step], cached: Callable[[str], bool]) -> None:
+        """In a stand-in request: run the node's stand-in when it offers one and its real result
+        is not cached; mark what reads a stand-in (its key already differs through its inputs')."""
+        step.previewed = any(resolve(memo[src], memo).previewed for _i, src, _p in step.wanted)
+        if step.alias is not None or step.ctx is None or step.key is None:
+            return
+        node_type = step.node.type
+        if node_type.standin is Node.standin or cached(step.key):
+            return
+        if node_type.shared().offers_standin(step.ctx):
+            step.standin = step.previewed = True
+            step.key = "standin:" + step.key
+
     def _output_key(self, step: Step, port: str, memo: dict[tuple[str, int], Step]) -> str:
         while step.alias is not None:
             step, port = memo[step.alias], step.alias_port
         return f"{step.key}:{port}"
+
+
+def _never(_key: str) -> bool:
+    return False

@@ -22,6 +22,11 @@ class FrameRequest:
     ``cancel`` stops the request from any thread. ``cache_frames=False`` (exports) caches only
     results that are the same on every frame (a title, a still, a script): a linear render never
     revisits a frame, and caching them would only cost memory and time.
+
+    ``standin=True`` (the viewer's previews, never an export) asks for the *stand-in evaluation*:
+    every node that offers a stand-in (:meth:`Node.standin`) and whose real result is not cached
+    runs its stand-in instead, on real inputs; those steps and everything downstream of them get
+    cache keys of their own, so no stand-in is ever taken for a real result.
     """
 
     node: str | NodeInstance
@@ -30,6 +35,7 @@ class FrameRequest:
     scale: float = 1.0
     cancel: CancelToken = field(default_factory=CancelToken, compare=False)
     cache_frames: bool = True
+    standin: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.frames, tuple) or not all(type(f) is int for f in self.frames):
@@ -44,9 +50,11 @@ class FrameRequest:
         scale: float = 1.0,
         cancel: CancelToken | None = None,
         cache_frames: bool = True,
+        *,
+        standin: bool = False,
     ) -> FrameRequest:
         """A request of one frame (a new cancel token unless ``cancel`` is given)."""
-        return cls(node, (int(frame),), output, scale, cancel or CancelToken(), cache_frames)
+        return cls(node, (int(frame),), output, scale, cancel or CancelToken(), cache_frames, standin)
 
     @classmethod
     def of(

@@ -13,6 +13,11 @@ A request runs in two passes:
 
 Every request carries a :class:`CancelToken`: the scheduler checks it between nodes and while
 waiting, long nodes check it between tiles/batches, so a cancelled request returns promptly.
+
+Stand-in steps (a stand-in request, see :class:`FrameRequest`) call the node's ``standin``, never
+batched, on the request's thread or the CPU pool (the model worker only for a node whose
+``standin_device`` is GPU), and are counted in :attr:`Scheduler.standins`, not ``evaluations``.
+Long nodes report progress through ``ctx.report_progress``; :meth:`Scheduler.progress_of` reads it.
 """
 
 from __future__ import annotations
@@ -54,6 +59,8 @@ class Scheduler:
         self.cache = cache
         self.executors = executors
         self.evaluations: Counter[str] = Counter()  # node uuid -> evaluations run (for tests, stats)
+        self.standins: Counter[str] = Counter()  # node uuid -> stand-ins run
+        self._progress: dict[str, tuple[int, int]] = {}  # key -> (done, total) of running steps
         self._inflight = InFlight(executors)
         self._lock = threading.Lock()
         # Called from worker threads as nodes run: observer(node uuid, frame, event, detail) with
@@ -67,13 +74,23 @@ class Scheduler:
         """The value of the request's output at each of its frames, planned and run here as one
         request. Raises :class:`Cancelled` when its token fires, :class:`EvaluationError` when a
         node fails."""
-        return self.execute_frames(self.planner.plan(request))
+        return self.execute_frames(self.plan(request))
 
     def plan(self, request: FrameRequest) -> list[Plan]:
         """The plan pass alone, one plan per frame (see :meth:`Planner.plan`): reads the graph, so
         call it on the thread that edits the graph; :meth:`execute` may then run on any thread
         while the graph is edited."""
-        return self.planner.plan(request)
+        return self.planner.plan(request, self.cache.__contains__)
+
+    def progress_of(self, plan: Plan) -> tuple[str, int, int] | None:
+        """(node name, done, total) of a step of ``plan`` that is running and has reported
+        progress (the one furthest from done), or None. Any thread; a snapshot."""
+        found = None
+        for step in list(plan.memo.values()):
+            reported = self._progress.get(step.key or "")
+            if reported is not None and (found is None or reported[1] - reported[0] > found[2] - found[1]):
+                found = (step.node.name, *reported)
+        return found
 
     def execute(self, plan: Plan) -> Any:
         """The run pass of one plan made by :meth:`plan` (any thread; once per plan)."""
@@ -191,12 +208,7 @@ class Scheduler:
                     step = ready.pop()
                     if batches.hold(step):
                         continue
-                    if (
-                        not running
-                        and not ready
-                        and step.node.type.device is Device.ANY
-                        and step.key not in inflight
-                    ):
+                    if not running and not ready and _runs_anywhere(step) and step.key not in inflight:
                         # Cheap tensor maths with nothing to overlap: run here, no thread hop.
                         step.value = self._compute(step, memo, cancel)
                         finished(step)
@@ -277,6 +289,8 @@ class Scheduler:
 
         tell("start")
         started = time.perf_counter()
+        for step, ctx in zip(steps, contexts, strict=True):
+            ctx.progress = partial(self._report, step.key)
         try:
             if node.type.track_links:
                 for ctx in contexts:
@@ -290,8 +304,10 @@ class Scheduler:
             tell("error", problem)
             raise EvaluationError(node.name, steps[0].frame, problem) from error
         finally:
-            for ctx in contexts:
+            for step, ctx in zip(steps, contexts, strict=True):
                 ctx.inputs = {}  # do not keep upstream frames alive through the plan
+                ctx.progress = None
+                self._progress.pop(step.key or "", None)
         if len(results) != len(steps):
             problem = f"evaluate_batch returned {len(results)} results for {len(steps)} frames"
             raise EvaluationError(node.name, steps[0].frame, problem)
@@ -307,14 +323,17 @@ class Scheduler:
         assert ctx is not None and step.key is not None
         inputs = ctx.inputs = self._inputs(step, memo)
         node = step.node
-        observer = self.observer
+        observer = None if step.standin else self.observer  # previews are not the node's status
         if observer is not None:
             observer(node.uuid, step.frame, "start", "")
         started = time.perf_counter()
+        key = step.key
+        ctx.progress = partial(self._report, key)
         try:
             if node.type.track_links:  # positions that follow tracks get this frame's value
                 track_link.apply(node.type.track_links, ctx)
-            result = node.type.shared().evaluate(ctx)
+            shared = node.type.shared()
+            result = shared.standin(ctx) if step.standin else shared.evaluate(ctx)
         except Cancelled:
             if observer is not None:
                 observer(node.uuid, step.frame, "cancelled", "")
@@ -326,6 +345,8 @@ class Scheduler:
             raise EvaluationError(node.name, step.frame, problem) from error
         finally:
             ctx.inputs = {}  # do not keep upstream frames alive through the plan
+            ctx.progress = None
+            self._progress.pop(key, None)
         if observer is not None:
             observer(node.uuid, step.frame, "done", "")
         self._keep(step, result, inputs, time.perf_counter() - started, memo)
@@ -356,7 +377,10 @@ class Scheduler:
             else:
                 self.cache.link(step.key, source[0], source[1], result, seconds)
         with self._lock:
-            self.evaluations[node.uuid] += 1
+            (self.standins if step.standin else self.evaluations)[node.uuid] += 1
+
+    def _report(self, key: str | None, done: int, total: int) -> None:
+        self._progress[key or ""] = (int(done), int(total))  # a dict store: atomic, any thread
 
     @staticmethod
     def _handed_on(
@@ -380,3 +404,11 @@ class Scheduler:
             elif value is result and origin.key is not None:
                 return origin.key, None
         return None
+
+
+def _runs_anywhere(step: Step) -> bool:
+    """Whether ``step`` may run on the request's own thread: cheap tensor maths (``Device.ANY``)
+    and stand-ins that do not need the model worker."""
+    if step.standin:
+        return step.node.type.standin_device is Device.ANY
+    return step.node.type.device is Device.ANY
