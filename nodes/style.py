@@ -55,6 +55,7 @@ class Style(Node):
     category = "AI"
     description = "Style transfer: 26 built-in styles with animated blends, or the style of any picture."
     device = Device.GPU
+    standin_device = Device.GPU  # the stand-in runs the network too (one frame, no history)
     inputs = (
         Input("source", PortType.IMAGE),
         Input("style", PortType.IMAGE, optional=True, label="style picture"),
@@ -162,6 +163,17 @@ class Style(Node):
         else:
             styled = _stable(ctx, backend, identities, style_rgb)[None]
         return from_model_rgb(styled.to(ctx.device), None if alpha is None else alpha.to(ctx.device))[0]
+
+    def offers_standin(self, ctx: EvalContext) -> bool:
+        return ctx.params.temporal > 0  # steadying stylises every history frame: the slow path
+
+    def standin(self, ctx: EvalContext) -> Any:
+        """The frame stylised alone, without temporal steadying (the node's fast path)."""
+        from dataclasses import replace
+
+        from filmstudio.api import Values
+
+        return self.evaluate(replace(ctx, params=Values({**ctx.params, "temporal": 0.0})))
 
 
 def _stable(ctx: EvalContext, backend: Any, identities: tuple[Any, ...], style_rgb: Any) -> Any:

@@ -98,6 +98,26 @@ class Upscaler(Node):
 
         return evaluate_in_groups(contexts, "source", _upscale)
 
+    def offers_standin(self, ctx: EvalContext) -> bool:
+        # Only a model is slow; Lanczos/bicubic (and auto without weights) are the preview already.
+        if ctx.params.method not in ("auto", "model"):
+            return False
+        from filmstudio.api import ModelStore
+
+        return ModelStore(ctx.project_dir).identity(ctx.params.model)[0] != "unavailable"
+
+    def standin(self, ctx: EvalContext) -> Any:
+        """Lanczos to the size the model's result will have: the preview while the model runs."""
+        from filmstudio_nodes.upscale_resample import resize
+
+        source = ctx.input("source")
+        height, width = source.shape[-2:]
+        factor = ctx.params.factor
+        size = (max(1, round(height * factor)), max(1, round(width * factor)))
+        resized = resize(source[None].to(ctx.device), *size, method="lanczos")[0]
+        resized[3:4].clamp_(0.0, 1.0)
+        return resized
+
 
 def _upscale(ctx: Any, batch: Any) -> list[Any]:
     """``batch`` ``[N, 4, H, W]`` (working space) upscaled as ``ctx.params`` say; one per frame."""
@@ -125,6 +145,7 @@ def _upscale(ctx: Any, batch: Any) -> list[Any]:
         precision=p.precision,
         check_cancelled=ctx.check_cancelled,
         label=ctx.node_name,
+        progress=ctx.report_progress,
     )
     if tuple(out.shape[-2:]) != size:
         out = resize(out, *size, method="lanczos").clamp(0.0, 1.0)

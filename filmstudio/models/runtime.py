@@ -107,11 +107,13 @@ def upscale_images(
     check_cancelled: Callable[[], None] | None = None,
     label: str = "model",
     loader: Callable[[ModelLocation, str, str], ImageModel] = load_image_model,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Any:
     """Run the image model at ``location`` over ``images`` (sRGB ``[N, 3, H, W]``), tiled when
     ``tile`` > 0, falling back on out-of-memory as the module describes. ``label`` names the node
-    in warnings. On the CPU frames run one at a time: batches help GPUs, but on the CPU every op
-    already uses all cores and a batch only multiplies the memory of the model's intermediates."""
+    in warnings; ``progress(done, total)`` hears of each tile done. On the CPU frames run one at a
+    time: batches help GPUs, but on the CPU every op already uses all cores and a batch only
+    multiplies the memory of the model's intermediates."""
     options = {
         "tile": tile,
         "overlap": overlap,
@@ -119,6 +121,7 @@ def upscale_images(
         "check_cancelled": check_cancelled,
         "label": label,
         "loader": loader,
+        "progress": progress,
     }
     n, _c, height, width = images.shape
     if n > 1 and not is_cuda(device):
@@ -132,7 +135,7 @@ def upscale_images(
         current_tile = start_tile  # the CPU has the host's memory: it starts from the node's tile again
         while True:
             try:
-                output = _run(model, images, current_tile, overlap, check_cancelled)
+                output = _run(model, images, current_tile, overlap, check_cancelled, progress)
             except Exception as error:
                 if not is_out_of_memory(error):
                     raise
@@ -164,12 +167,19 @@ def _frame_by_frame(location: ModelLocation, images: Any, device: str, options: 
     return torch.cat([frame.to(frames[-1].device) for frame in frames])
 
 
-def _run(model: ImageModel, images: Any, tile: int, overlap: int, check: Callable[[], None] | None) -> Any:
+def _run(
+    model: ImageModel,
+    images: Any,
+    tile: int,
+    overlap: int,
+    check: Callable[[], None] | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Any:
     import torch
 
     with torch.inference_mode():
         prepared = model.prepare(images)
-        output = tiled_apply(model, prepared, model.scale, tile, overlap, model.multiple_of, check)
+        output = tiled_apply(model, prepared, model.scale, tile, overlap, model.multiple_of, check, progress)
     return output.clone()  # a normal tensor: later nodes may use it outside inference mode freely
 
 

@@ -60,13 +60,17 @@ def tiled_apply(
     overlap: int,
     multiple_of: int = 1,
     check_cancelled: Callable[[], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Any:
     """``run`` (a model: ``[N, C, h, w] -> [N, C', h*scale, w*scale]``) applied to ``image`` in
-    tiles of ``tile`` pixels (0 or larger than the image: in one go)."""
+    tiles of ``tile`` pixels (0 or larger than the image: in one go). ``progress(done, total)``
+    is told the tiles done before each tile (the viewer shows it)."""
     import torch
 
     n, _c, height, width = image.shape
     if tile <= 0 or (height <= tile and width <= tile):
+        if progress is not None:
+            progress(0, 1)
         return run(image).float()
     tile = max(multiple_of, tile // multiple_of * multiple_of)
     overlap = min(overlap, tile - 1)
@@ -79,6 +83,8 @@ def tiled_apply(
         for column, x in enumerate(xs):
             if check_cancelled is not None:
                 check_cancelled()
+            if progress is not None:
+                progress(row * len(xs) + column, len(ys) * len(xs))
             piece = run(image[:, :, y : y + tile, x : x + tile]).float()
             if output is None:
                 output = torch.zeros(
