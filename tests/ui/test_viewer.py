@@ -77,6 +77,7 @@ def noise(session):
 
 def test_scrubbing_the_timeline_shows_the_headless_frame(session, viewer, qtbot):
     node = noise(session)
+    viewer.state.last_full_seconds = 1.0  # as after a slow full frame: automatic proxy acts
     ruler = viewer.timeline.ruler
     scales = []
     viewer.requester.frameReady.connect(lambda result: scales.append((result.frame, result.request.scale)))
@@ -222,6 +223,7 @@ def test_channel_view_red_shows_the_red_channel_as_grey(session, viewer, qtbot):
     qtbot.waitUntil(lambda: viewer.requester.last_result.request.channel is Channel.RED)
     red, green, blue = pixels(viewer.canvas.image())[5, 5, :3].tolist()
     assert red == green == blue > 0
+    session.pin(node.uuid)  # the viewer stays on node while a reference grey is added
     grey = session.graph.create("Constant", color=(0.8, 0.8, 0.8, 1.0))
     assert red == headless(session, grey, 1)[5, 5, 1]  # the red channel shown as a grey of it
     assert np.array_equal(pixels(viewer.canvas.image()), headless(session, node, 1, channel=Channel.RED))

@@ -4,6 +4,10 @@ pans, draws the A/B wipe and reads out the working-space pixel under the cursor.
 Coordinates: *image* coordinates are full-resolution pixels of layer A (origin top-left), whatever
 proxy scale the pixels were computed at; the view maps them to the widget with :attr:`zoom` (screen
 pixels per image pixel) and :attr:`center` (the image point at the widget's centre).
+
+While a frame computes, the canvas says so (:meth:`begin_request`, :attr:`status`): a banner over
+the picture when it shows the same node, a "computing" panel when the selection changed (another
+node's picture is never left under the new name), and a PREVIEW badge over a stand-in.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from filmstudio.ui.viewer.canvas_status import paint_banner, paint_message
 from filmstudio.ui.viewer.display import PixelValue, sample
-from filmstudio.ui.viewer.frames import FrameResult
+from filmstudio.ui.viewer.frames import FrameResult, ViewRequest
 
 if TYPE_CHECKING:
     from filmstudio.ui.viewer.overlays import OverlayController
@@ -36,6 +41,7 @@ BACKGROUND = QColor("#161616")
 FORMAT_BOX = QColor("#4a4a4a")
 WIPE_LINE = QColor("#e8912d")
 ERROR_TEXT = QColor("#ff8a7a")
+NOTICE_TEXT = QColor("#8a8a8a")
 MIN_ZOOM, MAX_ZOOM = 1 / 64, 64.0
 BUSY_DELAY_MS = 150
 _FIT_MARGIN = 0.92
@@ -66,6 +72,9 @@ class ImageCanvas(QWidget):
         self.fitted = True
         self.wipe = 0.5  # where the wipe line is, as a fraction of A's width
         self.busy = False
+        self.computing = False  # cleared for a new selection: nothing of it to show yet
+        self.status = ""  # what is computing: node, frame, progress, elapsed (the viewer sets it)
+        self.fraction: float | None = None  # the slow node's progress, 0..1, when it reports one
         # The "computing" mark appears only for frames slower than BUSY_DELAY_MS: no flicker on
         # fast frames, and no repaint competing with the frame being computed.
         self._busy_timer = QTimer(self)
@@ -83,10 +92,13 @@ class ImageCanvas(QWidget):
     # --- content ---------------------------------------------------------------------------------
 
     def show_result(self, result: FrameResult) -> None:
-        """Show a delivered frame (or its error text); keeps the view unless nothing was shown."""
+        """Show a delivered frame (or its error text); keeps the view unless nothing was shown.
+        A preview (a stand-in) keeps the computing status: the real frame is still on its way."""
         self.result = result
-        self._busy_timer.stop()
-        self.busy = False
+        self.computing = False
+        if not result.preview:
+            self._busy_timer.stop()
+            self.busy = False
         if result.images:
             first = result.images[0]
             size = QSizeF(first.image.width() / first.scale, first.image.height() / first.scale)
@@ -111,6 +123,23 @@ class ImageCanvas(QWidget):
     @property
     def image_size(self) -> QSizeF:
         return QSizeF(self._size)
+
+    def begin_request(self, request: ViewRequest) -> None:
+        """A frame is being computed for ``request``: keep the picture if it shows the same
+        layers (another frame of the same node, a new parameter value) under a banner; otherwise
+        clear it to the computing state at once."""
+        shown = self.result.request if self.result is not None else None
+        if shown is None or _layers(shown) != _layers(request):
+            self.result = None
+            self.computing = True
+            self.update()
+        self.set_busy(True)
+
+    def set_status(self, text: str, fraction: float | None = None) -> None:
+        """What the computing banner, panel or preview badge says (empty: nothing computes)."""
+        if (text, fraction) != (self.status, self.fraction):
+            self.status, self.fraction = text, fraction
+            self.update()
 
     def set_busy(self, busy: bool) -> None:
         """A frame is being computed (the mark shows if it takes over BUSY_DELAY_MS) or not."""
@@ -300,15 +329,18 @@ class ImageCanvas(QWidget):
             self._paint_images(painter, result)
             if self.overlays is not None:
                 self.overlays.paint(painter, self.to_widget)
+        area = QRectF(self.rect())
         if result is not None and result.error:
-            self._paint_message(painter, result.error, ERROR_TEXT)
+            paint_message(painter, area, result.error, ERROR_TEXT)
+        elif result is not None and result.notice:
+            paint_message(painter, area, result.notice, NOTICE_TEXT)
+        elif result is None and self.computing:
+            if self.busy:  # after BUSY_DELAY_MS: a quick frame replaces the blank without a flash
+                paint_message(painter, area, f"Computing {self.status}".rstrip(), NOTICE_TEXT, self.fraction)
         elif result is None:
-            self._paint_message(painter, "No frame yet", QColor("#8a8a8a"))
-        if self.busy:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(WIPE_LINE)
-            painter.drawEllipse(QRectF(self.width() - 16, 8, 8, 8))
+            paint_message(painter, area, "No frame yet", NOTICE_TEXT)
+        if result is not None and result.images and (result.preview or self.busy):
+            paint_banner(painter, self.status, self.fraction, result.preview)
         painter.end()
 
     def _paint_images(self, painter: QPainter, result: FrameResult) -> None:
@@ -370,14 +402,7 @@ class ImageCanvas(QWidget):
                 layers[1].label,
             )
 
-    def _paint_message(self, painter: QPainter, text: str, colour: QColor) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        area = QRectF(self.rect()).adjusted(30, 30, -30, -30)
-        metrics = painter.fontMetrics()
-        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
-        bounds = QRectF(metrics.boundingRect(area.toRect(), int(flags), text)).adjusted(-14, -9, 14, 9)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(20, 20, 20, 215))
-        painter.drawRoundedRect(bounds, 4, 4)
-        painter.setPen(colour)
-        painter.drawText(area, int(flags), text)
+
+def _layers(request: ViewRequest) -> tuple[tuple[str, str], ...]:
+    """What a request shows, for "is this the same picture": each layer's node and output."""
+    return tuple((layer.node, layer.output) for layer in request.layers)

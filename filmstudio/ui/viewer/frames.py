@@ -12,6 +12,12 @@ then one of three things happens:
 * a newer request supersedes it first: its cancel token fires (long nodes stop between slices)
   and a result that still arrives carries an old generation and is dropped.
 
+Stand-ins: when the frame must be computed and a slow node on its way offers a stand-in
+(:meth:`Node.standin`), a *preview* request (the engine's stand-in evaluation, same generation and
+cancel token) is shown first — from the caches at once, or computed ahead of the real request in
+the same background job — marked ``preview``; the real frame replaces it when it arrives. A
+preview that arrives after the real frame is dropped.
+
 ``force_sync`` runs requests on the calling thread (tests, scripts).
 """
 
@@ -19,78 +25,26 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Hashable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from filmstudio.core.context import CancelToken
-from filmstudio.core.errors import Cancelled, EvaluationError, FilmStudioError
+from filmstudio.core.errors import Cancelled, FilmStudioError
 from filmstudio.core.graph import GraphEvent, GraphEventKind
 from filmstudio.engine.cache import MISSING
-from filmstudio.engine.engine import Engine
-from filmstudio.engine.planner import Plan
 from filmstudio.engine.request import FrameRequest
 from filmstudio.ui.session import EditorSession
-from filmstudio.ui.viewer.display import Channel, converts_quickly, to_display
+from filmstudio.ui.viewer.display import converts_quickly, to_display
 from filmstudio.ui.viewer.display_cache import DisplayCache, DisplayImage
-from filmstudio.ui.viewer.state import Layer, ViewerState
+from filmstudio.ui.viewer.state import ViewerState
+from filmstudio.ui.viewer.view_request import FrameResult, ViewRequest, cached_value, describe, pixel_count
+
+__all__ = ["FrameRequester", "FrameResult", "ViewRequest", "cached_value", "describe"]
 
 SYNC_CONVERT_PIXELS = 2_100_000  # cached frames up to 1080p convert on the GUI thread (a table lookup)
 _SHUTDOWN_WAIT_S = 5.0
-
-
-@dataclass(frozen=True, eq=False)
-class ViewRequest:
-    """One frame the viewer wants, captured on the GUI thread: per layer the engine plan of its
-    output (and of the image under a mask overlay) and its display-cache key."""
-
-    generation: int
-    frame: int
-    scale: float
-    channel: Channel
-    display: str
-    view: str | None
-    exact: bool
-    layers: tuple[Layer, ...]
-    plans: tuple[tuple[Plan, Plan | None], ...]
-    keys: tuple[Hashable, ...]
-    engine: Engine
-    token: CancelToken
-    created: float = field(default_factory=time.perf_counter)
-
-    def cancel(self) -> None:
-        self.token.cancel("superseded")
-
-
-@dataclass(frozen=True, eq=False)
-class FrameResult:
-    """What the viewer shows for one request: a display image per layer and the working-space
-    values beneath them (for the pixel readout; None where the cache let go of one), or an error
-    text. Created on any thread, delivered on the GUI thread."""
-
-    request: ViewRequest | None
-    frame: int
-    images: tuple[DisplayImage, ...] = ()
-    working: tuple[Any, ...] = ()
-    error: str = ""
-    synchronous: bool = False
-
-    @property
-    def latency(self) -> float:
-        """Seconds from capturing the request to now (call it on delivery)."""
-        return time.perf_counter() - self.request.created if self.request is not None else 0.0
-
-
-def describe(error: BaseException) -> str:
-    """A failure as one line for the viewer: never a traceback."""
-    if isinstance(error, EvaluationError):
-        return f"{error.node_name} failed at frame {error.frame}: {error.problem}"
-    if isinstance(error, FilmStudioError):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
 
 
 class _NotAnImage(FilmStudioError):
@@ -103,12 +57,15 @@ class FrameRequester(QObject):
 
     Signals:
         frameReady(FrameResult): a frame (or an error text) to show; GUI thread.
-        requestStarted(): a frame is being computed in the background (show a busy mark).
+        requestStarted(ViewRequest): a frame is being computed in the background (:attr:`pending`).
         prefetched(int, bool): a look-ahead frame finished (frame, whether it has an image).
+
+    ``standins`` (default True) shows previews; ``state.last_full_seconds`` learns how long the
+    last full-resolution frame took (automatic proxy while scrubbing follows it).
     """
 
     frameReady = Signal(object)
-    requestStarted = Signal()
+    requestStarted = Signal(object)
     prefetched = Signal(int, bool)
     _finished = Signal(object)  # emitted on a request thread; queued to the GUI thread
     _prefetch_done = Signal(object, int, bool)
@@ -119,6 +76,7 @@ class FrameRequester(QObject):
         self.state = ViewerState()
         self.images = DisplayCache()
         self.force_sync = False
+        self.standins = True
         self.pending: ViewRequest | None = None  # the request running in the background, if any
         self.last_result: FrameResult | None = None
         self._generation = 0
@@ -145,6 +103,7 @@ class FrameRequester(QObject):
             return
         self._coalesce.stop()
         if self.pending is not None:
+            self._learn_slow(self.pending)  # superseded after running this long: at least that slow
             self.pending.cancel()
             self.pending = None
         self._generation += 1
@@ -155,41 +114,94 @@ class FrameRequester(QObject):
             self._show(FrameResult(None, frame, error=describe(error), synchronous=True))
             return
         if request is None:
-            self._show(FrameResult(None, frame, error="Nothing to view: add an image node", synchronous=True))
+            self._show(
+                FrameResult(None, frame, notice="Nothing to view: add an image node", synchronous=True)
+            )
             return
         ready = self._ready_now(request)
         if ready is not None:
             self._show(ready)
-        elif self.force_sync:
-            self._show(self._evaluate(request) or FrameResult(request, frame))
-        elif self._submit(request, self._request_job) is not None:
+            return
+        preview = self._preview_of(request)
+        if preview is not None:
+            shown = self._ready_now(preview)
+            if shown is not None and not shown.error:
+                self._show(shown)  # a stand-in cached earlier: at once, then the real frame
+                preview = None
+        if self.force_sync:
+            for each in (preview, request):
+                if each is not None:
+                    self._show(self._evaluate(each) or FrameResult(each, frame))
+        elif self._submit(request, self._request_job, preview) is not None:
             self.pending = request
-            self.requestStarted.emit()
+            self.requestStarted.emit(request)
 
-    def capture(self, frame: int, generation: int = 0) -> ViewRequest | None:
+    def capture(
+        self, frame: int, generation: int = 0, *, preview: bool = False, token: CancelToken | None = None
+    ) -> ViewRequest | None:
         """Plan ``frame`` as the viewer is set now (GUI thread: reads the graph). None when there
-        is nothing to view."""
+        is nothing to view. ``preview``: the stand-in evaluation (see the module)."""
         session, state = self.session, self.state
         layers = state.layers(session.graph, session.viewed_node)
         if not layers:
             return None
         engine = session.engine
-        token = CancelToken()
+        token = token or CancelToken()
+        state.frame_interval = 1.0 / float(session.project.settings.fps)
         scale = state.scale
         plans, keys = [], []
         for layer in layers:
-            plan = engine.plan(FrameRequest.at(layer.node, frame, layer.output, scale, token))[0]
+            request = FrameRequest.at(layer.node, frame, layer.output, scale, token, standin=preview)
+            plan = engine.plan(request)[0]
             under = None
             if layer.under is not None:
-                under = engine.plan(FrameRequest.at(layer.under[0], frame, layer.under[1], scale, token))[0]
+                under_request = FrameRequest.at(
+                    layer.under[0], frame, layer.under[1], scale, token, standin=preview
+                )
+                under = engine.plan(under_request)[0]
             plans.append((plan, under))
             under_key = (under.key, layer.under) if under is not None else None
             shown_as = (state.channel, state.display, state.view, state.exact)
             keys.append((plan.key, layer.output, layer.mask, under_key, *shown_as))
         return ViewRequest(
             generation, frame, scale, state.channel, state.display, state.view, state.exact, layers,
-            tuple(plans), tuple(keys), engine, token,
+            tuple(plans), tuple(keys), engine, token, preview,
         )  # fmt: skip
+
+    def progress(self) -> tuple[str, int, int] | None:
+        """(node name, done, total) a long node of the pending request reports, or None."""
+        pending = self.pending
+        if pending is None:
+            return None
+        for plan, under in pending.plans:
+            for each in (plan, under):
+                found = pending.engine.progress(each) if each is not None else None
+                if found is not None:
+                    return found
+        return None
+
+    def _preview_of(self, request: ViewRequest) -> ViewRequest | None:
+        """The stand-in request of ``request`` (same generation and token), or None when no
+        stand-in applies or one would be no quicker (a model without a stand-in downstream)."""
+        if not self.standins:
+            return None
+        try:
+            preview = self.capture(request.frame, request.generation, preview=True, token=request.token)
+        except Exception:  # the real request will say what is wrong
+            return None
+        if preview is None:
+            return None
+        plans = [plan for pair in preview.plans for plan in pair if plan is not None]
+        if not any(plan.uses_standin for plan in plans) or not all(plan.quick_preview for plan in plans):
+            return None
+        return preview
+
+    def _learn_slow(self, request: ViewRequest) -> None:
+        """A full-resolution request superseded after running longer than a frame interval tells
+        automatic proxy that full frames are slow (scrubbing a 15 s node never finishes one)."""
+        elapsed = time.perf_counter() - request.created
+        if request.scale == self.state.proxy and elapsed > self.state.last_full_seconds:
+            self.state.last_full_seconds = elapsed
 
     def is_ready(self, frame: int) -> bool:
         """Whether ``frame`` would show at once (display cache, or engine cache). GUI thread."""
@@ -289,13 +301,13 @@ class FrameRequester(QObject):
         """Whether converting ``value`` is cheap enough for the GUI thread."""
         layer = request.layers[index]
         mask_alone = layer.mask and layer.under is None
-        return _pixels(value) <= SYNC_CONVERT_PIXELS and converts_quickly(
+        return pixel_count(value) <= SYNC_CONVERT_PIXELS and converts_quickly(
             request.display, request.view, request.channel, mask_alone, request.exact
         )
 
-    def _submit(self, request: ViewRequest, job: Any) -> Future[Any] | None:
+    def _submit(self, request: ViewRequest, job: Any, *more: Any) -> Future[Any] | None:
         try:
-            future = request.engine.run_in_background(job, request)
+            future = request.engine.run_in_background(job, request, *more)
         except RuntimeError:  # the engine is closing (project replaced, editor quitting)
             return None
         self._futures[future] = request
@@ -308,7 +320,14 @@ class FrameRequester(QObject):
     def _on_finished(self, result: FrameResult) -> None:
         if self._closed or result.request is None or result.request.generation != self._generation:
             return  # superseded while it ran: a newer request is on its way or shown
+        if result.preview:
+            if self.pending is not None and not result.error:  # the real frame has not arrived yet
+                self._show(result)
+            return
         self.pending = None
+        request = result.request
+        if not result.error and request.scale == self.state.proxy:
+            self.state.last_full_seconds = result.latency
         self._show(result)
 
     def _on_prefetched(self, request: ViewRequest, frame: int, ok: bool) -> None:
@@ -321,10 +340,15 @@ class FrameRequester(QObject):
 
     # --- request threads -------------------------------------------------------------------------
 
-    def _request_job(self, request: ViewRequest) -> None:
-        """Request thread: evaluate and convert, then hand the result to the GUI thread."""
-        result = self._evaluate(request)
-        if result is not None and not request.token.cancelled:
+    def _request_job(self, request: ViewRequest, preview: ViewRequest | None = None) -> None:
+        """Request thread: the preview first (if any: cheap, and ahead of the real frame on the
+        model worker), then the real frame; each converted and handed to the GUI thread."""
+        for each in (preview, request):
+            if each is None:
+                continue
+            result = self._evaluate(each)
+            if result is None or request.token.cancelled:
+                return
             self._finished.emit(result)
 
     def _prefetch_job(self, request: ViewRequest) -> None:
@@ -372,22 +396,3 @@ class FrameRequester(QObject):
         image = DisplayImage.wrap(request.keys[index], pixels, request.scale)
         self.images.put(image)
         return image
-
-
-def cached_value(engine: Engine, plan: Plan) -> Any:
-    """The plan's result if the engine's cache holds it, else :data:`MISSING`: a dictionary lookup
-    (no node runs, no thread hop). GUI thread. A multi-output result is read by the plan's port;
-    when that port is not in it (a disabled node passing on another node's output) the frame is
-    simply treated as not cached and takes the background path."""
-    key = plan.key
-    if key == "nothing":
-        return None
-    value = engine.lookup(key)
-    if isinstance(value, dict):
-        return value.get(plan.port, MISSING)
-    return value
-
-
-def _pixels(value: Any) -> int:
-    shape = getattr(value, "shape", None)
-    return int(shape[-1] * shape[-2]) if shape is not None and len(shape) >= 2 else 0

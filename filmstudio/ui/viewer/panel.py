@@ -13,7 +13,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QHideEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from filmstudio.core.errors import FilmStudioError
 from filmstudio.core.graph import GraphEvent, GraphEventKind
+from filmstudio.ui.jobs import Job
 from filmstudio.ui.session import EditorSession
 from filmstudio.ui.viewer.actions import CHANNEL_ACTIONS, PROXY_ACTIONS, make_actions
 from filmstudio.ui.viewer.canvas import ImageCanvas
@@ -25,6 +27,8 @@ from filmstudio.ui.viewer.keys import key_frames, next_key, previous_key
 from filmstudio.ui.viewer.node_tools import NodeTools
 from filmstudio.ui.viewer.overlays import OverlayController
 from filmstudio.ui.viewer.playback import Playback
+from filmstudio.ui.viewer.progress import ComputeStatus
+from filmstudio.ui.viewer.render_cache import render_action, render_to_cache_job
 from filmstudio.ui.viewer.state import viewable_outputs
 from filmstudio.ui.viewer.timeline import TimelineBar, last_frame_span
 from filmstudio.ui.viewer.toolbar import VIEWED, ViewerToolbar
@@ -42,7 +46,8 @@ QComboBox { padding: 1px 6px; }
 class ViewerPanel(QWidget):
     """Viewer + timeline for a session. Attributes the main window uses: ``canvas``, ``timeline``,
     ``playback``, ``requester``, ``actions_by_name`` (QActions, also added to the panel) and
-    ``node_tools`` (the selected node's tools: its ``jobCreated`` jobs are the owner's to start).
+    ``node_tools`` (the selected node's tools: its ``jobCreated`` jobs are the owner's to start;
+    the viewer's own jobs, Render to Cache, go out through it too).
     Call :meth:`shutdown` before the session closes (closing the panel does it too)."""
 
     readoutChanged = Signal(str)
@@ -97,6 +102,8 @@ class ViewerPanel(QWidget):
         layout.addWidget(self.timeline)
 
         self._wire()
+        # after _wire: the canvas shows a delivered frame before the status says what follows
+        self.compute_status = ComputeStatus(self.requester, self.canvas, self.info_label.setText, self)
         self._sync_all()
         self.requester.refresh()
 
@@ -124,6 +131,8 @@ class ViewerPanel(QWidget):
             "input_b": lambda: self.assign_input("b"),
         }
         actions = make_actions(self)
+        actions["render_to_cache"] = render_action(self)  # Nuke's flipbook: the range to RAM
+        slots["render_to_cache"] = self.render_to_cache
         for name, slot in slots.items():
             actions[name].triggered.connect(slot)
         actions["loop"].setChecked(True)
@@ -142,13 +151,13 @@ class ViewerPanel(QWidget):
     def _wire(self) -> None:
         requester, toolbar, session = self.requester, self.toolbar, self.session
         requester.frameReady.connect(self._frame_ready)
-        requester.requestStarted.connect(lambda: self.canvas.set_busy(True))
         self.canvas.pixelHovered.connect(self._readout)
         self.canvas.zoomChanged.connect(toolbar.set_zoom)
         self.timeline.ruler.scrubStarted.connect(self._scrub_started)
         self.timeline.ruler.scrubFinished.connect(self._scrub_finished)
         self.playback.playingChanged.connect(self._playing_changed)
-        self.playback.droppedChanged.connect(self.timeline.set_dropped)
+        for changed in (self.playback.statusChanged, self.playback.droppedChanged):
+            changed.connect(lambda _value: self.timeline.set_playback_status(self.playback.summary))
         toolbar.channel_combo.activated.connect(
             lambda index: self.set_channel(toolbar.channel_combo.itemData(index))
         )
@@ -194,6 +203,20 @@ class ViewerPanel(QWidget):
 
     def _set_loop(self, loop: bool) -> None:
         self.playback.loop = loop
+
+    def render_to_cache(self) -> Job | None:
+        """Render the in/out range of what the viewer shows into the frame cache as a job (the
+        owner starts it: ``node_tools.jobCreated``); the cache bar fills as it runs. None, with
+        a message saying why, when there is nothing to render or the range cannot fit."""
+        try:
+            job = render_to_cache_job(self.session, self.state)
+        except FilmStudioError as error:
+            self.session.report(str(error), "warning")
+            return None
+        job.progressed.connect(lambda _done, _total: self.timeline.schedule_cache_refresh())
+        job.finished.connect(lambda _state, _message: self._closed or self.timeline.refresh_cache_bar())
+        self.node_tools.jobCreated.emit(job)
+        return job
 
     def _playing_changed(self, playing: bool) -> None:
         action = self.actions_by_name["play"]
@@ -290,11 +313,15 @@ class ViewerPanel(QWidget):
     def _frame_ready(self, result: FrameResult) -> None:
         self.canvas.show_result(result)
         request = result.request
-        if request is not None and request.scale == self.state.proxy and request.plans:
+        if request is not None and request.scale == self.state.proxy and request.plans and not result.preview:
             self.timeline.cached.note(request.frame, request.plans[0][0].key)
         self.timeline.schedule_cache_refresh()
         if result.error:
             self.info_label.setText("error")
+        elif result.notice:
+            self.info_label.setText("")
+        elif result.preview:
+            self.info_label.setText(f"frame {result.frame}  ·  preview in {result.latency * 1000:.0f} ms")
         elif result.synchronous:
             self.info_label.setText(f"frame {result.frame}  ·  cached")
         else:
@@ -383,6 +410,7 @@ class ViewerPanel(QWidget):
         self.sound.player.stop()
         self.timeline.stop()
         self.canvas.stop()
+        self.compute_status.stop()
         super().hideEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -395,12 +423,12 @@ class ViewerPanel(QWidget):
         if self._closed:
             return
         self._closed = True
-        self.playback.stop()
+        self.playback.shutdown()
         self.sound.shutdown()
         self.timeline.stop()
         self.canvas.stop()
+        self.compute_status.stop()
         self.requester.shutdown()
         self.follower.shutdown()
-        self.session.projectReplaced.disconnect(self.playback.stop)
         for signal, slot in self._session_slots:
             signal.disconnect(slot)

@@ -242,6 +242,8 @@ class TimelineBar(QWidget):
             button(name)
         layout.addSpacing(6)
         self.loop_button = button("loop")
+        if "render_to_cache" in actions:
+            self.render_button = button("render_to_cache")
         layout.addSpacing(10)
         self.frame_box = QSpinBox(row)
         self.frame_box.setObjectName("FrameCounter")
@@ -265,10 +267,10 @@ class TimelineBar(QWidget):
         layout.addWidget(self.in_out_label)
         button("set_out")
         layout.addSpacing(12)
-        self.dropped_label = QLabel(row)
-        self.dropped_label.setObjectName("DroppedFrames")
-        self.dropped_label.setStyleSheet("color: #e8912d")
-        layout.addWidget(self.dropped_label)
+        self.playback_label = QLabel(row)  # what playback waits for, frames held or dropped, why it stopped
+        self.playback_label.setObjectName("PlaybackStatus")
+        self.playback_label.setStyleSheet("color: #e8912d")
+        layout.addWidget(self.playback_label)
         self.fps_label = QLabel(row)
         self.fps_label.setStyleSheet("color: #9a9a9a")
         self.fps_label.setContentsMargins(8, 0, 0, 0)
@@ -301,8 +303,8 @@ class TimelineBar(QWidget):
         self.ruler.keys = frames
         self.ruler.update()
 
-    def set_dropped(self, count: int) -> None:
-        self.dropped_label.setText(f"dropped {count}" if count else "")
+    def set_playback_status(self, text: str) -> None:
+        self.playback_label.setText(text)
 
     def schedule_cache_refresh(self) -> None:
         """Refresh the cache bar soon (at most every CACHE_REFRESH_MS, however often asked)."""

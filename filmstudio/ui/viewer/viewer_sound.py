@@ -51,6 +51,7 @@ class ViewerSound(QObject):
         self.loader.soundChanged.connect(self._sound_changed)
         self.loader.waveformChanged.connect(self.strip.show_waveform)
         playback.playingChanged.connect(self._playing_changed)
+        playback.holdingChanged.connect(self._holding_changed)
         self._slots = (
             (session.frameChanged, self._frame_changed),
             (session.viewedNodeChanged, self.schedule_refresh),
@@ -84,6 +85,11 @@ class ViewerSound(QObject):
             self.player.play(session.current_frame, session.in_point, session.out_point, self.playback.loop)
         else:
             self.player.stop()
+
+    def _holding_changed(self, holding: bool) -> None:
+        # Playback waits for a frame that is not ready: the sound waits with the picture and goes
+        # on from the frame shown when it arrives, so they stay in step.
+        self._playing_changed(self.playback.playing and not holding)
 
     def _frame_changed(self, frame: int) -> None:
         self.strip.update()
