@@ -157,6 +157,7 @@ _LAZY = {
     "with_alpha": "filmstudio.colour.imaging",
     # footage and exports
     "shared_pool": "filmstudio.media.pool",
+    "read_working": "filmstudio.media.working",
     "file_identity": "filmstudio.media.pool",
     "footage_identity": "filmstudio.media.pool",
     "clip_frame_number": "filmstudio.media.timing",

@@ -108,7 +108,7 @@ class Read(Node):
         return [identity, config_source()]
 
     def evaluate(self, ctx: EvalContext) -> Any:
-        from filmstudio.api import chosen_space, file_identity, read_audio, shared_pool, to_working
+        from filmstudio.api import chosen_space, file_identity, read_audio, read_working, shared_pool
 
         p = ctx.params
         if not p.file:
@@ -123,7 +123,7 @@ class Read(Node):
         space = chosen_space(
             p.colorspace, p.ocio_colorspace, clip.info.colour_space, what="the Read's colorspace"
         )
-        image = to_working(clip.read_tensor(number, p.missing), space)
+        image = read_working(clip, number, p.missing, space)  # 8-bit decode: a lookup, not a pow
         return {"image": _scaled(image, ctx.scale), "audio": audio}
 
     def colour_function(self, ctx: EvalContext) -> Any:

@@ -24,7 +24,7 @@ POST_SHIFT = 13  # float32 bits >> 13 keep sign, exponent and 10 mantissa bits: 
 
 @functools.cache
 def kernels() -> Any:
-    """The compiled kernels (a namespace with ``table``, ``affine`` and ``lattice``)."""
+    """The compiled kernels (a namespace with ``table``, ``affine``, ``lattice`` and ``decode``)."""
     import types
 
     import numba
@@ -106,4 +106,21 @@ def kernels() -> Any:
                 out_g[y, x] = encode(v1, 1, post, has_post)
                 out_b[y, x] = encode(v2, 2, post, has_post)
 
-    return types.SimpleNamespace(table=table, affine=affine, lattice=lattice)
+    @jit
+    def decode(r, g, b, out, pre, matrix, has_matrix):  # pragma: no cover - compiled
+        """Codes to float32 RGBA ``out`` ``[4, H, W]``: a lookup per code, then a matrix (when
+        ``has_matrix``); alpha 1."""
+        height, width = r.shape
+        m = matrix
+        for y in range(height):
+            for x in range(width):
+                vr, vg, vb = pre[0, r[y, x]], pre[1, g[y, x]], pre[2, b[y, x]]
+                if has_matrix:
+                    out[0, y, x] = m[0, 0] * vr + m[0, 1] * vg + m[0, 2] * vb + m[0, 3]
+                    out[1, y, x] = m[1, 0] * vr + m[1, 1] * vg + m[1, 2] * vb + m[1, 3]
+                    out[2, y, x] = m[2, 0] * vr + m[2, 1] * vg + m[2, 2] * vb + m[2, 3]
+                else:
+                    out[0, y, x], out[1, y, x], out[2, y, x] = vr, vg, vb
+                out[3, y, x] = 1.0
+
+    return types.SimpleNamespace(table=table, affine=affine, lattice=lattice, decode=decode)

@@ -200,3 +200,25 @@ def test_per_pixel_declarations_are_checked_when_the_class_is_defined():
             return ColourFunction()
 
     assert Fine.per_pixel and not Node.per_pixel
+
+
+@pytest.mark.parametrize(("pix_fmt", "depth"), [("yuv420p", 8), ("yuv422p10le", 10)])
+def test_footage_decodes_into_the_working_space_by_lookup_as_the_float_path_does(tmp_path, pix_fmt, depth):
+    """A Read's 8/10-bit frames go to the working space by a lookup per code and one matrix
+    (colour.decode), giving what converting the float image gives, for every kind of curve."""
+    from filmstudio.colour.decode import decode_for
+    from filmstudio.colour.spaces import working_space
+    from filmstudio.media.pool import shared_pool
+    from filmstudio.media.working import read_working
+    from tests.media.clips import write_clip
+
+    codec = "libx264" if depth == 8 else "prores_ks"
+    path = write_clip(tmp_path / "clip.mov", codec=codec, frames=2, width=96, height=64, pix_fmt=pix_fmt)
+    clip = shared_pool.open(path)
+    for space in ("Rec.709", "sRGB", "ACEScct", "linear"):
+        pipeline = colour.conversion(space, working_space())
+        assert decode_for(pipeline, 16 if depth > 8 else 8) is not None  # curves and a matrix
+        fast = read_working(clip, 1, "error", space)
+        reference = colour.to_working(clip.read_tensor(1), space)
+        assert fast.shape == reference.shape == (4, 64, 96)
+        assert torch.allclose(fast, reference, rtol=1e-5, atol=1e-6), space
