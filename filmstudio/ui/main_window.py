@@ -42,6 +42,7 @@ VIEWER_MENU = (
     ("play", "loop", "step_back", "step_forward", "previous_key", "next_key", "first_frame", "last_frame"),
     ("set_in", "set_out", "clear_in_out"),
     ("fit", "zoom_100", "input_a", "input_b", "wipe"),
+    ("render_to_cache",),
 )
 
 

@@ -65,6 +65,7 @@ ANYWHERE = frozenset(
         "input_a",
         "input_b",
         "wipe",
+        "render_to_cache",
     }
 )
 CHECKABLE = {"loop", "wipe", "mask_overlay", "auto_proxy", "proxy_1", "proxy_2", "proxy_4", "exact_display"}
