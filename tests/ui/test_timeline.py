@@ -78,6 +78,18 @@ def test_frame_counter_timecode_and_typing_a_frame(session, viewer, qtbot):
     assert timeline.fps_label.text() == "24 fps"
 
 
+def test_enter_in_the_frame_counter_hands_the_keys_back(session, viewer, qtbot):
+    """After typing a frame and Enter, Space and the arrows drive the playhead again (the box
+    used to keep the focus and swallow them)."""
+    box = viewer.timeline.frame_box
+    box.setFocus()
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "20")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    assert session.current_frame == 20
+    assert not box.hasFocus()
+
+
 def test_in_out_keys_and_home_end_stay_inside_them(session, viewer, qtbot):
     viewer.canvas.setFocus()
     session.set_frame(10)

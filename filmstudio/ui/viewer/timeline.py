@@ -252,6 +252,8 @@ class TimelineBar(QWidget):
         self.frame_box.setMinimumWidth(70)
         self.frame_box.setToolTip("Current frame (type a frame and press Enter)")
         self.frame_box.valueChanged.connect(self.session.set_frame)
+        # Enter hands the keys back: Space and the arrows drive the playhead again, not the box.
+        self.frame_box.lineEdit().returnPressed.connect(self.frame_box.clearFocus)
         layout.addWidget(self.frame_box)
         self.timecode_label = QLabel(row)
         self.timecode_label.setObjectName("Timecode")
