@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 import av
 import numpy as np
+from av.video.reformatter import Interpolation
 
 from filmstudio.core.errors import MediaError
 from filmstudio.core.leftovers import owned_temporary, remove_stale
@@ -53,6 +54,11 @@ if TYPE_CHECKING:
     from filmstudio.audio.clip import Audio
 
 __all__ = ["VideoWriter"]
+
+# swscale's default RGB->YUV rounds 8-bit chroma 0.16 code low (measured on flat colours); accurate
+# rounding is exact, for 1.4 ms more a 1080p frame. (Its 16-bit input writes 10-bit luma 1.7 codes
+# high whatever the flags.)
+_ACCURATE = Interpolation.BILINEAR | Interpolation.ACCURATE_RND
 
 
 class VideoWriter:
@@ -322,7 +328,9 @@ class _MovieSink:
                         raise MediaError(self._path, f"cannot add the subtitles: {exc}") from exc
                     self.subtitles.mux(self._container)
             assert self._stream is not None
-            frame = rgb.reformat(format=plan.pix_fmt, dst_colorspace="ITU709", dst_color_range="MPEG")
+            frame = rgb.reformat(
+                format=plan.pix_fmt, dst_colorspace="ITU709", dst_color_range="MPEG", interpolation=_ACCURATE
+            )
             frame.pts = number
             try:
                 packets = self._stream.encode(frame)

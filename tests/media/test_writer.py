@@ -306,3 +306,25 @@ def test_audio_sources_without_audio_and_sequences_with_audio(folder, clips: dic
             audio_range_s=(2.0, 1.0),
         )
     assert names_in(folder) == []
+
+
+def test_8_bit_rgb_is_written_as_its_own_yuv_codes(tmp_path):
+    """Flat colours become the Rec.709 limited-range codes the formula gives (swscale's default
+    path wrote chroma 0.16 code low on average); lossless H.264 keeps what the writer encoded."""
+    rng = np.random.default_rng(7)
+    colours = rng.integers(0, 256, (8, 16, 3))
+    rgb = np.kron(colours, np.ones((8, 8, 1))).astype(np.uint8)  # 64x128, 8x8 patches
+    path = tmp_path / "flat.mp4"
+    with VideoWriter(path, EncodeSettings("h264", crf=0, speed="ultrafast")) as writer:
+        writer.write(rgb)
+    with av.open(str(path)) as container:
+        frame = next(container.decode(video=0))
+    luma = np.frombuffer(frame.planes[0], np.uint8).reshape(64, -1)[:, :128]
+    blue = np.frombuffer(frame.planes[1], np.uint8).reshape(32, -1)[:, :64]
+    red, green, b = (colours[..., c] / 255.0 for c in range(3))
+    y = 0.2126 * red + 0.7152 * green + 0.0722 * b
+    expected_y, expected_u = 16 + 219 * y, 128 + 224 * (b - y) / 1.8556
+    luma_error = luma[4::8, 4::8] - expected_y
+    chroma_error = blue[2::4, 2::4] - expected_u
+    assert np.abs(luma_error).max() <= 0.51 and abs(luma_error.mean()) < 0.05
+    assert np.abs(chroma_error).max() <= 0.51 and abs(chroma_error.mean()) < 0.05
