@@ -41,10 +41,12 @@ class ThreadPlan:
 
     @classmethod
     def for_export(cls, cores: int, fused: bool) -> ThreadPlan:
-        """A fused export decodes, converts and encodes: the encoder gets every core (x264's
-        frame threads are its main cost), the decoder one or two, torch none of its own. An
-        evaluated one also runs nodes in torch, which then keeps one core for the encoder."""
-        decoder = 1 if cores <= 2 else min(4, cores // 2)
+        """A fused export decodes, converts and encodes: the encoder and the decoder get a
+        thread per core (at most 4 for decoding, where H.264 stops scaling), torch one. An
+        evaluated one also runs nodes in torch, which then leaves one core to the encoder.
+        Measured on 2 cores (120 noisy 1080p frames, CPU time): 2 encoder + 2 decoder threads
+        spent 6.26 s, FFmpeg's own choice (3 + 3) 6.60 s, 2 + 1 6.40 s."""
+        decoder = min(4, cores)
         if fused:
             return cls(encoder=cores, decoder=decoder, torch=1)
         return cls(encoder=cores, decoder=decoder, torch=max(1, cores - 1))

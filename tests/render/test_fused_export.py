@@ -148,6 +148,6 @@ def test_writers_the_fused_path_cannot_feed_are_rendered_node_by_node(registry, 
 
 
 def test_export_threads_share_the_cores():
-    assert ThreadPlan.for_export(2, fused=True) == ThreadPlan(encoder=2, decoder=1, torch=1)
-    assert ThreadPlan.for_export(2, fused=False) == ThreadPlan(encoder=2, decoder=1, torch=1)
+    assert ThreadPlan.for_export(2, fused=True) == ThreadPlan(encoder=2, decoder=2, torch=1)
+    assert ThreadPlan.for_export(2, fused=False) == ThreadPlan(encoder=2, decoder=2, torch=1)
     assert ThreadPlan.for_export(16, fused=False) == ThreadPlan(encoder=16, decoder=4, torch=15)
