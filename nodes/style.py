@@ -143,6 +143,9 @@ class Style(Node):
         store = ModelStore(ctx.project_dir)
         return [store.identity(ref) for ref in BACKENDS[ctx.params.method].models(ctx.params)]
 
+    def required_models(self, ctx: EvalContext) -> tuple[str, ...]:
+        return tuple(BACKENDS[ctx.params.method].models(ctx.params))  # the method's networks
+
     def evaluate(self, ctx: EvalContext) -> Any:
         from filmstudio.api import ModelStore, from_model_rgb, to_model_rgb
 

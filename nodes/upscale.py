@@ -93,6 +93,10 @@ class Upscaler(Node):
 
         return ModelStore(ctx.project_dir).identity(ctx.params.model)
 
+    def required_models(self, ctx: EvalContext) -> tuple[str, ...]:
+        # auto renders without its model (Lanczos): only `model` cannot
+        return (ctx.params.model,) if ctx.params.method == "model" else ()
+
     def evaluate_batch(self, contexts: Sequence[EvalContext]) -> list[Any]:
         from filmstudio.api import evaluate_in_groups
 

@@ -27,6 +27,7 @@ from filmstudio.core.graph import NodeInstance
 from filmstudio.core.project import Project
 from filmstudio.core.timebase import FrameRange
 from filmstudio.engine.engine import Engine
+from filmstudio.render.preflight import check_models
 from filmstudio.render.stages import StageTimes, ThreadPlan, cpu_cores
 from filmstudio.render.streaming import stream_frames
 
@@ -123,6 +124,7 @@ def render(
     cancel = cancel or CancelToken()
     target = output_path(project, node, output)
     settings = check_target(project, node, target, frames)
+    check_models(project, node, frames.first)  # every missing model in one message, before frame 1
     own_engine = engine is None
     engine = engine or Engine(project, cache_bytes=RENDER_CACHE_BYTES)
     started = time.perf_counter()

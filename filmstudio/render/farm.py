@@ -48,6 +48,7 @@ from filmstudio.render.farm_plan import (
     refuse_unshippable,
     split_range,
 )
+from filmstudio.render.preflight import check_models
 
 __all__ = ["FarmError", "FarmResult", "FarmSettings", "render_on_farm"]
 
@@ -97,6 +98,7 @@ def render_on_farm(
     target = output_path(project, node, output)
     settings = check_target(project, node, target, frames)
     refuse_unshippable(project, node, frames)
+    check_models(project, node, frames.first)  # here, not once per chunk on the workers
     movie = not plan_encode(settings).sequence
     started = time.perf_counter()
     remove_stale(target.parent, "farm")  # what coordinators killed outright left here
