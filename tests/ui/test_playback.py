@@ -5,6 +5,7 @@ keeps the sound with the picture, and leaves no timer running."""
 from __future__ import annotations
 
 from fractions import Fraction
+from itertools import pairwise
 
 from filmstudio.audio import PROJECT_RATE, frame_sample
 from filmstudio.core.project import Project
@@ -52,7 +53,10 @@ def test_cached_playback_loops_inside_in_out(session, viewer, qtbot):
     qtbot.waitUntil(lambda: visited.count(5) >= 2, timeout=3000)  # looped twice
     viewer.playback.stop()
     assert set(visited) <= set(range(5, 10)) and 9 in visited
-    assert visited[:2] == [9, 5]
+    # Forward, and every wrap lands on the in point (a late tick on a busy machine may skip a
+    # frame, as real-time playback does, so the exact sequence is not asserted).
+    wraps = [after for before, after in pairwise(visited) if after <= before]
+    assert wraps and set(wraps) == {5}
 
 
 def test_without_loop_playback_stops_at_the_out_point(session, viewer, qtbot):
