@@ -134,7 +134,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_script_parser(commands)
     _add_subtitles_parser(commands)
     add_generate_parser(commands)
+    _add_application_parsers(commands)
     return parser
+
+
+def _add_application_parsers(commands: argparse._SubParsersAction) -> None:
+    """`new` (a project from a template), `demo` and `install-desktop` (the installed application)."""
+    from filmstudio.bundle.cli import add_bundle_parsers
+    from filmstudio.templates.cli import add_new_parser
+
+    add_new_parser(commands)
+    add_bundle_parsers(commands)
 
 
 def _add_script_parser(commands: argparse._SubParsersAction) -> None:
@@ -176,6 +186,7 @@ def _add_subtitles_parser(commands: argparse._SubParsersAction) -> None:
 
 
 COMMANDS = ("render", "analyse", "info", "nodes", "models", "script", "generate", "subtitles")
+COMMANDS += ("new", "demo", "install-desktop")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -214,7 +225,20 @@ def _run_command(args: argparse.Namespace) -> int:
         return _subtitles_export(args)
     if args.command == "generate":
         return run_generate(args)
+    if args.command in ("new", "demo", "install-desktop"):
+        return _run_application_command(args)
     return run_models(args)
+
+
+def _run_application_command(args: argparse.Namespace) -> int:
+    from filmstudio.bundle.cli import run_demo, run_install_desktop
+    from filmstudio.templates.cli import run_new
+
+    if args.command == "new":
+        return run_new(args, _editor, ProgressBar if sys.stderr.isatty() else None)
+    if args.command == "demo":
+        return run_demo(args, _editor, ProgressBar)
+    return run_install_desktop(args)
 
 
 def _editor(project: str | None) -> int:

@@ -1,10 +1,12 @@
-"""Screenshots of the editor for the README: the main window on the demo project, offscreen.
+"""Screenshots of the editor for the README: the main window on a demo project, offscreen.
 
-    .venv/bin/python packaging/screenshots.py [OUTPUT_FOLDER]   (default: resources/screenshots)
+    .venv/bin/python packaging/screenshots.py [OUTPUT_FOLDER] [--animatic]   (default: resources/screenshots)
 
 Opens the demo project, selects its grade, moves to frame 30, fills the cache for the first half
 of the shot (so the timeline's cache bar shows), waits for the viewer to show the frame and saves
-``editor.png``. Runs with ``QT_QPA_PLATFORM=offscreen``; user folders go to a temporary folder.
+``editor.png``. With ``--animatic``: the animatic demo (its models must be installed) on a line of
+dialogue with its LLM Script selected, saved as ``editor-animatic.png``. Runs with
+``QT_QPA_PLATFORM=offscreen``; user folders go to a temporary folder.
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ def wait_until(condition, timeout: float = 60.0) -> None:
 def main(folder: Path) -> int:
     from PySide6.QtWidgets import QApplication
 
-    from filmstudio.ui.app import DEMO_PROJECT, open_window
+    from filmstudio.bundle.demos import writable_demo
+    from filmstudio.ui.app import open_window
 
-    window = open_window(DEMO_PROJECT, offer_recovery=False)
+    window = open_window(writable_demo("demo"), offer_recovery=False)
     window.resize(1720, 1040)
     window.show()
     session = window.session
@@ -64,5 +67,57 @@ def main(folder: Path) -> int:
     return 0
 
 
+def animatic(folder: Path) -> int:
+    """The editor on the animatic demo: the Shots script selected, the viewer on a close shot."""
+    from PySide6.QtWidgets import QApplication
+
+    from filmstudio.bundle.demos import writable_demo
+    from filmstudio.ui.app import open_window
+
+    window = open_window(writable_demo("animatic", fresh=True), offer_recovery=False)
+    window.resize(1720, 1040)
+    window.show()
+    session = window.session
+    project = session.project
+    cut = next(n for n in project.nodes if n.type.id == "BurnIn")
+    frame = _a_spoken_frame(session)
+    for number in range(session.frame_range.first, frame + 1):  # a scrub up to the frame
+        session.engine.evaluate(cut, number)
+    session.select([project["Shots"].uuid])
+    session.set_frame(frame)
+    canvas = window.viewer.canvas
+    wait_until(lambda: canvas.image() is not None, timeout=300)
+    window.graph_view.frame_all()
+    for _ in range(50):
+        QApplication.processEvents()
+        time.sleep(0.02)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "editor-animatic.png"
+    window.grab().save(str(target))
+    _palette(target)
+    print(f"wrote {target}")
+    window.session.undo_stack.setClean()
+    window.close()
+    return 0
+
+
+def _palette(path: Path) -> None:
+    """256 colours: a third of the size, and the painted frame still reads."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        quantised = image.convert("RGB").quantize(colors=256)
+    quantised.save(path, optimize=True)
+
+
+def _a_spoken_frame(session) -> int:
+    """The middle of the last subtitle: a close shot with its line burnt in."""
+    cues = session.engine.evaluate("Voices", session.frame_range.first, output="subtitles")
+    last = list(cues)[-1]
+    return (last.start + last.end) // 2
+
+
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "resources" / "screenshots"))
+    arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
+    out = Path(arguments[0]) if arguments else ROOT / "resources" / "screenshots"
+    sys.exit(animatic(out) if "--animatic" in sys.argv else main(out))

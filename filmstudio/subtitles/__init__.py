@@ -53,8 +53,10 @@ __all__ = ["FONT_FILE", "Cue", "SubtitleError", "Subtitles", "subtitle_font", *s
 def subtitle_font() -> Path:
     """The shipped font with wide Unicode coverage (Latin with accents, Greek, Cyrillic, kana,
     hangul, common Han): a subset of Noto Sans CJK SC under the SIL Open Font License
-    (``resources/fonts``: the licence and the script that made it)."""
-    return Path(__file__).resolve().parents[2] / "resources" / "fonts" / FONT_FILE
+    (``resources/fonts``: the licence and the script that made it), as installed package data."""
+    from filmstudio.core.resources import resource_path
+
+    return resource_path("fonts", FONT_FILE)
 
 
 def __getattr__(name: str) -> Any:

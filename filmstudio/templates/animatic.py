@@ -325,15 +325,20 @@ def _take_data(node: Any, take_id: str) -> dict[str, Any]:
 
 
 def arrange(project: Project) -> None:
-    """Place the nodes in columns by their distance from the sources, so the graph reads left to
-    right in the editor (the layout of a hand-made graph)."""
+    """Place the nodes in columns by their distance from the sources, each column ordered by where
+    its inputs sit (fewer crossing links), so the graph reads left to right in the editor."""
     graph = project.graph
     depth: dict[str, int] = {}
     for uuid in graph.nodes:  # nodes were added after their inputs: one pass suffices
         sources = [link.source for link in graph.input_links(uuid).values()]
         depth[uuid] = 1 + max((depth.get(s, 0) for s in sources), default=-1)
-    rows: dict[int, int] = {}
-    for uuid, column in depth.items():
-        row = rows.get(column, 0)
-        rows[column] = row + 1
-        graph.move(uuid, (column * 190.0, row * 70.0))
+    row: dict[str, float] = {}
+    for column in range(max(depth.values(), default=-1) + 1):
+        members = [uuid for uuid in graph.nodes if depth[uuid] == column]
+        wanted = {}
+        for order, uuid in enumerate(members):
+            sources = [row[link.source] for link in graph.input_links(uuid).values() if link.source in row]
+            wanted[uuid] = sum(sources) / len(sources) if sources else order
+        for index, uuid in enumerate(sorted(members, key=lambda u: wanted[u])):
+            row[uuid] = index
+            graph.move(uuid, (column * 200.0, index * 64.0))

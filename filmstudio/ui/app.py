@@ -17,8 +17,6 @@ from filmstudio.ui.system_libraries import check_platform_plugin
 from filmstudio.ui.theme import apply_theme
 from filmstudio.ui.user_settings import load_user_settings
 
-DEMO_PROJECT = Path(__file__).resolve().parents[2] / "resources" / "demo" / "demo.fsproj"
-
 
 def application(argv: list[str] | None = None) -> QApplication:
     """The process's QApplication, created and themed on first use. Before creating it, a
@@ -35,17 +33,30 @@ def application(argv: list[str] | None = None) -> QApplication:
 
 
 def open_window(project_path: str | Path | None = None, *, offer_recovery: bool = True) -> MainWindow:
-    """A main window on ``project_path`` (default: the bundled demo project, or an empty project
-    when it is not there). A project that cannot be opened is explained and an empty one opens."""
+    """A main window on ``project_path`` (default: the user's copy of the bundled demo project,
+    made on first use; an empty project when it cannot be made). A project that cannot be opened is
+    explained and an empty one opens."""
     application()
     session = EditorSession(engine_options=load_user_settings().engine_options())  # the artist's budgets
     window = MainWindow(session)
-    path = Path(project_path) if project_path is not None else DEMO_PROJECT
-    if project_path is not None or path.exists():
+    path = Path(project_path) if project_path is not None else _demo_copy(session)
+    if path is not None:
         window.open_project(path, ask=False)
     if offer_recovery:
         window.offer_recovery()
     return window
+
+
+def _demo_copy(session: EditorSession) -> Path | None:
+    """The writable copy of the bundled demo (package data may be read-only), or None when it
+    cannot be made (reported)."""
+    from filmstudio.bundle.demos import writable_demo
+
+    try:
+        return writable_demo()
+    except FilmStudioError as error:
+        session.report(f"the demo project cannot be opened: {error}", "warning")
+        return None
 
 
 def run_editor(project_path: str | Path | None = None) -> int:

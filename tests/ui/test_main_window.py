@@ -208,13 +208,16 @@ def test_analysis_pass_runs_in_the_jobs_panel_and_is_one_undo_step(qtbot, make_w
 
 
 def test_the_editor_opens_the_demo_project_and_shows_a_frame(qtbot, request):
-    from filmstudio.ui.app import DEMO_PROJECT, open_window
+    from filmstudio.bundle.demos import demos_dir
+    from filmstudio.ui.app import open_window
 
     window = open_window(offer_recovery=False)
     qtbot.addWidget(window)
     request.addfinalizer(lambda: window)  # alive until pytest-qt has closed it (threads stop)
     window.show()
-    assert window.session.project.path == DEMO_PROJECT
+    # the user's writable copy of the bundled demo, with the clip it reads
+    assert window.session.project.path == demos_dir() / "demo" / "demo.fsproj"
+    assert (demos_dir() / "demo" / "media" / "launch.mp4").is_file()
     canvas = window.viewer.canvas
     qtbot.waitUntil(lambda: canvas.image() is not None, timeout=30_000)
     assert not canvas.error
