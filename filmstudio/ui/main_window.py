@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file = bar.addMenu("&File")
         self._action(file, "&New", self.new_project, QKeySequence.StandardKey.New)
+        self._action(file, "New from &Logline…", self.new_from_logline)
         self._action(file, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.recent_menu = file.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -216,6 +217,12 @@ class MainWindow(QMainWindow):
         if self.maybe_save():
             self.session.replace_project(Project(registry=self.session.project.graph.registry))
             self.dialogs.project_settings()
+
+    def new_from_logline(self) -> None:
+        """An animatic from a logline, built as a job and opened when made (see new_from_logline)."""
+        from filmstudio.ui.new_from_logline import new_from_logline
+
+        new_from_logline(self)
 
     def open_dialog(self) -> None:
         if not self.maybe_save():
