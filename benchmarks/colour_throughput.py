@@ -16,6 +16,7 @@ Last line: RESULT colour_ratio=<x> (plus cuda_colour_ratio=<y> when a GPU is pre
 from __future__ import annotations
 
 import math
+import os
 import statistics
 import sys
 import tempfile
@@ -25,6 +26,8 @@ from typing import Any
 
 import numpy as np
 import PyOpenColorIO as ocio
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `import filmstudio` does, before torch loads
 import torch
 
 from filmstudio.core.node import Node, Output

@@ -12,6 +12,7 @@ Last line: RESULT export_ratio=<x> rss_ratio=<y>
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import av
 import numpy as np
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `import filmstudio` does, before torch loads
 import torch
 
 FPS = 24

@@ -1,8 +1,8 @@
 """GAN throughput: the GAN Generator node inside the engine's export path against a bare loop that
 calls the same generator on the same latents, with the same batch size and dtype, in one run.
 
-* Model: ``dcgan-faces`` when installed (`filmstudio models install dcgan-faces`), else the same
-  architecture (the DCGAN tutorial's nz=100, ngf=64: 64x64) with random weights.
+* Model: the architecture of ``dcgan-faces`` (the DCGAN tutorial's nz=100, ngf=64: 64x64) with
+  random weights in the benchmark's own folder (installed weights cannot change the figures).
 * The render side: a 64x64 project, a GAN Generator morphing between two keyed takes (a new
   latent every frame, so nothing is served from the cache), all frames asked for at once with
   ``cache_frames=False`` as ``filmstudio render`` does — the model worker gets them in batches of
@@ -23,6 +23,7 @@ Last line: RESULT gan_ratio=<bare_time/ours> images_per_s=<x>
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -30,6 +31,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `import filmstudio` does, before torch loads
 import torch
 
 FRAMES_CPU, FRAMES_CUDA = 160, 1024
@@ -37,20 +39,18 @@ ROUNDS = 7  # interleaved node/bare rounds
 
 
 def model_file(folder: Path) -> tuple[Path, str]:
-    from filmstudio.models.errors import ModelError
+    """The dcgan-faces architecture (the DCGAN tutorial's nz=100, ngf=64: 64x64) with random weights
+    in the benchmark's own folder: the real weights run at the same speed, and what a user
+    installed must not change what is measured."""
+    from safetensors.torch import save_file
+
     from filmstudio.models.gan_dcgan import DCGANConfig, build_dcgan
-    from filmstudio.models.store import ModelStore
 
-    try:
-        return ModelStore().find("dcgan-faces").path, "dcgan-faces (real weights)"
-    except ModelError:
-        from safetensors.torch import save_file
-
-        torch.manual_seed(0)
-        net = build_dcgan(DCGANConfig(100, (512, 256, 128, 64, 3)))
-        path = folder / "dcgan.safetensors"
-        save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(path))
-        return path, "DCGAN nz=100 ngf=64 (random weights)"
+    torch.manual_seed(0)
+    net = build_dcgan(DCGANConfig(100, (512, 256, 128, 64, 3)))
+    path = folder / "dcgan.safetensors"
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(path))
+    return path, "DCGAN nz=100 ngf=64, dcgan-faces' architecture (random weights)"
 
 
 def stylegan_file(folder: Path) -> Path:

@@ -21,6 +21,7 @@ Last line: RESULT model_ratio=<x> copies_per_frame=<n>
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import time
@@ -29,6 +30,8 @@ from pathlib import Path
 
 import av
 import numpy as np
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `import filmstudio` does, before torch loads
 import torch
 
 FPS = 24

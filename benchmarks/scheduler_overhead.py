@@ -19,10 +19,12 @@ overhead_us_cold=<x> overhead_us_warm=<x> (one line)
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
 
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `import filmstudio` does, before torch loads
 import torch
 
 from filmstudio.core.context import EvalContext

@@ -18,6 +18,7 @@ Last line: RESULT style_ratio=<bare/ours> fps=<frames per second of the render>
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -26,6 +27,8 @@ from pathlib import Path
 
 import av
 import numpy as np
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `import filmstudio` does, before torch loads
 import torch
 
 FPS, WIDTH, HEIGHT, FRAMES, STYLE = 24, 640, 360, 24, 7

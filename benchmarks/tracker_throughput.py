@@ -27,6 +27,8 @@ import time
 
 import cv2
 import numpy as np
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `import filmstudio` does, before torch loads
 import torch
 
 WIDTH, HEIGHT, FRAMES, POINTS, PATTERN, SEARCH = 1920, 1080, 120, 16, 21, 61
