@@ -44,16 +44,19 @@ class MissingModelsError(ModelError):
     """Models a render needs are missing or damaged; the message lists them all and says how to
     install them (``missing`` keeps them for callers that show them otherwise)."""
 
-    def __init__(self, missing: Sequence[MissingModel]) -> None:
+    def __init__(
+        self, missing: Sequence[MissingModel], action: str = "render", needer: str = "this project"
+    ) -> None:
         self.missing = tuple(missing)
         count = len(self.missing)
         several = count != 1
-        lines = [f"cannot render: {count} model{'s' if several else ''} this project needs "
+        lines = [f"cannot {action}: {count} model{'s' if several else ''} {needer} needs "
                  f"{'are' if several else 'is'} not usable"]  # fmt: skip
         lines += [model.line() for model in self.missing]
         command = install_command(self.missing)
         if command:
             lines.append(f"install {'them' if several else 'it'} with: {command}")
+            lines.append("  (or every model the demos use: filmstudio models install --all-free)")
         by_hand = [m for m in self.missing if not m.installable]
         lines += [f"  {m.ref}: {_by_hand(m)}" for m in by_hand]
         super().__init__("\n".join(lines))

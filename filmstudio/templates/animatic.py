@@ -85,7 +85,7 @@ def check_build(folder: Path | None = None) -> None:
 
     missing = missing_references({ref: (who,) for ref, who in MODELS.items()}, folder)
     if missing:
-        raise MissingModelsError(missing)
+        raise MissingModelsError(missing, "build the animatic", "the builder")
     try:
         espeak_program()
     except EspeakMissingError as error:
@@ -120,9 +120,28 @@ def build_animatic(
     still = Path(plate).expanduser().resolve() if plate is not None else None
     if still is not None and not still.is_file():
         raise FilmStudioError(f"the plate {still} is not a file: give a still image (PNG, JPEG)")
+    check_build(target.parent)  # before anything is made
+    made_folder = not target.parent.exists()
     target.parent.mkdir(parents=True, exist_ok=True)
-    check_build(target.parent)
-    cancel = cancel or CancelToken()
+    try:
+        return _build(logline, target, still, seed, fps, size, output, progress, cancel or CancelToken())
+    except BaseException:
+        if made_folder and not any(target.parent.iterdir()):
+            target.parent.rmdir()  # a failed or cancelled build leaves nothing behind
+        raise
+
+
+def _build(
+    logline: str,
+    target: Path,
+    still: Path | None,
+    seed: int,
+    fps: int,
+    size: tuple[int, int],
+    output: str,
+    progress: Progress | None,
+    cancel: CancelToken,
+) -> Animatic:
     report = progress or (lambda _done, _total, _what: None)
     project = Project(fps=fps, frame_range=(1, 240), width=size[0], height=size[1])
     project.path = target  # models and relative paths resolve from its folder while building

@@ -39,7 +39,7 @@ from filmstudio.core.errors import FilmStudioError
 from filmstudio.core.params import ParamKind, PathMode
 from filmstudio.core.project import Project
 from filmstudio.media.sequence import SequencePattern, is_sequence_pattern
-from filmstudio.models.manifest import known_model
+from filmstudio.models.manifest import known_model, models_named
 from filmstudio.models.store import ModelStore, looks_like_path
 from filmstudio.ui.session import EditorSession
 
@@ -87,7 +87,7 @@ def _present(path: Path, stored: str, store: ModelStore) -> bool:
         return True
     if looks_like_path(stored):
         return False
-    if known_model(stored) is not None:
+    if known_model(stored) is not None or models_named(stored):  # a name, or a bundle's (a voice)
         return True  # installed by `filmstudio models install`; the node says so when it is not
     try:
         store.find(stored)  # a bare file name in the model folders

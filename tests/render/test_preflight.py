@@ -53,9 +53,10 @@ def test_every_missing_model_is_named_at_once_before_any_frame(models, tmp_path)
     assert "  dcgan-faces (dcgan-faces-64.pth) for Face: not installed" in message
     assert "  dat-light-x4 (DAT_light_x4.pth) for Up: not installed" in message
     assert "  style-multi26 (multistyle26.onnx) for Look: not installed" in message
-    assert message.splitlines()[-1] == (
-        "install them with: filmstudio models install dcgan-faces dat-light-x4 style-multi26"
-    )
+    assert message.splitlines()[-2:] == [
+        "install them with: filmstudio models install dcgan-faces dat-light-x4 style-multi26",
+        "  (or every model the demos use: filmstudio models install --all-free)",
+    ]
     assert "dat-light-x2" not in message and "arbitrary" not in message and "piper" not in message
     assert [m.ref for m in caught.value.missing] == ["dcgan-faces", "dat-light-x4", "style-multi26"]
     assert not any(tmp_path.glob("*.mp4*")) and not any(tmp_path.glob(".out*"))
