@@ -1,5 +1,6 @@
 """The main window: viewer + timeline in the middle, node graph below, inspector on the right,
-jobs and log beside the graph; menus, status bar, project files, autosave and recovery.
+jobs and log beside the graph (the Script panel tabbed with them); menus, status bar, project
+files, autosave and recovery.
 
 Panels only talk to the :class:`EditorSession`; the window wires menus to panel actions and owns
 the project lifetime (new/open/save, the unsaved-changes prompt, autosave, recent files).
@@ -33,7 +34,9 @@ from filmstudio.ui.graph import GraphView
 from filmstudio.ui.inspector import Inspector
 from filmstudio.ui.jobs import Job, JobsPanel, analysis_job
 from filmstudio.ui.project_dialogs import ProjectDialogs
+from filmstudio.ui.script_panel import ScriptPanel
 from filmstudio.ui.session import EditorSession
+from filmstudio.ui.takes import hub_of
 from filmstudio.ui.viewer import ViewerPanel
 from filmstudio.ui.viewer.actions import ANYWHERE
 
@@ -77,6 +80,16 @@ class MainWindow(QMainWindow):
         self.curves_dock = self._dock("Curve Editor", self.curves, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.graph_dock, self.curves_dock)
         self.graph_dock.raise_()
+        # the Script panel tabbed with the jobs (the prompt stays in view in the inspector), in
+        # front when the artist selects another node with a Script output
+        self.script_panel = ScriptPanel(session)
+        self.script_dock = self._dock("Script", self.script_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.jobs_dock, self.script_dock)
+        self.jobs_dock.raise_()
+        self._script_node = self.script_panel.node
+        session.selectionChanged.connect(self._show_script_panel)
+        self.takes_hub = hub_of(session)
+        self.takes_hub.jobCreated.connect(self.start_job)  # Generate, Stop, contact sheets
         self.dialogs = ProjectDialogs(session, self)
 
         self._build_menus()
@@ -151,7 +164,13 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         self._action(view, "&Frame All Nodes  (F)", graph.frame_all)
         view.addSeparator()
-        for dock in (self.graph_dock, self.curves_dock, self.inspector_dock, self.jobs_dock):
+        for dock in (
+            self.graph_dock,
+            self.curves_dock,
+            self.inspector_dock,
+            self.jobs_dock,
+            self.script_dock,
+        ):
             view.addAction(dock.toggleViewAction())
 
         viewer = bar.addMenu("V&iewer")
@@ -194,6 +213,14 @@ class MainWindow(QMainWindow):
     def _graph_changed(self, event: GraphEvent) -> None:
         if event.kind is GraphEventKind.SETTINGS_CHANGED:  # the rate shapes the timecode
             self._update_frame_label(self.session.current_frame)
+
+    def _show_script_panel(self) -> None:
+        """Bring the Script panel to the front when it follows a newly selected script node."""
+        if self.script_panel.node is not self._script_node:
+            self._script_node = self.script_panel.node
+            if self._script_node is not None:
+                self.script_dock.show()
+                self.script_dock.raise_()
 
     def _update_frame_label(self, frame: int) -> None:
         fps = self.session.project.settings.fps
@@ -396,6 +423,7 @@ class MainWindow(QMainWindow):
         self.autosaver.stop()
         self.dialogs.close_all()
         self.jobs.shutdown()
+        self.takes_hub.shutdown()
         self.viewer.shutdown()
         self.graph_view.shutdown()
         self.autosaver.discard()  # saved, or discarded by the artist's answer: nothing to recover

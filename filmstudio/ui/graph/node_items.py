@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from filmstudio.core.graph import Graph, NodeInstance
 from filmstudio.core.params import ParamKind
+from filmstudio.core.takes import active_take_name
 from filmstudio.core.types import PortType
 from filmstudio.ui.graph import style
 from filmstudio.ui.graph.ports import PortItem
@@ -126,6 +127,9 @@ class NodeItem(GraphNodeItem):
             value = node.params[param.name]
             if param.on_node and isinstance(value, str) and value:
                 parts.append(os.path.basename(value) if param.kind is ParamKind.PATH else value)
+        take = active_take_name(node.state)  # the take a generative node renders
+        if take is not None:
+            parts.append(take if take.startswith("take") and take[4:5].isdigit() else f"take {take}")
         return node.name, " · ".join(parts)
 
     def _layout(self) -> None:

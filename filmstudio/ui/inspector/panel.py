@@ -30,6 +30,7 @@ from filmstudio.ui.inspector.header import NodeHeader
 from filmstudio.ui.inspector.lint import lint_row_for
 from filmstudio.ui.inspector.rows import ParamRow
 from filmstudio.ui.session import EditorSession
+from filmstudio.ui.takes import TakesSection, takes_section_for
 
 LABEL_WIDTH = 92
 EMPTY_TEXT = "Select a node to edit its parameters"
@@ -39,6 +40,7 @@ class Inspector(QWidget):
     """Properties of the last selected node (``session.selected[-1]``), scrollable.
 
     Public for the main window and tests: :attr:`node` (shown node or None), :attr:`header`,
+    :attr:`takes` (the Takes section of a node that makes takes, else None),
     :meth:`row` (the :class:`ParamRow` of a parameter) and :meth:`show_node` (show a given node,
     e.g. a pinned one; the selection drives it otherwise).
     """
@@ -48,6 +50,7 @@ class Inspector(QWidget):
         self.session = session
         self.node: NodeInstance | None = None
         self.header: NodeHeader | None = None
+        self.takes: TakesSection | None = None
         self._rows: dict[str, ParamRow] = {}
         self._expanded: set[tuple[str, str]] = set()  # (node type, colour param) left expanded
 
@@ -90,6 +93,7 @@ class Inspector(QWidget):
         self.node = node
         self._rows = {}
         self.header = None
+        self.takes = None
         old = self.scroll.takeWidget()
         if old is not None:
             old.deleteLater()
@@ -112,10 +116,11 @@ class Inspector(QWidget):
         layout.setSpacing(0)
         self.header = NodeHeader(self.session, node, page)
         layout.addWidget(self.header)
-        line = QFrame()
-        line.setFrameShape(QFrame.Shape.HLine)
-        line.setFrameShadow(QFrame.Shadow.Sunken)
-        layout.addWidget(line)
+        layout.addWidget(_rule())
+        self.takes = takes_section_for(self.session, node, page)  # a node that makes takes
+        if self.takes is not None:
+            layout.addWidget(self.takes)
+            layout.addWidget(_rule())
 
         body = QWidget(page)
         grid = QGridLayout(body)
@@ -216,3 +221,10 @@ class Inspector(QWidget):
                 row.refresh()
         if self.header is not None:
             self.header.refresh_navigation()
+
+
+def _rule() -> QFrame:
+    line = QFrame()
+    line.setFrameShape(QFrame.Shape.HLine)
+    line.setFrameShadow(QFrame.Shadow.Sunken)
+    return line

@@ -10,6 +10,10 @@ the node's selected handle (:mod:`filmstudio.ui.viewer.curve_strip`). GUI thread
   carries the node's :meth:`~filmstudio.core.node.Node.analysis_request` for the selected handle
   (a Tracker tracks the selected track, or every track when none is selected).
 
+- **Contact Sheet** (nodes whose takes are seeds: a GAN Generator): 9 or 16 candidate seeds drawn
+  and rendered as a job, shown over the viewer's canvas (``owner.canvas``) by
+  :class:`~filmstudio.ui.takes.contact_sheet.ContactSheetOverlay`; a click makes one a take.
+
 A pass is an analysis job (:func:`filmstudio.ui.jobs.analysis_job`): the row emits ``jobCreated``
 and its owner lists and starts the job in the jobs panel (the main window does), which stores the
 result as one undo step. The row follows the job: its progress shows beside the buttons, Stop
@@ -22,12 +26,15 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
 
 from filmstudio.core.errors import FilmStudioError
 from filmstudio.core.graph import GraphEvent, GraphEventKind, NodeInstance
+from filmstudio.core.takes import offers_seeds
 from filmstudio.ui.jobs import Job, analysis_job
 from filmstudio.ui.session import EditorSession
+from filmstudio.ui.takes.contact_sheet import ContactSheetOverlay
+from filmstudio.ui.takes.hub import CONTACT_SHEET_SIZES, ContactSheet, hub_of
 from filmstudio.ui.viewer.curve_strip import CurveStrip
 from filmstudio.ui.viewer.icons import icon
 from filmstudio.ui.viewer.overlays import OverlayController
@@ -130,7 +137,20 @@ class NodeTools(QWidget):
         self.progress_label = QLabel(self)
         self.progress_label.setStyleSheet("color: #a4a4a4")
         layout.addWidget(self.progress_label)
+        self.contact_button = QToolButton(self)
+        self.contact_button.setText("Contact Sheet")
+        self.contact_button.setToolTip("Candidate seeds over the viewer: click one to make it a take")
+        self.contact_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        sizes = QMenu(self.contact_button)
+        for count in CONTACT_SHEET_SIZES:
+            sizes.addAction(f"{count} seeds", lambda c=count: self.contact_sheet(c))
+        self.contact_button.setMenu(sizes)
+        self.contact_button.clicked.connect(lambda: self.contact_sheet(CONTACT_SHEET_SIZES[-1]))
+        layout.addWidget(self.contact_button)
         layout.addStretch(1)
+        self._owner = owner  # its canvas shows contact sheets
+        self.sheet_overlay: ContactSheetOverlay | None = None
+        hub_of(session).contactSheetReady.connect(self.show_contact_sheet)
 
         self.curve_strip = CurveStrip(timeline.ruler, overlays.curve, overlays.has_curves, timeline)
         timeline.add_strip(self.curve_strip)
@@ -159,7 +179,7 @@ class NodeTools(QWidget):
         if not selected:
             return None
         node = nodes[selected[-1]]
-        if node.type.analysis_state is None and not self.overlays.can_add():
+        if node.type.analysis_state is None and not self.overlays.can_add() and not offers_seeds(node.type):
             return None
         return node
 
@@ -186,6 +206,7 @@ class NodeTools(QWidget):
             self.pass_buttons[kind].setVisible(analysing)
         self.stop_button.setVisible(analysing)
         self.stop_action.setEnabled(running)
+        self.contact_button.setVisible(offers_seeds(node.type))
 
     def _set_add_tool(self, on: bool) -> None:
         self.overlays.add_tool = on
@@ -196,6 +217,20 @@ class NodeTools(QWidget):
     def _graph_changed(self, event: GraphEvent) -> None:
         if event.kind in (GraphEventKind.NODE_ADDED, GraphEventKind.NODE_REMOVED) or event.detail == "name":
             self.sync()
+
+    # --- contact sheets ----------------------------------------------------------------------------
+
+    def contact_sheet(self, count: int) -> None:
+        """Draw ``count`` candidate seeds of the selected node as a job (shown when rendered)."""
+        node = self.node()
+        if node is not None:
+            hub_of(self.session).contact_sheet(node.uuid, count)
+
+    def show_contact_sheet(self, sheet: ContactSheet) -> None:
+        """Show ``sheet`` over the canvas until a seed is picked or it is closed."""
+        if self.sheet_overlay is None:
+            self.sheet_overlay = ContactSheetOverlay(hub_of(self.session), self._owner.canvas)
+        self.sheet_overlay.show_sheet(sheet)
 
     # --- passes ----------------------------------------------------------------------------------
 
