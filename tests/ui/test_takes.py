@@ -272,3 +272,29 @@ def test_a_contact_sheet_closes_with_escape_making_nothing(session, viewer, jobs
 
 def _centre(section, item) -> QPoint:
     return section.tree.visualItemRect(item).center()
+
+
+def test_each_node_type_says_what_its_takes_are(session, shown, dcgan):
+    speech = session.graph.create("Speech")
+    takes.add_take(speech, {"format": 1, "lines": {"k1": {}, "k2": {}, "k3": {}}}, name="joe")
+    section = shown(speech)
+    assert (
+        rows(section) == [(ACTIVE_MARK, "joe", "take1")] and section.tree.topLevelItem(0).text(4) == "3 lines"
+    )
+    assert not section.diff_button.isEnabled() and not section.edit_button.isEnabled()  # not text
+    assert not section.contact_button.isVisible()
+    gan = session.graph.create("GANGenerator", model=dcgan.name)
+    hero = gan.new_take(seed=7, name="hero")
+    gan.new_take(seed=8, name="villain")
+    gan.key_latent(1, take="hero")
+    section = shown(gan)
+    assert section.tree.topLevelItem(0).text(4) == "seed 7" and section.contact_button.isVisible()
+    messages = []
+    session.message.connect(lambda level, text: messages.append(text))
+    section.tree.topLevelItem(0).setSelected(True)
+    section.delete_selected()  # its latent key would lose its face: refused, nothing changes
+    assert [t.id for t in takes.list_takes(gan)] == [hero, "take2"]
+    assert messages[-1].endswith("take1 is used by the latent key at frame 1; remove that key first")
+    section.tree.topLevelItem(1).setText(NAME, "hero")  # names tell a GAN's takes apart
+    assert "already has take 'hero' (take1): pick another name" in messages[-1]
+    assert takes.get_take(gan, "take2").name == "villain"
