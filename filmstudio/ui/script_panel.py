@@ -40,6 +40,16 @@ from filmstudio.ui.session import EditorSession
 from filmstudio.ui.takes.editor import script_font
 from filmstudio.ui.takes.hub import hub_of
 
+_CONTENT = frozenset(
+    {
+        GraphEventKind.PARAM_CHANGED,
+        GraphEventKind.STATE_CHANGED,
+        GraphEventKind.LINK_ADDED,
+        GraphEventKind.LINK_REMOVED,
+        GraphEventKind.NODE_ADDED,
+        GraphEventKind.NODE_REMOVED,
+    }
+)
 EMPTY_TEXT = "Select an LLM Script, a Script File or another node with a Script output."
 
 
@@ -116,6 +126,7 @@ class ScriptPanel(QWidget):
         session.selectionChanged.connect(self._follow_selection)
         session.projectReplaced.connect(lambda: self.show_node(None))
         session.graphChanged.connect(self._graph_changed)
+        session.frameChanged.connect(self._frame_changed)
         self.hub.generationStarted.connect(self._generation_started)
         self.hub.textArrived.connect(self._text_arrived)
         self.hub.generationEnded.connect(self._generation_ended)
@@ -238,13 +249,21 @@ class ScriptPanel(QWidget):
         if event.kind is GraphEventKind.NODE_REMOVED and event.node == node.uuid:
             self.show_node(None)
         elif not writes_takes(node.type):
-            if event.kind is not GraphEventKind.SETTINGS_CHANGED or "current_frame" in (event.detail or ()):
-                self._evaluate()  # an edit upstream, or the file's node changed
+            if event.kind in _CONTENT or (
+                event.kind is GraphEventKind.NODE_CHANGED and event.detail == "disabled"
+            ):
+                self._evaluate()  # an edit upstream may change the script (moving nodes does not)
         elif event.node == node.uuid:
             if event.kind is GraphEventKind.NODE_CHANGED and event.detail == "name":
                 self.node_label.setText(node.name)
             elif event.kind is GraphEventKind.STATE_CHANGED:
                 self.refresh()
+
+    def _frame_changed(self, _frame: int) -> None:
+        # A Script File is read again when its file changed: asking at each new frame shows that
+        # (a cache hit otherwise), while the panel is on screen.
+        if self.node is not None and not writes_takes(self.node.type) and self.isVisible():
+            self._evaluate()
 
     def _generation_started(self, uuid: str) -> None:
         if self.node is not None and uuid == self.node.uuid:

@@ -145,8 +145,8 @@ def test_a_script_file_is_shown_read_only(session, panel, tmp_path, qtbot):
     qtbot.waitUntil(lambda: "INT. BAKERY - NIGHT" in panel.text.toPlainText(), timeout=20_000)
     assert panel.text.isReadOnly() and not panel.generate_button.isVisible()
     assert not panel.take_picker.isVisible() and panel.status.text().startswith("read-only")
-    path.write_text(SCREENPLAY.replace("MARA", "ADA"), encoding="utf-8")
-    reader.set(lenient=True)  # any edit asks again; the file's new text shows
+    path.write_text(SCREENPLAY.replace("MARA", "ADA") + "\n", encoding="utf-8")  # a new size: changed
+    session.set_frame(2)  # the panel asks again at a new frame: the file's new text shows
     qtbot.waitUntil(lambda: "ADA (V.O.)" in panel.text.toPlainText(), timeout=20_000)
 
 
