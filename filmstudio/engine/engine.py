@@ -13,11 +13,11 @@ graph's thread (:meth:`Engine.plan`) and run on any thread (:meth:`Engine.execut
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from filmstudio.core.context import CancelToken
+from filmstudio.core.context import CancelToken, EvalContext
 from filmstudio.core.graph import NodeInstance
 from filmstudio.core.project import Project
 from filmstudio.engine.cache import CacheStats, FrameCache
@@ -279,6 +279,21 @@ class Engine:
     ) -> AnalysisJob:
         """Run a pass planned by :meth:`plan_analysis` (any thread); apply the job on the graph's."""
         return run_planned_analysis(self.scheduler, plan, progress, cancel)
+
+    def plan_context(self, request: FrameRequest) -> Plan:
+        """The plan pass of the context ``request``'s node would evaluate with, its inputs to be
+        computed (the graph's thread): for take generation and other calls that are not
+        ``evaluate``. Run it with :meth:`context_of` on any thread."""
+        return self.scheduler.plan_context(request)
+
+    def context_of(self, plan: Plan) -> EvalContext:
+        """The context planned by :meth:`plan_context`, its inputs computed (any thread; once)."""
+        return self.scheduler.context_of(plan)
+
+    def model_worker(self) -> Executor:
+        """The executor of the compute device's model worker: model work goes there, where the
+        device's resident models live."""
+        return self.executors.model_worker()
 
     def generate_take(self, node: str | NodeInstance, frame: int | None = None) -> str:
         """Make a new generative take for ``node`` and make it active (undoable); returns its id."""

@@ -57,9 +57,7 @@ def plan_generation(
     instance = engine.project.graph.node(node)
     cancel = cancel or CancelToken()
     frame = engine.project.settings.current_frame if frame is None else frame
-    # The engine has no public seam for "a context with inputs" beyond its scheduler (analysis
-    # passes use it the same way, in engine/jobs.py).
-    plan = engine.scheduler.plan_context(FrameRequest.at(instance, frame, cancel=cancel))
+    plan = engine.plan_context(FrameRequest.at(instance, frame, cancel=cancel))
     return PlannedGeneration(engine, instance.uuid, instance.name, instance.type.shared(), plan, cancel)
 
 
@@ -69,11 +67,11 @@ def run_generation(planned: PlannedGeneration, on_text: TextSink | None = None) 
     :class:`~filmstudio.core.errors.Cancelled` once the plan's token is cancelled, even when the
     answer finished meanwhile; stores nothing (see :func:`generate`)."""
     engine, cancel = planned.engine, planned.cancel
-    ctx = engine.scheduler.context_of(planned.plan)
+    ctx = engine.context_of(planned.plan)
     implementation = planned.implementation
     if _on_model_worker(implementation, ctx):
         ctx.device = engine.compute_device  # a CPU node's context says "cpu": models go on the device
-        worker = engine.executors.model_worker()
+        worker = engine.model_worker()
         data = _wait(worker.submit(_streamed, on_text, implementation.generate_take, ctx), cancel)
     else:
         data = _streamed(on_text, implementation.generate_take, ctx)

@@ -148,7 +148,7 @@ class TakesHub(QObject):
         ctx = session.project.context(node, frame)
         ctx.device = session.engine.compute_device
         implementation = node.type.shared()
-        worker = session.engine.executors.model_worker
+        worker = session.engine.model_worker
         graph = session.graph
         outcome: list[ContactSheet] = []
 
