@@ -102,6 +102,7 @@ from filmstudio.core.params import (
     VectorParam,
     ViewParam,
 )
+from filmstudio.core.takes import TakeScripting
 from filmstudio.core.track import (
     Track,
     TrackError,
@@ -328,6 +329,7 @@ __all__ = [
     "PathParam",
     "Polyline",
     "PortType",
+    "TakeScripting",
     "TextParam",
     "Track",
     "TrackError",

@@ -34,6 +34,7 @@ from filmstudio.api import (
     Output,
     PathParam,
     PortType,
+    TakeScripting,
     TextParam,
 )
 
@@ -41,7 +42,7 @@ DEFAULT_MODEL = "smollm2-135m-instruct"
 GGUF_FILTER = "GGUF language models (*.gguf);;All files (*)"
 
 
-class LLMScript(Node):
+class LLMScript(TakeScripting, Node):
     """A screenplay written by a language model, as the active one of its takes."""
 
     id = "LLMScript"
@@ -104,7 +105,7 @@ class LLMScript(Node):
         ),
     )
 
-    scripting = ("generate", "take_text", "use_take", "rename_take", "delete_take", "edit_take", "diff_takes")
+    scripting = ("generate", "take_text", "edit_take", *TakeScripting.TAKE_METHODS)
 
     def generate_take(self, ctx: EvalContext) -> dict[str, Any]:
         from filmstudio.api import generate_script_take
@@ -149,34 +150,11 @@ class LLMScript(Node):
                 return found.text
         raise NoTakeError(f"{node.name} has no take {take!r}" if take else f"{node.name} has no take yet")
 
-    def use_take(self, node: Any, take: str) -> None:
-        """Make take ``take`` (id or name) the one that renders."""
-        from filmstudio.api import switch_take
-
-        switch_take(node, take)
-
-    def rename_take(self, node: Any, take: str, name: str) -> None:
-        from filmstudio.api import rename_take
-
-        rename_take(node, take, name)
-
-    def delete_take(self, node: Any, take: str) -> None:
-        """Delete a take; deleting the active one activates the newest left."""
-        from filmstudio.api import delete_take
-
-        delete_take(node, take)
-
     def edit_take(self, node: Any, take: str, text: str, name: str | None = None) -> str:
         """A hand edit of ``take``'s text, stored as a new active take (the original stays)."""
         from filmstudio.api import edit_take
 
         return edit_take(node, take, text, name=name)
-
-    def diff_takes(self, node: Any, old: str, new: str) -> str:
-        """A unified diff between two takes' texts."""
-        from filmstudio.api import diff_takes
-
-        return diff_takes(node, old, new)
 
 
 def _project(node: Any) -> Any:

@@ -43,13 +43,14 @@ from filmstudio.api import (
     ParameterError,
     PathParam,
     PortType,
+    TakeScripting,
     TextParam,
 )
 from filmstudio_nodes.llm_script import DEFAULT_MODEL
 from filmstudio_nodes.subtitles import lint_params
 
 
-class Translate(Node):
+class Translate(TakeScripting, Node):
     """Subtitles or a Script translated cue by cue, as the active one of its takes."""
 
     id = "Translate"
@@ -131,15 +132,7 @@ class Translate(Node):
         *lint_params(),
     )
 
-    scripting = (
-        "generate",
-        "translation",
-        "edit_cue",
-        "use_take",
-        "rename_take",
-        "delete_take",
-        "diff_takes",
-    )
+    scripting = ("generate", "translation", "edit_cue", *TakeScripting.TAKE_METHODS)
 
     def generate_take(self, ctx: EvalContext) -> dict[str, Any]:
         from filmstudio.api import make_translation_take
@@ -196,29 +189,6 @@ class Translate(Node):
         from filmstudio.api import edit_translation
 
         return edit_translation(node, cue, text, name=name)
-
-    def use_take(self, node: Any, take: str) -> None:
-        """Make take ``take`` (id or name) the one that renders."""
-        from filmstudio.api import switch_take
-
-        switch_take(node, take)
-
-    def rename_take(self, node: Any, take: str, name: str) -> None:
-        from filmstudio.api import rename_take
-
-        rename_take(node, take, name)
-
-    def delete_take(self, node: Any, take: str) -> None:
-        """Delete a take; deleting the active one activates the newest left."""
-        from filmstudio.api import delete_take
-
-        delete_take(node, take)
-
-    def diff_takes(self, node: Any, old: str, new: str) -> str:
-        """A unified diff between two takes' translations, a cue a line."""
-        from filmstudio.api import diff_takes
-
-        return diff_takes(node, old, new)
 
 
 def _settings(ctx: EvalContext) -> Any:

@@ -225,3 +225,27 @@ def _perform(node: NodeInstance, state: dict[str, Any], text: str) -> None:
         raise FilmStudioError(f"{node.name} is not in a graph")
     node.type.shared().check_takes(node.name, state)  # raises what the node type refuses
     node.graph.perform(cmd.EditNode(node.uuid, {}, state=state, text=text))
+
+
+class TakeScripting:
+    """The take methods scripts call on a node that makes text takes, for node types to mix in
+    (``class LLMScript(TakeScripting, Node)``) and list in ``scripting``: ``node.use_take("hero")``.
+    Each is one undo step of the node's project, through the functions above."""
+
+    TAKE_METHODS = ("use_take", "rename_take", "delete_take", "diff_takes")
+
+    def use_take(self, node: NodeInstance, take: str) -> None:
+        """Make take ``take`` (id or name) the one that renders."""
+        switch_take(node, take)
+
+    def rename_take(self, node: NodeInstance, take: str, name: str) -> None:
+        """Give take ``take`` a new name."""
+        rename_take(node, take, name)
+
+    def delete_take(self, node: NodeInstance, take: str) -> None:
+        """Delete a take; deleting the active one activates the newest left."""
+        delete_take(node, take)
+
+    def diff_takes(self, node: NodeInstance, old: str, new: str) -> str:
+        """A unified diff between two takes' texts."""
+        return diff_takes(node, old, new)
