@@ -12,13 +12,14 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QTabBar,
     QWidget,
 )
 
@@ -71,10 +72,6 @@ class MainWindow(QMainWindow):
         self.jobs_dock = self._dock("Jobs and Log", self.jobs, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.inspector_dock = self._dock("Properties", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(self.graph_dock, self.jobs_dock, Qt.Orientation.Horizontal)
-        # the jobs panel wide enough for a job's title, progress with its ETA, and Cancel
-        self.resizeDocks([self.graph_dock, self.jobs_dock], [1000, 480], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.graph_dock], [430], Qt.Orientation.Vertical)
-        self.resizeDocks([self.inspector_dock], [400], Qt.Orientation.Horizontal)
         # the Curve Editor tabbed with the graph, as in Nuke; the graph stays in front
         self.curves = CurveEditor(session)
         self.curves_dock = self._dock("Curve Editor", self.curves, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -86,6 +83,12 @@ class MainWindow(QMainWindow):
         self.script_dock = self._dock("Script", self.script_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.jobs_dock, self.script_dock)
         self.jobs_dock.raise_()
+        # Sizes last: resizing before the tabs exist left a stale copy of the jobs' tab bar drawn
+        # over the graph's corner. The jobs panel is wide enough for a job's title, progress with
+        # its ETA, and Cancel.
+        self.resizeDocks([self.graph_dock, self.jobs_dock], [1000, 480], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.graph_dock], [430], Qt.Orientation.Vertical)
+        self.resizeDocks([self.inspector_dock], [400], Qt.Orientation.Horizontal)
         self._script_node = self.script_panel.node
         session.selectionChanged.connect(self._show_script_panel)
         self.takes_hub = hub_of(session)
@@ -406,6 +409,29 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "About FilmStudio", text)
 
     # --- lifetime --------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self.hide_stale_tab_bars)  # once the layout has placed the docks
+
+    def hide_stale_tab_bars(self) -> None:
+        """Hide tab bars the dock layout no longer places. With two tabbed dock groups (graph +
+        curves, jobs + script) Qt 6.11 leaves a copy of the second group's tab bar where the
+        docks were before the window was first laid out, drawn over the graph's corner. A live
+        bar sits just under the dock it switches; a stale one under none."""
+        docks = [dock for dock in self.findChildren(QDockWidget) if dock.isVisible()]
+        for bar in self.findChildren(QTabBar):
+            if bar.parent() is not self or not bar.isVisible():
+                continue
+            titles = {bar.tabText(i) for i in range(bar.count())}
+            placed = any(
+                dock.windowTitle() in titles
+                and abs(dock.geometry().bottom() + 1 - bar.geometry().top()) <= 2
+                and dock.geometry().left() <= bar.geometry().left() <= dock.geometry().right()
+                for dock in docks
+            )
+            if not placed:
+                bar.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.maybe_save():
