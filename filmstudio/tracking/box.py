@@ -4,7 +4,9 @@ For subjects whose look changes too much for pattern matching (a walking person,
 MIL learns the subject's appearance as it goes and follows a box of the pattern's size. It is
 coarser than the pattern tracker (whole pixels, no rotation) and says only whether it found the
 subject, so the confidence is the normalised cross-correlation of the box with the same box at the
-frame the track was seeded from.
+frame the track was seeded from. MIL draws random features from OpenCV's internal state (not
+reached by ``cv2.setRNGSeed``), so two passes over the same frames can differ by pixels; results
+are stored in the node's state, so renders are reproducible all the same.
 """
 
 from __future__ import annotations
