@@ -1,5 +1,6 @@
-"""Farm scaling: the demo project (with its Upscaler, in lanczos mode, as the model node) over 96
-frames, rendered by :func:`filmstudio.render.farm.render_on_farm` on a LocalCluster of 1 worker
+"""Farm scaling: the demo project (its Upscaler running a random-weight Real-ESRGAN Compact x2, a
+model node doing a model's work per frame) over 96 frames, rendered by
+:func:`filmstudio.render.farm.render_on_farm` on a LocalCluster of 1 worker
 and on one of 2 single-threaded workers on this machine.
 
 Both clusters are started and warmed first (worker processes import torch and open the media
@@ -27,13 +28,28 @@ CHUNK = 12
 ROUNDS = int(os.environ.get("FARM_ROUNDS", "2"))
 
 
-def load_demo():
+def write_model(folder: Path) -> Path:
+    """Real-ESRGAN's Compact architecture (32 features, 8 convolutions, x2) with random weights in
+    the benchmark's own folder: a model node doing a model's work per frame, as the farm is for,
+    whatever a user installed."""
+    import torch
+    from safetensors.torch import save_file
+    from spandrel.architectures.Compact import Compact
+
+    torch.manual_seed(0)
+    net = Compact(num_in_ch=3, num_out_ch=3, num_feat=32, num_conv=8, upscale=2)
+    path = folder / "farm-compact-x2.safetensors"
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(path))
+    return path
+
+
+def load_demo(model: Path):
     from filmstudio.core.project import Project
 
     project = Project.load(DEMO)
     for node in project.graph.nodes.values():
         if node.type.id == "Upscaler":
-            node.set(method="lanczos")  # the model node, without weights to install
+            node.set(method="model", model=str(model))  # an absolute path: the workers find it too
     return project
 
 
@@ -50,7 +66,8 @@ def main() -> None:
 
     from filmstudio.core.timebase import FrameRange
 
-    project = load_demo()
+    scratch = tempfile.TemporaryDirectory()
+    project = load_demo(write_model(Path(scratch.name)))
     frames = FrameRange.parse(FRAMES)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
     options = {"threads_per_worker": 1, "processes": True, "host": "127.0.0.1", "dashboard_address": ":0"}

@@ -105,12 +105,16 @@ def render(
     look_ahead: int = 6,
     video_only: bool = False,
     viewed: Collection[str] = (),
+    cores: int | None = None,
 ) -> RenderResult:
     """Render ``write`` (default: the only Write) over ``frames`` (default: the project range).
 
     ``video_only`` leaves the sound and subtitles out (a farm chunk: the farm adds them once for
     the whole range when it joins the chunks, see :mod:`filmstudio.render.farm`). ``viewed``:
     nodes an editor shows meanwhile, never fused away (see :mod:`filmstudio.engine.fusion`).
+    ``cores``: how many cores the render may keep busy (default: those the process may run on);
+    the encoder, decoder, torch and the engine's pool are sized to it. A farm worker passes the
+    threads its scheduler gave it, so two single-threaded workers do not fight over two cores.
 
     Raises :class:`Cancelled` when ``cancel`` fires and :class:`FilmStudioError` subclasses for
     everything a user can fix; in every failure the output file is left as it was.
@@ -126,10 +130,11 @@ def render(
     settings = check_target(project, node, target, frames)
     check_models(project, node, frames.first)  # every missing model in one message, before frame 1
     own_engine = engine is None
-    engine = engine or Engine(project, cache_bytes=RENDER_CACHE_BYTES)
+    cores = cores or cpu_cores()
+    engine = engine or Engine(project, cache_bytes=RENDER_CACHE_BYTES, cpu_workers=cores)
     started = time.perf_counter()
     source, fusion = _fused_source(project, node, frames, settings, scale, viewed)
-    threads = ThreadPlan.for_export(cpu_cores(), fused=source is not None)
+    threads = ThreadPlan.for_export(cores, fused=source is not None)
     times = StageTimes()
     try:
         audio = None if video_only else audio_source(project, node, frames)

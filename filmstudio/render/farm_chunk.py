@@ -127,7 +127,7 @@ def render_chunk(job: ChunkJob) -> ChunkManifest:
     watcher.start()
     outcome = "failed"
     try:
-        manifest = _render(job, token, events, str(worker.address), started)
+        manifest = _render(job, token, events, str(worker.address), started, _threads_of(worker))
         outcome = "done"
         return manifest
     except FilmStudioError as error:
@@ -140,7 +140,16 @@ def render_chunk(job: ChunkJob) -> ChunkManifest:
         events.send("ended", outcome=outcome)
 
 
-def _render(job: ChunkJob, token: CancelToken, events: _Events, worker: str, started: float) -> ChunkManifest:
+def _threads_of(worker: Any) -> int | None:
+    """The threads the Dask scheduler gave this worker (None: unknown, use the process's cores)."""
+    state = getattr(worker, "state", None)
+    count = getattr(state, "nthreads", None) or getattr(worker, "nthreads", None)
+    return int(count) if count else None
+
+
+def _render(
+    job: ChunkJob, token: CancelToken, events: _Events, worker: str, started: float, cores: int | None
+) -> ChunkManifest:
     from filmstudio.render.export import find_write, render
     from filmstudio.render.settings import encode_settings
 
@@ -150,7 +159,15 @@ def _render(job: ChunkJob, token: CancelToken, events: _Events, worker: str, sta
     output.parent.mkdir(parents=True, exist_ok=True)
     frames = job.frames
     result = render(
-        project, node, output, frames, job.scale, progress=events.progress, cancel=token, video_only=True
+        project,
+        node,
+        output,
+        frames,
+        job.scale,
+        progress=events.progress,
+        cancel=token,
+        video_only=True,
+        cores=cores,  # a single-threaded worker keeps one core busy, not the machine's
     )
     files = _written(output, frames)
     return ChunkManifest(
