@@ -81,6 +81,7 @@ from filmstudio.core.errors import (
     ParameterError,
     UnknownColourSpaceError,
 )
+from filmstudio.core.graph import digest_json
 from filmstudio.core.node import Device, Input, Node, Output
 from filmstudio.core.overlay import FrameCurve, Handle, Outline, OverlayEdit, Polyline, rectangle
 from filmstudio.core.params import (
@@ -199,6 +200,7 @@ _LAZY = {
     "seed_latent": "filmstudio.models.gan_latent",
     "lerp": "filmstudio.models.gan_latent",
     "slerp": "filmstudio.models.gan_latent",
+    "slerp_path": "filmstudio.models.gan_latent",
     "circle": "filmstudio.models.gan_latent",
     "gan_info": "filmstudio.models.gan_load",
     "load_gan": "filmstudio.models.gan_load",
@@ -342,6 +344,7 @@ __all__ = [
     "Values",
     "VectorParam",
     "ViewParam",
+    "digest_json",
     "rectangle",
     "reseed_frames",
     *sorted(_LAZY),

@@ -98,7 +98,8 @@ class GANGenerator(Node):
         from filmstudio.api import ModelStore
 
         recipe = gan_takes.frame_recipe(ctx.state, ctx.frame, ctx.params, ctx.is_connected("latent"))
-        return {"model": ModelStore(ctx.project_dir).identity(ctx.params.model), "recipe": recipe}
+        identity = ModelStore(ctx.project_dir).identity(ctx.params.model)
+        return {"model": identity, "recipe": gan_takes.recipe_key(recipe)}
 
     def required_models(self, ctx: EvalContext) -> tuple[str, ...]:
         return (ctx.params.model,)
@@ -107,16 +108,12 @@ class GANGenerator(Node):
         from filmstudio.api import ModelStore, load_gan, render_latents
 
         results: list[Any] = [None] * len(contexts)
-        groups: dict[tuple[Any, ...], list[int]] = {}
-        for index, ctx in enumerate(contexts):
-            shared = tuple((k, v) for k, v in ctx.params.items() if k not in ("truncation", "noise_seed"))
-            groups.setdefault((shared, ctx.size, ctx.project_dir, ctx.device), []).append(index)
-        for indices in groups.values():
+        for indices in _groups(contexts, ("truncation", "noise_seed")).values():
             first = contexts[indices[0]]
             first.check_cancelled()
             location = ModelStore(first.project_dir).find(first.params.model)
             model = load_gan(location, first.device, first.params.precision)
-            chosen = [frame_latents(contexts[i], model) for i in indices]
+            chosen = frame_latents([contexts[i] for i in indices], model)
             pictures = render_latents(
                 model,
                 [latent for latent, _seed in chosen],
@@ -238,6 +235,16 @@ class GANGenerator(Node):
         if path is not None:
             write_png(sheet, node.project.resolve_path(path) if node.project else path)
         return sheet, chosen
+
+
+def _groups(contexts: Sequence[EvalContext], per_frame: tuple[str, ...]) -> dict[tuple[Any, ...], list[int]]:
+    """Indices of ``contexts`` by what one batched call needs to share: every parameter but the
+    ``per_frame`` ones, the output size, the project and the device."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for index, ctx in enumerate(contexts):
+        shared = tuple((k, v) for k, v in ctx.params.items() if k not in per_frame)
+        groups.setdefault((shared, ctx.size, ctx.project_dir, ctx.device), []).append(index)
+    return groups
 
 
 def take_data(ctx: EvalContext, seed: int) -> dict[str, Any]:

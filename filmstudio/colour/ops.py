@@ -99,6 +99,14 @@ class ExponentWithLinearOp(TorchOp):
     def __call__(self, rgb: Any) -> Any:
         torch = _torch()
         x = rgb.abs() if self.mirror else rgb
+        if not self.inverse and _uniform(self.gamma, self.offset, self.slope, self.x_break):
+            # One curve for all three channels (sRGB, Rec.709): scalar maths, in place, few
+            # passes (on small frames each pass costs more than its arithmetic).
+            gamma, offset, slope, x_break = self.gamma[0], self.offset[0], self.slope[0], self.x_break[0]
+            scale = 1.0 / (1.0 + offset)
+            curve = x.clamp_min(x_break).mul_(scale).add_(offset * scale).pow_(gamma)
+            out = curve.where(x >= x_break, x * slope)
+            return out.mul_(rgb.sign()) if self.mirror else out
         gamma, offset, slope = (column(v, rgb) for v in (self.gamma, self.offset, self.slope))
         if self.inverse:
             y_break = column(self.y_break, rgb)
@@ -109,6 +117,11 @@ class ExponentWithLinearOp(TorchOp):
             curve = ((x.clamp_min(0.0) + offset) / (1.0 + offset)).pow(gamma)
             out = torch.where(x >= x_break, curve, x * slope)
         return out * rgb.sign() if self.mirror else out
+
+
+def _uniform(*values: tuple[float, ...]) -> bool:
+    """Whether each of ``values`` has the same number for every channel."""
+    return all(len(set(channels)) == 1 for channels in values)
 
 
 class RangeOp(TorchOp):

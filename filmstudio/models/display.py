@@ -39,7 +39,14 @@ def from_model_rgb(rgb: Any, alpha: Any | None = None) -> Any:
     from filmstudio.colour import to_working
 
     rgb = rgb.float()
-    alpha = torch.ones_like(rgb[:, :1]) if alpha is None else alpha.float()
+    if alpha is None:
+        # Opaque (what generators make): convert the colour of the whole batch in one call, as
+        # one image [3, N, H, W]; there is nothing to un-premultiply.
+        from filmstudio.colour import conversion, working_space
+
+        linear = conversion(MODEL_SPACE, working_space()).apply_rgb(rgb.transpose(0, 1))
+        return torch.cat([linear.transpose(0, 1), torch.ones_like(rgb[:, :1])], dim=1)
+    alpha = alpha.float()
     encoded = torch.cat([rgb * alpha, alpha], dim=1)
     return torch.stack([to_working(image, MODEL_SPACE) for image in encoded])
 

@@ -151,5 +151,5 @@ def render_latents(
             ws = ws_batch(model, latents, truncations)
             seeds = list(noise_seeds) or [0] * len(latents)
             out = model.net.synthesis(ws, noise_tensors(model, noise, seeds), half=model.half)
-        pictures = ((out.float() + 1.0) * 0.5).clamp(0.0, 1.0)
-    return pictures.clone()  # a normal tensor: later nodes may use it outside inference mode
+    # -1..1 -> 0..1, outside inference mode: a normal tensor, which later nodes may use anywhere
+    return out.float().add(1.0).mul_(0.5).clamp_(0.0, 1.0)

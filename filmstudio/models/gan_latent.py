@@ -26,6 +26,7 @@ from __future__ import annotations
 import enum
 import math
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,6 +147,8 @@ def slerp(a: Any, b: Any, t: float) -> Any:
         return a
     if t >= 1.0:
         return b
+    if a.dim() == 1:  # one latent (every frame of a morph): the angle is one number
+        return slerp_path(a, b, [t])[0]
     a64, b64 = a.double(), b.double()
     na, nb = a64.norm(dim=-1, keepdim=True), b64.norm(dim=-1, keepdim=True)
     cos = ((a64 / na.clamp_min(1e-12)) * (b64 / nb.clamp_min(1e-12))).sum(-1, keepdim=True)
@@ -155,6 +158,30 @@ def slerp(a: Any, b: Any, t: float) -> Any:
         return lerp(a, b, t)
     out = (torch.sin((1.0 - t) * omega) * a64 + torch.sin(t * omega) * b64) / sin
     return out.to(a.dtype)
+
+
+def slerp_path(a: Any, b: Any, ts: Sequence[float]) -> Any:
+    """:func:`slerp` of two 1-D latents at each of ``ts`` (the frames of a morph between two keys),
+    ``[len(ts), size]``: the angle between them is worked out once, the points in one go."""
+    import torch
+
+    a64, b64 = a.double(), b.double()
+    norms = float(a64.norm()) * float(b64.norm())
+    cos = float(a64.dot(b64)) / norms if norms > 0.0 else 1.0
+    omega = math.acos(max(-1.0, min(1.0, cos)))
+    sin = math.sin(omega)
+    t = torch.tensor([min(1.0, max(0.0, float(x))) for x in ts], dtype=torch.float64)[:, None]
+    if abs(sin) < 1e-6:  # (anti)parallel: the straight line
+        out = a64 + (b64 - a64) * t
+    else:
+        out = (torch.sin((1.0 - t) * omega) * a64 + torch.sin(t * omega) * b64) / sin
+    out = out.to(a.dtype)
+    for row, x in enumerate(ts):  # the ends exactly
+        if x <= 0.0:
+            out[row] = a
+        elif x >= 1.0:
+            out[row] = b
+    return out
 
 
 def circle(centre: Any, across: Any, up: Any, angle: float, amplitude: float) -> Any:
