@@ -93,6 +93,9 @@ class Denoise(Node):
 
         return ModelStore(ctx.project_dir).identity(ctx.params.model)
 
+    def required_models(self, ctx: EvalContext) -> tuple[str, ...]:
+        return (ctx.params.model,) if ctx.params.method == "model" else ()
+
     def evaluate(self, ctx: EvalContext) -> Any:
         return self.evaluate_batch([ctx])[0]
 

@@ -70,6 +70,10 @@ class FaceRestore(Node):
         )
         return [store.identity(ctx.params.model), detector]
 
+    def required_models(self, ctx: EvalContext) -> tuple[str, ...]:
+        # "auto" finds faces without YuNet when it is not installed; "yunet" cannot
+        return (ctx.params.model, *((ctx.params.detector_model,) if ctx.params.detector == "yunet" else ()))
+
     def evaluate(self, ctx: EvalContext) -> Any:
         import numpy as np
         import torch

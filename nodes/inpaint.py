@@ -106,6 +106,12 @@ class Inpaint(Node):
 
         return ModelStore(ctx.project_dir).identity(p.model)
 
+    def required_models(self, ctx: EvalContext) -> tuple[str, ...]:
+        p = ctx.params
+        return (
+            (p.model,) if p.method == "model" or (p.method == "clean_plate" and p.fallback == "model") else ()
+        )
+
     def evaluate(self, ctx: EvalContext) -> Any:
         import torch
 

@@ -123,6 +123,14 @@ class Segmenter(Node):
 
         return ModelStore(ctx.project_dir).identity(ctx.params.model or DEFAULT_MODELS[backend])
 
+    def required_models(self, ctx: EvalContext) -> tuple[str, ...]:
+        # keys need none; sam2_video renders the masks its analysis stored
+        if ctx.params.backend not in MODEL_BACKENDS:
+            return ()
+        from filmstudio_nodes.segment_models import DEFAULT_MODELS
+
+        return (ctx.params.model or DEFAULT_MODELS[ctx.params.backend],)
+
     def evaluate_batch(self, contexts: Sequence[EvalContext]) -> list[Any]:
         from filmstudio.api import evaluate_in_groups
 

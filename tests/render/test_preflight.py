@@ -98,3 +98,45 @@ def test_installed_models_pass(models, tmp_path, monkeypatch):
             manifest.KnownModel(**{**known.__dict__, "sha256": hashlib.sha256(data).hexdigest()}),
         )
     check_models(project, project["Export"], 1)  # found and checked: nothing raised
+
+
+def test_restoration_and_segmentation_nodes_name_the_models_their_settings_need(models, tmp_path):
+    """Segmenter (a model backend), Denoise and Inpaint on ``model`` (or a clean plate filled by
+    the model) and Face Restore (its weights, and YuNet when asked for by name) are looked up before
+    the first frame; keys, filters and 'auto' face finding need nothing."""
+    project = fs.Project(fps=24, frame_range=(1, 2), width=64, height=36)
+    ramp = project.add_node("Ramp", "Plate")
+    spatial = project.connect(ramp, project.add_node("Denoise", "Quick", method="spatial"))
+    learned = project.connect(
+        spatial, project.add_node("Denoise", "Clean", method="model", model="scunet.pth")
+    )
+    people = project.connect(learned, project.add_node("Segmenter", "People", backend="deeplabv3"))
+    keyed = project.connect(learned, project.add_node("Segmenter", "Key", backend="chroma_key"))
+    plate = project.add_node("Inpaint", "Plate fill", method="clean_plate", fallback="model", model="lama.pt")
+    project.connect(learned, plate, "image", "source")
+    project.connect(people, plate, "mask", "mask")
+    faces = project.connect(
+        plate, project.add_node("FaceRestore", "Faces", model="gfpgan.pth", detector="yunet")
+    )
+    auto = project.connect(faces, project.add_node("FaceRestore", "Auto", model="gfpgan.pth"))
+    merge = project.add_node("Merge", "Over")
+    project.connect(auto, merge, "image", "B")
+    project.connect(keyed, merge, "image", "A")
+    write = project.connect(merge, project.add_node("Write", "Export", file="out.mp4"))
+    with pytest.raises(MissingModelsError) as caught:
+        check_models(project, write, 1)
+    named = {m.ref: m.nodes for m in caught.value.missing}
+    assert named == {
+        "scunet.pth": ("Clean",),
+        "deeplabv3-resnet50": ("People",),
+        "lama.pt": ("Plate fill",),
+        "gfpgan.pth": ("Faces", "Auto"),
+        "face-yunet": ("Faces",),
+    }
+    project["Plate fill"].set(fallback="telea")
+    project["People"].set(backend="grabcut")
+    project["Faces"].set(detector="box")
+    project["Clean"].set(method="temporal")
+    with pytest.raises(MissingModelsError) as caught:
+        check_models(project, write, 1)
+    assert {m.ref: m.nodes for m in caught.value.missing} == {"gfpgan.pth": ("Faces", "Auto")}
