@@ -82,6 +82,7 @@ from filmstudio.core.errors import (
     UnknownColourSpaceError,
 )
 from filmstudio.core.graph import digest_json
+from filmstudio.core.memo import IdentityMemo
 from filmstudio.core.node import Device, Input, Node, Output
 from filmstudio.core.overlay import FrameCurve, Handle, Outline, OverlayEdit, Polyline, rectangle
 from filmstudio.core.params import (
@@ -315,6 +316,7 @@ __all__ = [
     "FollowTrack",
     "FrameCurve",
     "Handle",
+    "IdentityMemo",
     "Input",
     "IntParam",
     "LUTError",

@@ -20,15 +20,12 @@ evaluated, never while planning.
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from filmstudio.api import ParameterError, digest_json
+from filmstudio.api import IdentityMemo, ParameterError, digest_json
 
 _TAKE_ID = re.compile(r"^take(\d+)$")
-_MEMO_SIZE = 256  # take data objects whose digest (or parsed latent) is remembered
 
 
 def takes_of(state: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -142,26 +139,13 @@ def recipe_key(recipe: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-_memo: OrderedDict[tuple[int, str], tuple[Any, Any]] = OrderedDict()
-_memo_lock = threading.Lock()
+_memo = IdentityMemo(256)  # take data objects whose digest (or parsed latent) is remembered
 
 
 def memo_by_identity(data: Any, what: str, make: Callable[[Any], Any]) -> Any:
-    """``make(data)``, remembered for this very object (a take's data, immutable once made: the
-    state is replaced on every edit, never changed in place) under the name ``what``. The memo
-    holds the object, so its id cannot be handed to another while remembered."""
-    key = (id(data), what)
-    with _memo_lock:
-        found = _memo.get(key)
-        if found is not None and found[0] is data:
-            _memo.move_to_end(key)
-            return found[1]
-    value = make(data)
-    with _memo_lock:
-        _memo[key] = (data, value)
-        while len(_memo) > _MEMO_SIZE:
-            _memo.popitem(last=False)
-    return value
+    """``make(data)``, remembered for this very object: a take's data, immutable once made (the
+    state is replaced on every edit, never changed in place)."""
+    return _memo.get(data, what, make)
 
 
 def _source(state: Mapping[str, Any], entry: Mapping[str, Any], where: str) -> dict[str, Any]:

@@ -13,8 +13,6 @@ Thread-safe; compiled transforms are kept per (conversion, depth) by :func:`deco
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +21,7 @@ import numpy as np
 
 from filmstudio.colour.fusion import Affine, ColourFunction, Curve
 from filmstudio.colour.kernels import kernels
+from filmstudio.core.memo import IdentityMemo
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,22 +72,12 @@ def compile_decode(function: ColourFunction, input_bits: int) -> WorkingDecode |
     return WorkingDecode(pre, np.ascontiguousarray(np.concatenate([rows, offset], axis=1)))
 
 
-_lock = threading.Lock()
-_compiled: OrderedDict[tuple[int, int], tuple[object, WorkingDecode | None]] = OrderedDict()
+_compiled = IdentityMemo(16)  # per cached pipeline and input bit depth
 
 
 def decode_for(pipeline: Any, input_bits: int) -> WorkingDecode | None:
     """The compiled decode of a conversion to the working space (a cached
     :class:`~filmstudio.colour.pipeline.Pipeline`), remembered with it for the 16 latest."""
-    key = (id(pipeline), input_bits)
-    with _lock:
-        found = _compiled.get(key)
-        if found is not None and found[0] is pipeline:
-            _compiled.move_to_end(key)
-            return found[1]
-    compiled = compile_decode(ColourFunction.of_pipeline(pipeline), input_bits)
-    with _lock:
-        _compiled[key] = (pipeline, compiled)  # the pipeline held: its id is not reused meanwhile
-        while len(_compiled) > 16:
-            _compiled.popitem(last=False)
-    return compiled
+    return _compiled.get(
+        pipeline, input_bits, lambda p: compile_decode(ColourFunction.of_pipeline(p), input_bits)
+    )

@@ -1,0 +1,46 @@
+"""IdentityMemo: work done once per object (a take's data, a cached pipeline), never confused
+with another object that happens to be equal or to get the same id later."""
+
+from __future__ import annotations
+
+import gc
+
+from filmstudio.core.memo import IdentityMemo
+
+
+def test_work_is_done_once_per_object_and_name():
+    memo, calls = IdentityMemo(8), []
+
+    def make(data):
+        calls.append(data)
+        return len(data["latent"])
+
+    take = {"latent": [0.5] * 100}
+    assert memo.get(take, "size", make) == 100
+    assert memo.get(take, "size", make) == 100
+    assert memo.get(take, "other", make) == 100  # another name: other work
+    equal = {"latent": [0.5] * 100}
+    assert memo.get(equal, "size", make) == 100  # an equal object is not the same object
+    assert len(calls) == 3
+
+
+def test_a_remembered_object_is_kept_so_its_id_cannot_be_reused():
+    memo = IdentityMemo(8)
+    first = {"n": 1}
+    id_of_first = id(first)
+    remembered = memo.get(first, "n", lambda d: d["n"])
+    del first
+    gc.collect()
+    newcomers = [{"n": 2} for _ in range(1000)]  # would reuse the freed id, were it freed
+    assert all(id(d) != id_of_first for d in newcomers)
+    assert remembered == 1 and all(memo.get(d, "n", lambda d: d["n"]) == 2 for d in newcomers[:4])
+
+
+def test_only_the_latest_are_kept():
+    memo, calls = IdentityMemo(2), []
+    objects = [[i] for i in range(3)]
+    for item in objects:
+        memo.get(item, "x", lambda d: calls.append(d) or d[0])
+    memo.get(objects[0], "x", lambda d: calls.append(d) or d[0])  # pushed out by the third: made again
+    memo.get(objects[2], "x", lambda d: calls.append(d) or d[0])  # still there
+    assert len(calls) == 4
