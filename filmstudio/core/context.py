@@ -83,6 +83,27 @@ class EvalContext:
     curves: Mapping[str, Any] = field(default_factory=dict)
     progress: Callable[[int, int], None] | None = None
 
+    def copy(self, cancel: CancelToken) -> EvalContext:
+        """This context for another request of the same evaluation (its ``cancel``), with no
+        inputs or progress yet. The planner makes a step's context this way when nothing it
+        depends on changed since the last plan."""
+        return EvalContext(
+            self.node_name,
+            self.frame,
+            self.params,
+            self.scale,
+            self.format,
+            self.fps,
+            self.connected,
+            {},
+            self.state,
+            self.take,
+            self.device,
+            cancel,
+            self.project_dir,
+            self.curves,
+        )
+
     def resolve_path(self, path: str) -> str:
         """A path parameter as a usable path: relative paths are relative to the project file."""
         expanded = os.path.expanduser(path)

@@ -24,14 +24,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from filmstudio.core import track_link
-from filmstudio.core.context import CancelToken, EvalContext
+from filmstudio.core.context import CancelToken, EvalContext, Values
 from filmstudio.core.graph import Graph, Link, NodeInstance, active_take, digest_json
 from filmstudio.core.node import Device, Node
+from filmstudio.core.params import AnimCurve
 from filmstudio.core.project import Project
 from filmstudio.engine.cache import MISSING
 from filmstudio.engine.convert import converter
 from filmstudio.engine.executors import Executors
 from filmstudio.engine.request import FrameRequest
+
+_REMEMBER_AT_MOST = 20_000  # (node, frame) records the planner keeps (a few MB)
 
 
 @dataclass(eq=False)
@@ -50,8 +53,32 @@ class Step:
     varies: bool = False  # the result changes from frame to frame (time-dependent upstream)
     store: bool = True  # put the result in the frame cache
     value: Any = MISSING
+    values: str = ""  # the repr of the parameter values in ``ctx`` (for the key)
+    remembered: _Remembered | None = None  # the planner's record of this (node, frame), if kept
     standin: bool = False  # run the node's stand-in, not evaluate (a stand-in request's preview)
     previewed: bool = False  # this step's value is (or reads) a stand-in
+
+
+@dataclass(eq=False)
+class _Remembered:
+    """What planning found for one (node, frame, scale) at one graph revision, for the next plan
+    of it: the step's make-up (``ctx`` a template of its own, copied for each plan: a plan's
+    context is filled in while it runs; no value is held) and the key it got from the input keys
+    it had."""
+
+    ctx: EvalContext | None
+    wanted: list[tuple[tuple[str, int], tuple[str, int], str]]
+    alias: tuple[str, int] | None
+    alias_port: str
+    convert: dict[str, Callable[[Any], Any]] | None
+    values: str
+    inputs: tuple[tuple[str, str], ...] | None = None
+    key: str | None = None
+
+    @classmethod
+    def of(cls, step: Step) -> _Remembered:
+        ctx = step.ctx.copy(step.ctx.cancel) if step.ctx is not None else None
+        return cls(ctx, step.wanted, step.alias, step.alias_port, step.convert, step.values)
 
 
 @dataclass(eq=False)
@@ -104,6 +131,14 @@ class Planner:
         self._project_dir: str | None = None
         self._conversion_cache: dict[str, dict[str, Callable[[Any], Any]] | None] = {}
         self._conversion_revision = -1
+        # uuid -> (values, their repr) of nodes with no animated parameter, or None: the same at
+        # every frame, so worked out once per graph revision
+        self._constant: dict[str, tuple[Values, str] | None] = {}
+        self._constant_revision = -1
+        # (uuid, frame, scale, force) -> what the last plan found there, while the graph, the
+        # project's folder and the settings are those it was found with
+        self._remembered: dict[tuple[str, int, float, bool], _Remembered] = {}
+        self._remembered_for: tuple[int, str | None] = (-1, None)
 
     def plan(self, request: FrameRequest, cached: Callable[[str], bool] | None = None) -> list[Plan]:
         """One plan per frame of ``request``, sharing one memo (what the frames share upstream is
@@ -175,6 +210,26 @@ class Planner:
             self._conversion_cache[node.uuid] = found = found or None
         return found
 
+    def _values(self, instance: NodeInstance, frame: int) -> tuple[Values, str]:
+        """``instance``'s parameter values at ``frame`` and their repr (for its key); a node with
+        no animated parameter has the same at every frame, remembered until the graph changes."""
+        graph = self.project.graph
+        if self._constant_revision != graph.revision:
+            self._constant.clear()
+            self._constant_revision = graph.revision
+        found = self._constant.get(instance.uuid, MISSING)
+        if found is MISSING:
+            if any(isinstance(stored, AnimCurve) for stored in instance.params.values()):
+                found = None
+            else:
+                values = instance.values_at(frame)
+                found = (values, repr(tuple(values.values())))
+            self._constant[instance.uuid] = found
+        if found is None:
+            values = instance.values_at(frame)
+            return values, repr(tuple(values.values()))
+        return found
+
     def _plan(
         self,
         uuid: str,
@@ -191,6 +246,13 @@ class Planner:
         graph = self.project.graph
         path = self.project.path
         self._project_dir = str(path.resolve().parent) if path is not None else None
+        settings = self.project.settings
+        # every node sees the project's format and rate (a Title's canvas, a Read's timing): a
+        # frame made before Project Settings changed them is not that frame any more
+        common = repr((scale, settings.format, settings.fps)).encode()
+        if self._remembered_for != (graph.revision, self._project_dir):
+            self._remembered.clear()  # a settings change is a graph revision too
+            self._remembered_for = (graph.revision, self._project_dir)
         stack = [(uuid, frame)]
         while stack:
             item = stack[-1]
@@ -208,13 +270,39 @@ class Planner:
             if todo:
                 stack.extend(todo)
                 continue
-            step.key = self._key(step, scale, memo)
+            step.key = self._key(step, common, memo)
             if standin is not None:
                 self._choose_standin(step, memo, standin)
             stack.pop()
         return memo[(uuid, frame)]
 
     def _new_step(
+        self,
+        instance: NodeInstance,
+        frame: int,
+        scale: float,
+        cancel: CancelToken,
+        force: bool,
+    ) -> Step:
+        """The step of ``instance`` at ``frame``: made afresh, or from what the last plan of it
+        at this graph revision found (nodes whose key reads the world outside the graph, through
+        ``state_for_frame``, are always made afresh)."""
+        at = (instance.uuid, frame, scale, force)
+        kept = self._remembered.get(at)
+        if kept is not None:
+            step = Step(instance, frame, wanted=kept.wanted, alias=kept.alias, alias_port=kept.alias_port)
+            step.convert, step.values, step.remembered = kept.convert, kept.values, kept
+            if kept.ctx is not None:
+                step.ctx = kept.ctx.copy(cancel)
+            return step
+        step = self._make_step(instance, frame, scale, cancel, force)
+        if not instance.type._slices_state:
+            if len(self._remembered) >= _REMEMBER_AT_MOST:  # an export plans each frame once
+                self._remembered.clear()
+            step.remembered = self._remembered[at] = _Remembered.of(step)
+        return step
+
+    def _make_step(
         self,
         instance: NodeInstance,
         frame: int,
@@ -234,10 +322,11 @@ class Planner:
             return step
         settings = self.project.settings
         state = instance.state
+        params, step.values = self._values(instance, frame)
         ctx = EvalContext(
             node_name=instance.name,
             frame=frame,
-            params=instance.values_at(frame),
+            params=params,
             scale=scale,
             format=settings.format,
             fps=settings.fps,
@@ -258,26 +347,29 @@ class Planner:
                 step.wanted.extend(((name, int(f)), (link.source, int(f)), link.source_port) for f in frames)
         return step
 
-    def _key(self, step: Step, scale: float, memo: dict[tuple[str, int], Step]) -> str:
+    def _key(self, step: Step, common: bytes, memo: dict[tuple[str, int], Step]) -> str:
+        """``common``: the parts every key of this plan shares (scale, format, rate), as bytes."""
         step.varies = step.node.type.time_dependent or any(memo[src].varies for _i, src, _p in step.wanted)
         if step.alias is not None:
             return "alias:" + self._output_key(memo[step.alias], step.alias_port, memo)
         if step.ctx is None:
             return "nothing"
+        # By input name (a stable sort keeps each input's frames in the order the node asked for
+        # them): a key must not depend on the order links were made or a set happened to iterate in.
+        inputs = tuple(
+            (name, self._output_key(memo[src], port, memo)) for (name, _f), src, port in step.wanted
+        )
+        if len(inputs) > 1:
+            inputs = tuple(sorted(inputs, key=_first))
+        remembered = step.remembered
+        if remembered is not None and remembered.key is not None and remembered.inputs == inputs:
+            return remembered.key  # the same node, settings and inputs as the last plan: its key
         node = step.node
         node_type = node.type
         if node_type._slices_state:
             state = digest_json(node_type.shared().state_for_frame(step.ctx))
         else:
             state = node.state_digest() if node.state else ""
-        # By input name (a stable sort keeps each input's frames in the order the node asked for
-        # them): a key must not depend on the order links were made or a set happened to iterate in.
-        inputs = tuple(
-            sorted(
-                ((name, self._output_key(memo[src], port, memo)) for (name, _f), src, port in step.wanted),
-                key=lambda item: item[0],
-            )
-        )
         # a position following a track reads the track's sample at this very frame, even when the
         # Track input's value is one set for all frames
         links = node_type.track_links
@@ -286,17 +378,17 @@ class Planner:
             node_type.id,
             node_type.version,
             # a node reading its parameters over time is keyed by their curves, the same at every frame
-            tuple((step.ctx.curves if node_type.reads_curves else step.ctx.params).values()),
+            repr(tuple(step.ctx.curves.values())) if node_type.reads_curves else step.values,
             state,
             inputs,
             step.frame if node_type.time_dependent or follows else None,
-            scale,
-            # every node sees the project's format and rate (a Title's canvas, a Read's timing):
-            # a frame made before Project Settings changed them is not that frame any more
-            step.ctx.format,
-            step.ctx.fps,
         )
-        return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+        digest = hashlib.blake2b(repr(parts).encode(), digest_size=16)
+        digest.update(common)
+        key = digest.hexdigest()
+        if remembered is not None:
+            remembered.inputs, remembered.key = inputs, key
+        return key
 
     @staticmethod
     def _choose_standin(step: Step, memo: dict[tuple[str, int], Step], cached: Callable[[str], bool]) -> None:
@@ -316,6 +408,10 @@ class Planner:
         while step.alias is not None:
             step, port = memo[step.alias], step.alias_port
         return f"{step.key}:{port}"
+
+
+def _first(item: tuple[str, str]) -> str:
+    return item[0]
 
 
 def _never(_key: str) -> bool:
