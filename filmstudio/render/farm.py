@@ -43,6 +43,7 @@ from filmstudio.render.farm_chunk import ChunkJob, ChunkManifest, project_hash, 
 from filmstudio.render.farm_plan import (
     FarmError,
     FarmSettings,
+    chunk_costs,
     cut_frames,
     default_chunk,
     refuse_unshippable,
@@ -113,14 +114,20 @@ def render_on_farm(
                 chunk = farm.chunk or default_chunk(len(frames), workers)
                 ranges = split_range(frames, chunk, cut_frames(project, node, frames, engine))
                 jobs = _jobs(project, node, ranges, scale, folder, target, movie, farm)
+                costs = chunk_costs(node, ranges, engine)
+                jobs.sort(key=lambda job: -costs[job.index])  # the heaviest first (see farm_plan)
                 dispatcher = _dispatcher(client, farm, jobs, folder, settings, movie, progress, cancel, log)
                 manifests = dispatcher.run()
             cancel.raise_if_cancelled()
-            chunks = [(Path(job.output).parent, manifests[job.index]) for job in jobs]
+            chunks = [(Path(job.output).parent, manifests[job.index]) for job in sorted(jobs, key=_index)]
             _finish(chunks, frames, target, settings, movie, extras)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return FarmResult(target, len(frames), time.perf_counter() - started, len(jobs), dispatcher.lost_runs)
+
+
+def _index(job: ChunkJob) -> int:
+    return job.index
 
 
 def _jobs(

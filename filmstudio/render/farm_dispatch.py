@@ -78,6 +78,8 @@ class Dispatcher:
         self.client, self.farm, self.verify, self.log, self.cancel = client, farm, verify, log, cancel
         self._progress = progress
         self.jobs = {job.index: job for job in jobs}
+        # the cluster runs them in the order given (the coordinator puts the heaviest first)
+        self.priority = {job.index: len(jobs) - rank for rank, job in enumerate(jobs)}
         self.chunks = {job.index: _Chunk(len(job.frames)) for job in jobs}
         self.total = sum(c.frames for c in self.chunks.values())
         self.results: dict[int, ChunkManifest] = {}
@@ -136,7 +138,14 @@ class Dispatcher:
     def _submit(self, job: ChunkJob, avoid: str | None = None) -> None:
         workers = self._allowed(avoid)
         future = self.client.submit(
-            render_chunk, job, key=job.key, pure=False, retries=0, workers=workers, allow_other_workers=False
+            render_chunk,
+            job,
+            key=job.key,
+            pure=False,
+            retries=0,
+            workers=workers,
+            allow_other_workers=False,
+            priority=self.priority.get(job.index, 0),
         )
         self.runs[job.key] = _Run(job, future)
         self.chunks[job.index].current = job.key

@@ -22,6 +22,10 @@ Temporal requests are fine: a node that asks for frames outside its chunk (a fra
 history) gets them because the worker pulls those frames itself from the same project; the chunk
 recomputes them, which costs time but not identity.
 
+**Which chunks go first.** The heaviest: each chunk's cost is estimated from the plans of a few
+of its frames (a model node's step weighs most), and the cluster is given the chunks in that
+order, so a model-heavy shot at the end of a sequence does not start last and finish alone.
+
 **Where chunks begin.** On a cut when the graph knows one (an encoder starts a new picture group
 there anyway): the shot (else scene) starts of a Script's timing model read by a node upstream,
 the frames where a reader's clip jumps or appears/disappears, and held keys that change a value
@@ -294,3 +298,28 @@ def split_range(frames: FrameRange, chunk: int, cuts: Sequence[int] | set[int] =
             starts.append(start)
     ends = [*starts[1:], len(items)]
     return [FrameRange(items[a], items[b - 1], frames.step) for a, b in zip(starts, ends, strict=True)]
+
+
+# What one step of a frame's plan weighs in a chunk's estimated cost, by where its node runs.
+_STEP_WEIGHT = {"gpu": 8.0, "cpu": 2.0, "any": 1.0}
+_SAMPLES = 4  # frames of a chunk planned to estimate its cost
+
+
+def chunk_costs(write: NodeInstance, ranges: Sequence[Any], engine: Any) -> list[float]:
+    """An estimate of each chunk's rendering work (only their order matters): its frame count
+    times the mean weight of the plans of a few of its frames, each step weighing by where its
+    node runs (a model on the model worker most). A frame that cannot be planned weighs 1."""
+    from filmstudio.engine.request import FrameRequest
+
+    costs = []
+    for frames in ranges:
+        items = list(frames)
+        picked = sorted({items[round(i * (len(items) - 1) / max(1, _SAMPLES - 1))] for i in range(_SAMPLES)})
+        try:
+            plans = engine.plan(FrameRequest.of(write, picked, cache_frames=False))
+            steps = plans[0].memo.values() if plans else ()
+            weight = sum(_STEP_WEIGHT.get(step.node.type.device.value, 1.0) for step in steps) / len(picked)
+        except Exception:  # planning a broken frame fails: the chunk will say why when it renders
+            weight = 1.0
+        costs.append(len(items) * max(weight, 1.0))
+    return costs

@@ -16,6 +16,7 @@ from filmstudio.render.farm_plan import (
     FarmError,
     FarmRefused,
     FarmSettings,
+    chunk_costs,
     cut_frames,
     map_path,
     parse_path_map,
@@ -113,3 +114,24 @@ def test_farm_settings_say_what_is_missing():
         FarmSettings(workers=0)
     with pytest.raises(FarmError, match="--chunk"):
         FarmSettings(workers=2, chunk=0)
+
+
+def test_chunks_that_run_a_model_are_estimated_heaviest(project: Project, engine: Engine):
+    """The farm hands the cluster its heaviest chunks first: here the shot after the Switch's edit,
+    where every frame goes through a model node (an Upscaler on its model)."""
+    plain = project.add_node("test.FrameNumber", "plain")
+    upscaled = project.connect(
+        project.add_node("test.FrameNumber", "source"),
+        project.add_node("Upscaler", "up", method="model", model="absent.pth"),
+    )
+    switch = project.add_node("Switch", "edit")
+    project.connect(plain, switch, "image", "input1")
+    project.connect(upscaled, switch, "image", "input2")
+    switch.set_keyframe("which", 1, 1, "hold")  # input1
+    switch.set_keyframe("which", 61, 2, "hold")  # input2 from frame 61
+    write = project.connect(switch, project.add_node("Write", "out"))
+    ranges = split_range(FrameRange(1, 90), 30)
+    costs = chunk_costs(write, ranges, engine)
+    assert costs[2] > 2 * costs[0] and costs[0] == costs[1]
+    shorter = chunk_costs(write, [FrameRange(1, 15)], engine)
+    assert shorter[0] == costs[0] / 2  # by frame count too
