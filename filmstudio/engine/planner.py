@@ -72,8 +72,9 @@ class _Remembered:
     alias_port: str
     convert: dict[str, Callable[[Any], Any]] | None
     values: str
-    inputs: tuple[tuple[str, str], ...] | None = None
-    key: str | None = None
+    # (the input keys, the key they gave): one attribute, replaced whole, so a plan on another
+    # thread (an analysis job's) never reads one's inputs with another's key
+    keyed: tuple[tuple[tuple[str, str], ...], str] | None = None
 
     @classmethod
     def of(cls, step: Step) -> _Remembered:
@@ -362,8 +363,9 @@ class Planner:
         if len(inputs) > 1:
             inputs = tuple(sorted(inputs, key=_first))
         remembered = step.remembered
-        if remembered is not None and remembered.key is not None and remembered.inputs == inputs:
-            return remembered.key  # the same node, settings and inputs as the last plan: its key
+        keyed = remembered.keyed if remembered is not None else None
+        if keyed is not None and keyed[0] == inputs:
+            return keyed[1]  # the same node, settings and inputs as the last plan: its key
         node = step.node
         node_type = node.type
         if node_type._slices_state:
@@ -387,7 +389,7 @@ class Planner:
         digest.update(common)
         key = digest.hexdigest()
         if remembered is not None:
-            remembered.inputs, remembered.key = inputs, key
+            remembered.keyed = (inputs, key)
         return key
 
     @staticmethod
