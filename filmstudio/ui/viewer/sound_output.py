@@ -18,6 +18,7 @@ silently and :attr:`SoundPlayer.problem` says why.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -166,6 +167,20 @@ class SampleFeed(QIODevice):
                 self._start(plan, index)
 
 
+@functools.cache
+def preload_multimedia() -> bool:
+    """Load QtMultimedia now, on the GUI thread before playback starts engine threads (True when
+    it loads). Its libraries log while they initialise, inside the dynamic loader: a Python Qt
+    message handler (pytest-qt installs one) then waits for the GIL while holding the loader's
+    lock, and an engine thread holding the GIL may be waiting for that lock (a thread's first
+    C++ thread-local registers with it): loaded lazily mid-playback, that deadlocked."""
+    try:
+        import PySide6.QtMultimedia  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 class QtSoundSink:
     """The default sound output: a QAudioSink on the default device, 48 kHz float stereo."""
 
@@ -229,6 +244,8 @@ class SoundPlayer(QObject):
         submit = None if force_sync else session.engine.run_in_background
         self.feed = SampleFeed(submit)
         self.sink = sink
+        if sink is None:
+            preload_multimedia()  # now, not when playback starts (see there)
         self.problem = ""
         self._grain_end = QTimer(self)
         self._grain_end.setObjectName("scrub grain end")
