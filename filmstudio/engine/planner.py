@@ -8,7 +8,10 @@ image has one key for all frames; undo brings back keys that are cached.
 
 Planning reads the graph, so it runs on the thread that edits it; everything the run pass needs
 (parameter values, state, conversions) is captured in the :class:`Plan`, which the
-:class:`~filmstudio.engine.scheduler.Scheduler` runs on any thread.
+:class:`~filmstudio.engine.scheduler.Scheduler` runs on any thread. What holds from one plan to
+the next until the graph changes (conversions, constant parameter values, each step's make-up
+and key) is remembered in a :class:`~filmstudio.engine.plan_memory.PlanMemory`: planning a frame
+again re-keys only the nodes whose input keys changed.
 
 A stand-in request (``FrameRequest.standin``) is planned the same way, except that a step whose
 node offers a stand-in and whose real key is not cached becomes a stand-in step: its key is
@@ -24,17 +27,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from filmstudio.core import track_link
-from filmstudio.core.context import CancelToken, EvalContext, Values
-from filmstudio.core.graph import Graph, Link, NodeInstance, active_take, digest_json
+from filmstudio.core.context import CancelToken, EvalContext
+from filmstudio.core.graph import NodeInstance, active_take, digest_json
 from filmstudio.core.node import Device, Node
-from filmstudio.core.params import AnimCurve
 from filmstudio.core.project import Project
 from filmstudio.engine.cache import MISSING
-from filmstudio.engine.convert import converter
 from filmstudio.engine.executors import Executors
+from filmstudio.engine.plan_memory import PlanMemory, StepRecord
 from filmstudio.engine.request import FrameRequest
-
-_REMEMBER_AT_MOST = 20_000  # (node, frame) records the planner keeps (a few MB)
 
 
 @dataclass(eq=False)
@@ -54,32 +54,9 @@ class Step:
     store: bool = True  # put the result in the frame cache
     value: Any = MISSING
     values: str = ""  # the repr of the parameter values in ``ctx`` (for the key)
-    remembered: _Remembered | None = None  # the planner's record of this (node, frame), if kept
+    remembered: StepRecord | None = None  # the planner's record of this (node, frame), if kept
     standin: bool = False  # run the node's stand-in, not evaluate (a stand-in request's preview)
     previewed: bool = False  # this step's value is (or reads) a stand-in
-
-
-@dataclass(eq=False)
-class _Remembered:
-    """What planning found for one (node, frame, scale) at one graph revision, for the next plan
-    of it: the step's make-up (``ctx`` a template of its own, copied for each plan: a plan's
-    context is filled in while it runs; no value is held) and the key it got from the input keys
-    it had."""
-
-    ctx: EvalContext | None
-    wanted: list[tuple[tuple[str, int], tuple[str, int], str]]
-    alias: tuple[str, int] | None
-    alias_port: str
-    convert: dict[str, Callable[[Any], Any]] | None
-    values: str
-    # (the input keys, the key they gave): one attribute, replaced whole, so a plan on another
-    # thread (an analysis job's) never reads one's inputs with another's key
-    keyed: tuple[tuple[tuple[str, str], ...], str] | None = None
-
-    @classmethod
-    def of(cls, step: Step) -> _Remembered:
-        ctx = step.ctx.copy(step.ctx.cancel) if step.ctx is not None else None
-        return cls(ctx, step.wanted, step.alias, step.alias_port, step.convert, step.values)
 
 
 @dataclass(eq=False)
@@ -130,16 +107,7 @@ class Planner:
         self.project = project
         self._executors = executors  # for the compute device of GPU nodes' contexts
         self._project_dir: str | None = None
-        self._conversion_cache: dict[str, dict[str, Callable[[Any], Any]] | None] = {}
-        self._conversion_revision = -1
-        # uuid -> (values, their repr) of nodes with no animated parameter, or None: the same at
-        # every frame, so worked out once per graph revision
-        self._constant: dict[str, tuple[Values, str] | None] = {}
-        self._constant_revision = -1
-        # (uuid, frame, scale, force) -> what the last plan found there, while the graph, the
-        # project's folder and the settings are those it was found with
-        self._remembered: dict[tuple[str, int, float, bool], _Remembered] = {}
-        self._remembered_for: tuple[int, str | None] = (-1, None)
+        self._memory = PlanMemory(project.graph)  # what holds from one plan to the next
 
     def plan(self, request: FrameRequest, cached: Callable[[str], bool] | None = None) -> list[Plan]:
         """One plan per frame of ``request``, sharing one memo (what the frames share upstream is
@@ -192,45 +160,6 @@ class Planner:
                 memo = {}  # a half-planned step must not be reused
         return found
 
-    def _conversions(
-        self, graph: Graph, node: NodeInstance, links: Mapping[str, Link]
-    ) -> dict[str, Any] | None:
-        """Type conversions the links into ``node`` need (Image -> Mask, ...), remembered until the
-        graph's links change."""
-        if self._conversion_revision != graph.link_revision:
-            self._conversion_cache.clear()
-            self._conversion_revision = graph.link_revision
-        found = self._conversion_cache.get(node.uuid, MISSING)
-        if found is MISSING:
-            found = {}
-            wanted = {i.name: i.type for i in node.type.inputs}
-            for port, link in links.items():
-                function = converter(graph.output_type(link.source, link.source_port), wanted[port])
-                if function is not None:
-                    found[port] = function
-            self._conversion_cache[node.uuid] = found = found or None
-        return found
-
-    def _values(self, instance: NodeInstance, frame: int) -> tuple[Values, str]:
-        """``instance``'s parameter values at ``frame`` and their repr (for its key); a node with
-        no animated parameter has the same at every frame, remembered until the graph changes."""
-        graph = self.project.graph
-        if self._constant_revision != graph.revision:
-            self._constant.clear()
-            self._constant_revision = graph.revision
-        found = self._constant.get(instance.uuid, MISSING)
-        if found is MISSING:
-            if any(isinstance(stored, AnimCurve) for stored in instance.params.values()):
-                found = None
-            else:
-                values = instance.values_at(frame)
-                found = (values, repr(tuple(values.values())))
-            self._constant[instance.uuid] = found
-        if found is None:
-            values = instance.values_at(frame)
-            return values, repr(tuple(values.values()))
-        return found
-
     def _plan(
         self,
         uuid: str,
@@ -251,9 +180,7 @@ class Planner:
         # every node sees the project's format and rate (a Title's canvas, a Read's timing): a
         # frame made before Project Settings changed them is not that frame any more
         common = repr((scale, settings.format, settings.fps)).encode()
-        if self._remembered_for != (graph.revision, self._project_dir):
-            self._remembered.clear()  # a settings change is a graph revision too
-            self._remembered_for = (graph.revision, self._project_dir)
+        self._memory.begin(self._project_dir)
         stack = [(uuid, frame)]
         while stack:
             item = stack[-1]
@@ -289,7 +216,7 @@ class Planner:
         at this graph revision found (nodes whose key reads the world outside the graph, through
         ``state_for_frame``, are always made afresh)."""
         at = (instance.uuid, frame, scale, force)
-        kept = self._remembered.get(at)
+        kept = self._memory.step(at)
         if kept is not None:
             step = Step(instance, frame, wanted=kept.wanted, alias=kept.alias, alias_port=kept.alias_port)
             step.convert, step.values, step.remembered = kept.convert, kept.values, kept
@@ -298,9 +225,7 @@ class Planner:
             return step
         step = self._make_step(instance, frame, scale, cancel, force)
         if not instance.type._slices_state:
-            if len(self._remembered) >= _REMEMBER_AT_MOST:  # an export plans each frame once
-                self._remembered.clear()
-            step.remembered = self._remembered[at] = _Remembered.of(step)
+            step.remembered = self._memory.keep(at, step)
         return step
 
     def _make_step(
@@ -323,7 +248,7 @@ class Planner:
             return step
         settings = self.project.settings
         state = instance.state
-        params, step.values = self._values(instance, frame)
+        params, step.values = self._memory.values(instance, frame)
         ctx = EvalContext(
             node_name=instance.name,
             frame=frame,
@@ -341,7 +266,7 @@ class Planner:
         if node_type.reads_curves:
             ctx.curves = dict(instance.params)  # a snapshot: curves are immutable, the dict is not
         step.ctx = ctx
-        step.convert = self._conversions(graph, instance, links) if links else None
+        step.convert = self._memory.conversions(instance, links) if links else None
         for name, frames in node_type.shared().requests(ctx).items():
             link = links.get(name)
             if link is not None:

@@ -13,7 +13,7 @@ from fractions import Fraction
 import torch
 
 import filmstudio as fs
-from filmstudio.engine import planner as planner_module
+from filmstudio.engine import plan_memory
 from filmstudio.engine.engine import Engine
 from filmstudio.engine.planner import Planner
 from filmstudio.media.stills import write_image
@@ -82,7 +82,7 @@ def test_a_file_rewritten_on_disk_changes_the_keys_of_everything_below_its_read(
 
 
 def test_the_planner_keeps_no_frames_and_a_bounded_record(monkeypatch):
-    monkeypatch.setattr(planner_module, "_REMEMBER_AT_MOST", 50)
+    monkeypatch.setattr(plan_memory, "STEPS_AT_MOST", 50)
     project = fs.Project(width=64, height=64, frame_range=(1, 40))
     source = project.add_node("Ramp")
     grades = chain(project, source, 3)
@@ -94,4 +94,4 @@ def test_the_planner_keeps_no_frames_and_a_bounded_record(monkeypatch):
         assert kept() is None  # nothing the planner remembers holds the frame
         for frame in range(1, 41):
             engine.scheduler.key(grades[-1], frame)
-            assert len(engine.scheduler.planner._remembered) <= 50
+            assert len(engine.scheduler.planner._memory) <= 50

@@ -1,0 +1,125 @@
+"""What a :class:`~filmstudio.engine.planner.Planner` remembers between plans, and when it forgets.
+
+Planning a frame reads the graph — links, parameter values, state — and most of what it finds holds
+until the graph changes. Three records, each dropped whole when what it was found from changes:
+
+* the type conversions the links into a node need (Image -> Mask, ...): until links change;
+* a node's parameter values and their repr (for its key) when no parameter is animated, the same
+  at every frame: until the graph changes;
+* per (node, frame, scale, forced): the step's make-up — its context as a template, what it asks
+  its inputs for, its conversions — and the key it got from the input keys it had: until the
+  graph (settings included) or the project's folder changes. A later plan copies the template
+  and re-keys the node only when its input keys differ. Nodes whose key reads the world outside
+  the graph (``state_for_frame``: media and model files) are never recorded, so a file rewritten
+  on disk changes their key and every key below them. At most :data:`STEPS_AT_MOST` records are
+  kept (an export plans each frame once); none holds a frame.
+
+Used on the graph's thread, like the planner. A record's key is one attribute, replaced whole, so
+a plan on another thread (an analysis job's) never pairs one plan's inputs with another's key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from filmstudio.core.context import EvalContext, Values
+from filmstudio.core.graph import Graph, Link, NodeInstance
+from filmstudio.core.params import AnimCurve
+from filmstudio.engine.cache import MISSING
+from filmstudio.engine.convert import converter
+
+if TYPE_CHECKING:
+    from filmstudio.engine.planner import Step
+
+STEPS_AT_MOST = 20_000  # (node, frame) records kept (a few MB)
+
+Wanted = list[tuple[tuple[str, int], tuple[str, int], str]]
+StepAt = tuple[str, int, float, bool]  # (node uuid, frame, scale, forced)
+
+
+@dataclass(eq=False)
+class StepRecord:
+    """One (node, frame, scale) as the last plan of it found it (see the module)."""
+
+    ctx: EvalContext | None  # a template of its own: a plan's context is filled in as it runs
+    wanted: Wanted
+    alias: tuple[str, int] | None
+    alias_port: str
+    convert: dict[str, Callable[[Any], Any]] | None
+    values: str
+    keyed: tuple[tuple[tuple[str, str], ...], str] | None = None  # (input keys, the key they gave)
+
+    @classmethod
+    def of(cls, step: Step) -> StepRecord:
+        ctx = step.ctx.copy(step.ctx.cancel) if step.ctx is not None else None
+        return cls(ctx, step.wanted, step.alias, step.alias_port, step.convert, step.values)
+
+
+class PlanMemory:
+    """The three records of one project's planner (see the module)."""
+
+    def __init__(self, graph: Graph) -> None:
+        self._graph = graph
+        self._conversions: dict[str, dict[str, Callable[[Any], Any]] | None] = {}
+        self._conversions_at = -1
+        self._constant: dict[str, tuple[Values, str] | None] = {}  # uuid -> values, or None: animated
+        self._constant_at = -1
+        self._steps: dict[StepAt, StepRecord] = {}
+        self._steps_for: tuple[int, str | None] = (-1, None)
+
+    def conversions(self, node: NodeInstance, links: Mapping[str, Link]) -> dict[str, Any] | None:
+        """The conversions the links into ``node`` need, by input name (None: none)."""
+        graph = self._graph
+        if self._conversions_at != graph.link_revision:
+            self._conversions.clear()
+            self._conversions_at = graph.link_revision
+        found = self._conversions.get(node.uuid, MISSING)
+        if found is MISSING:
+            found = {}
+            wanted = {i.name: i.type for i in node.type.inputs}
+            for port, link in links.items():
+                function = converter(graph.output_type(link.source, link.source_port), wanted[port])
+                if function is not None:
+                    found[port] = function
+            self._conversions[node.uuid] = found = found or None
+        return found
+
+    def values(self, instance: NodeInstance, frame: int) -> tuple[Values, str]:
+        """``instance``'s parameter values at ``frame`` and their repr (for its key)."""
+        if self._constant_at != self._graph.revision:
+            self._constant.clear()
+            self._constant_at = self._graph.revision
+        found = self._constant.get(instance.uuid, MISSING)
+        if found is MISSING:
+            if any(isinstance(stored, AnimCurve) for stored in instance.params.values()):
+                found = None
+            else:
+                values = instance.values_at(frame)
+                found = (values, repr(tuple(values.values())))
+            self._constant[instance.uuid] = found
+        if found is None:
+            values = instance.values_at(frame)
+            return values, repr(tuple(values.values()))
+        return found
+
+    def begin(self, project_dir: str | None) -> None:
+        """Start a plan: the step records go when the graph or the project's folder changed."""
+        if self._steps_for != (self._graph.revision, project_dir):
+            self._steps.clear()  # a settings change is a graph revision too
+            self._steps_for = (self._graph.revision, project_dir)
+
+    def step(self, at: StepAt) -> StepRecord | None:
+        return self._steps.get(at)
+
+    def keep(self, at: StepAt, step: Step) -> StepRecord:
+        """Record ``step``'s make-up (its key comes later, see :class:`StepRecord`)."""
+        if len(self._steps) >= STEPS_AT_MOST:  # an export plans each frame once
+            self._steps.clear()
+        record = self._steps[at] = StepRecord.of(step)
+        return record
+
+    def __len__(self) -> int:
+        """How many step records are kept."""
+        return len(self._steps)
