@@ -31,11 +31,11 @@ from filmstudio.api import (
 )
 from filmstudio_nodes.title import (
     _AA_MARGIN,
-    _FREETYPE_LOCK,
     _box_coverage,
     _Layout,
     _layout,
     _premultiplied,
+    _text_coverage,
 )
 
 
@@ -150,35 +150,11 @@ def _outlined_layer(
     y1 = min(height, math.ceil(max(r[3] for r in regions)))
     if x1 <= x0 or y1 <= y0:
         return t.zeros(4, 0, 0), (0, 0)
-    text = _coverage(layout, x0, y0, x1 - x0, y1 - y0, 0)
+    text = _text_coverage(layout, x0, y0, x1 - x0, y1 - y0)
     layer = _premultiplied(p.color) * text
     if stroke > 0:
-        ring = _coverage(layout, x0, y0, x1 - x0, y1 - y0, max(1, round(stroke)))
+        ring = _text_coverage(layout, x0, y0, x1 - x0, y1 - y0, max(1, round(stroke)))
         layer = layer + _premultiplied(p.outline_color) * ring * (1.0 - layer[3:4])
     if box is not None:
         layer = layer + _premultiplied(p.box_color) * _box_coverage(box, x0, y0, x1, y1) * (1.0 - layer[3:4])
     return layer, (x0, y0)
-
-
-def _coverage(layout: _Layout, x0: int, y0: int, region_width: int, region_height: int, stroke: int) -> Any:
-    """Glyph coverage 0..1 (``[1, H, W]``) over the frame region at (x0, y0); with ``stroke``, the
-    glyphs grown by that many raster pixels (FreeType's stroker), for the outline."""
-    from PIL import Image, ImageDraw
-
-    t = torch_module()
-    kx, ky = layout.to_frame
-    raster_width, raster_height = region_width / kx, region_height / ky
-    mask = Image.new("L", (math.ceil(raster_width - 1e-6), math.ceil(raster_height - 1e-6)), 0)
-    draw = ImageDraw.Draw(mask)
-    with _FREETYPE_LOCK:
-        for line, baseline in zip(layout.lines, layout.baselines, strict=True):
-            if line.strip():
-                draw.text((layout.x - x0 / kx, baseline - y0 / ky), line, fill=255, font=layout.font,
-                          anchor=layout.anchor, stroke_width=stroke, stroke_fill=255)  # fmt: skip
-    if mask.size != (region_width, region_height):  # a proxy or an anamorphic squeeze: average down
-        mask = mask.convert("F").resize((region_width, region_height), Image.Resampling.BOX,
-                                        box=(0.0, 0.0, raster_width, raster_height))  # fmt: skip
-        data = t.frombuffer(bytearray(mask.tobytes()), dtype=t.float32)
-    else:
-        data = t.frombuffer(bytearray(mask.tobytes()), dtype=t.uint8).to(t.float32)
-    return data.view(1, region_height, region_width) / 255.0

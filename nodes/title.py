@@ -308,8 +308,11 @@ def _render_layer(layout: _Layout, p: Any, width: int, height: int) -> tuple[Any
     return layer * p.opacity if p.opacity < 1.0 else layer, (x0, y0)
 
 
-def _text_coverage(layout: _Layout, x0: int, y0: int, region_width: int, region_height: int) -> Any:
-    """Antialiased glyph coverage 0..1 as a ``[1, H, W]`` tensor over the frame region at (x0, y0)."""
+def _text_coverage(
+    layout: _Layout, x0: int, y0: int, region_width: int, region_height: int, stroke: int = 0
+) -> Any:
+    """Antialiased glyph coverage 0..1 as a ``[1, H, W]`` tensor over the frame region at (x0, y0);
+    with ``stroke``, the glyphs grown by that many raster pixels (FreeType's stroker: an outline)."""
     from PIL import Image, ImageDraw
 
     t = torch_module()
@@ -321,7 +324,7 @@ def _text_coverage(layout: _Layout, x0: int, y0: int, region_width: int, region_
         for line, baseline in zip(layout.lines, layout.baselines, strict=True):
             if line.strip():
                 draw.text((layout.x - x0 / kx, baseline - y0 / ky), line, fill=255, font=layout.font,
-                          anchor=layout.anchor)  # fmt: skip
+                          anchor=layout.anchor, stroke_width=stroke, stroke_fill=255)  # fmt: skip
     if mask.size == (region_width, region_height):
         data = t.frombuffer(bytearray(mask.tobytes()), dtype=t.uint8).to(t.float32)
         return data.view(1, region_height, region_width) / 255.0
