@@ -68,8 +68,7 @@ PyAV or OpenColorIO behind them) on first use, so a node module stays cheap to i
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from filmstudio.core.context import CancelToken, EvalContext, Values
 from filmstudio.core.errors import (
@@ -82,6 +81,7 @@ from filmstudio.core.errors import (
     UnknownColourSpaceError,
 )
 from filmstudio.core.graph import digest_json
+from filmstudio.core.lazy import lazy_exports
 from filmstudio.core.memo import IdentityMemo
 from filmstudio.core.node import Device, Input, Node, Output
 from filmstudio.core.overlay import FrameCurve, Handle, Outline, OverlayEdit, Polyline, rectangle
@@ -353,14 +353,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)

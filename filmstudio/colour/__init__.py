@@ -46,8 +46,7 @@ stays cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from filmstudio.core.lazy import lazy_exports
 
 _EXPORTS = {
     "DEFAULT_CONFIG": "config",
@@ -92,14 +91,6 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(
+    __name__, globals(), {name: f"{__name__}.{module}" for name, module in _EXPORTS.items()}
+)

@@ -13,9 +13,7 @@ No Qt; torch, transformers and httpx load only when a model or server is used.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from filmstudio.core.lazy import lazy_exports
 from filmstudio.llm.errors import (
     LLMDependencyError,
     LLMError,
@@ -66,10 +64,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)

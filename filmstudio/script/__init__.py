@@ -15,9 +15,7 @@ Pure Python on top of :mod:`filmstudio.core` (no Qt, no torch). The scripting AP
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from filmstudio.core.lazy import lazy_exports
 from filmstudio.script.elements import DialogueLine, Element, ElementKind, Scene, Screenplay
 from filmstudio.script.errors import ScriptError, ShotListError
 from filmstudio.script.script import Script
@@ -49,10 +47,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)

@@ -19,10 +19,9 @@ PyAV). The scripting API::
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import Any
 
+from filmstudio.core.lazy import lazy_exports
 from filmstudio.subtitles.cues import Cue, SubtitleError, Subtitles
 
 # Loaded on first use: pysubs2, webvtt-py and the script model stay out of a plain import.
@@ -59,10 +58,4 @@ def subtitle_font() -> Path:
     return resource_path("fonts", FONT_FILE)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), _RENAMED.get(name, name))
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, _RENAMED)
