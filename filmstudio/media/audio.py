@@ -9,9 +9,11 @@ re-encodes to AAC. Times are seconds from the start of the source file. Not thre
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -19,7 +21,7 @@ import numpy as np
 from filmstudio.core.errors import MediaError
 from filmstudio.media.failures import check_readable_file, reading
 
-__all__ = ["AudioPassthrough"]
+__all__ = ["AudioPassthrough", "PacketFeed"]
 
 _CONTAINER_CODECS = {  # codecs a container accepts as copied audio, by output extension
     ".mp4": {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"},
@@ -28,6 +30,36 @@ _CONTAINER_CODECS = {  # codecs a container accepts as copied audio, by output e
     ".mkv": None,  # Matroska takes anything
     ".mxf": {"pcm_s16le", "pcm_s24le"},
 }
+
+
+class PacketFeed:
+    """A render's sound as (output time in seconds, packet) pairs, muxed in order as its video is
+    written: everything up to a time, the next packet held back. The file stays interleaved and
+    memory flat however long the range. ``reading()`` (optional) is the context each packet is
+    read in, so a failing source is reported by name."""
+
+    def __init__(
+        self,
+        packets: Iterator[tuple[float, Any]],
+        reading: Callable[[], AbstractContextManager[Any]] = nullcontext,
+    ) -> None:
+        self._packets = packets
+        self._reading = reading
+        self._next: tuple[float, Any] | None = None
+
+    def mux_until(self, container: av.container.OutputContainer, seconds: float | None) -> None:
+        """Mux the packets up to ``seconds`` of output time (None: all that are left)."""
+        while True:
+            if self._next is None:
+                with self._reading():
+                    self._next = next(self._packets, None)
+                if self._next is None:
+                    return
+            when, packet = self._next
+            if seconds is not None and when > seconds:
+                return
+            container.mux(packet)  # write failures are the writer's to report, naming the output
+            self._next = None
 
 
 class AudioPassthrough:
@@ -67,8 +99,7 @@ class AudioPassthrough:
         self._copy = mode == "copy" or (mode == "auto" and can_copy and range_s is None)
         self._output = output
         self._out_stream: av.AudioStream | None = None
-        self._pending: Iterator[tuple[float, object]] | None = None
-        self._next: tuple[float, object] | None = None
+        self._feed: PacketFeed | None = None
         self._written_samples = 0
 
     def add_stream(self, container: av.container.OutputContainer, bitrate: int) -> None:
@@ -80,23 +111,13 @@ class AudioPassthrough:
             stream = container.add_stream("aac", rate=context.sample_rate, layout=context.layout)
             stream.bit_rate = bitrate
             self._out_stream = stream
-        self._pending = self._packets() if self._copy else self._encoded()
-        self._next = None
+        packets = self._packets() if self._copy else self._encoded()
+        self._feed = PacketFeed(packets, lambda: reading(self._source, "reading audio"))
 
     def feed_until(self, container: av.container.OutputContainer, seconds: float | None) -> None:
         """Mux audio up to ``seconds`` of output time (None: everything left in the range)."""
-        assert self._pending is not None, "add_stream first"
-        while True:
-            if self._next is None:
-                with reading(self._source, "reading audio"):
-                    self._next = next(self._pending, None)
-                if self._next is None:
-                    return
-            when, packet = self._next
-            if seconds is not None and when > seconds:
-                return
-            container.mux(packet)  # write failures are the writer's to report, naming the output
-            self._next = None
+        assert self._feed is not None, "add_stream first"
+        self._feed.mux_until(container, seconds)
 
     def finish(self, container: av.container.OutputContainer) -> None:
         """Mux the rest of the range and flush the AAC encoder."""

@@ -19,6 +19,7 @@ import numpy as np
 
 from filmstudio.audio.clip import Audio
 from filmstudio.core.errors import MediaError
+from filmstudio.media.audio import PacketFeed
 
 __all__ = ["AUDIO_CODECS", "AudioEncoder"]
 
@@ -43,8 +44,7 @@ class AudioEncoder:
         self._audio, self._codec, self._output = audio, codec, output
         self._start, self._stop = int(span[0]), int(span[1])
         self._stream: Any = None
-        self._pending: Iterator[tuple[float, Any]] | None = None
-        self._next: tuple[float, Any] | None = None
+        self._feed: PacketFeed | None = None
 
     @property
     def rate(self) -> int:
@@ -65,28 +65,18 @@ class AudioEncoder:
             stream = container.add_stream("pcm_s24le", rate=rate, layout=layout)
         stream.time_base = Fraction(1, rate)
         self._stream = stream
-        self._pending = self._packets()
-        self._next = None
+        self._feed = PacketFeed(self._packets())
 
     def feed_until(self, container: av.container.OutputContainer, seconds: float | None) -> None:
         """Mux sound up to ``seconds`` of output time (None: the rest of the range)."""
-        assert self._pending is not None, "add_stream first"
-        while True:
-            if self._next is None:
-                self._next = next(self._pending, None)
-                if self._next is None:
-                    return
-            when, packet = self._next
-            if seconds is not None and when > seconds:
-                return
-            container.mux(packet)
-            self._next = None
+        assert self._feed is not None, "add_stream first"
+        self._feed.mux_until(container, seconds)
 
     def finish(self, container: av.container.OutputContainer) -> None:
         self.feed_until(container, None)
 
     def close(self) -> None:
-        self._pending = None
+        self._feed = None
 
     def _packets(self) -> Iterator[tuple[float, Any]]:
         stream, rate = self._stream, self._audio.rate
