@@ -232,6 +232,12 @@ class EditorSession(QObject):
         self.pinned = uuid
         self._update_viewed()
 
+    def last_selected(self) -> NodeInstance | None:
+        """The node selected last: what the inspector, the curve editor and the viewer's overlays
+        and tools follow."""
+        nodes = self.project.graph.nodes
+        return next((nodes[uuid] for uuid in reversed(self.selected) if uuid in nodes), None)
+
     @property
     def viewed_node(self) -> str | None:
         """The node the viewer shows: the pinned one, else the last selected node with an image or

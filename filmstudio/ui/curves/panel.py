@@ -56,8 +56,7 @@ class CurveEditor(QWidget):
         session.graphChanged.connect(self._graph_changed)
         session.frameChanged.connect(lambda _frame: self.view.update())
         session.rangeChanged.connect(self.view.update)
-        selected = session.selected
-        self.node = session.graph.nodes.get(selected[-1]) if selected else None
+        self.node = session.last_selected()
         self._rebuild(fit=True)
 
     # --- public ------------------------------------------------------------------------------------
@@ -77,8 +76,7 @@ class CurveEditor(QWidget):
     # --- following the session ---------------------------------------------------------------------
 
     def _follow_selection(self) -> None:
-        selected = self.session.selected
-        node = self.session.graph.nodes.get(selected[-1]) if selected else None
+        node = self.session.last_selected()
         if node is not self.node:
             self.node = node
             self._hidden.clear()

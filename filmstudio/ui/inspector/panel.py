@@ -81,9 +81,7 @@ class Inspector(QWidget):
         return dict(self._rows)
 
     def _follow_selection(self) -> None:
-        selected = self.session.selected
-        uuid = selected[-1] if selected else None
-        node = self.session.graph.nodes.get(uuid) if uuid else None
+        node = self.session.last_selected()
         if node is not self.node or (node is not None and self.header is None):
             self.show_node(node)
 

@@ -174,11 +174,9 @@ class NodeTools(QWidget):
 
     def node(self) -> NodeInstance | None:
         """The last selected node, if it offers tools here (Add or an analysis pass)."""
-        nodes = self.session.graph.nodes
-        selected = [uuid for uuid in self.session.selected if uuid in nodes]
-        if not selected:
+        node = self.session.last_selected()
+        if node is None:
             return None
-        node = nodes[selected[-1]]
         if node.type.analysis_state is None and not self.overlays.can_add() and not offers_seeds(node.type):
             return None
         return node

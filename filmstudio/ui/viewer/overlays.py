@@ -62,12 +62,8 @@ class OverlayController(QObject):
 
     def node(self) -> NodeInstance | None:
         """The node whose overlay shows: the last selected one, if it declares an overlay."""
-        nodes = self.session.graph.nodes
-        selected = [uuid for uuid in self.session.selected if uuid in nodes]
-        if not selected:
-            return None
-        node = nodes[selected[-1]]
-        return node if node.type.overlay is not Node.overlay else None
+        node = self.session.last_selected()
+        return node if node is not None and node.type.overlay is not Node.overlay else None
 
     def shapes(self) -> Sequence[Shape]:
         """The shapes at the current frame (none when the node's overlay fails: that is reported
