@@ -9,7 +9,7 @@ on :attr:`EditorSession.undo_stack` as one step (see :mod:`filmstudio.ui.undo`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -310,6 +310,16 @@ class EditorSession(QObject):
     def report(self, text: str, level: str = "info") -> None:
         """Show ``text`` in the log panel and the status bar."""
         self.message.emit(level, text)
+
+    def attempt(self, node: NodeInstance, edit: Callable[[], object]) -> bool:
+        """Run ``edit`` (a change to ``node`` from a widget): True when done; a refusal
+        (:class:`FilmStudioError`) is reported as an error naming the node, and gives False."""
+        try:
+            edit()
+        except FilmStudioError as error:
+            self.report(f"{node.name}: {error}", "error")
+            return False
+        return True
 
 
 def _viewable(node: NodeInstance) -> bool:

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from filmstudio.core.animation import AnimCurve, Interp, Side, components
 from filmstudio.core.commands import EditNode
-from filmstudio.core.errors import FilmStudioError
 from filmstudio.core.graph import NodeInstance
 from filmstudio.ui.curves import edits, hits, paint
 from filmstudio.ui.curves.channels import Channel, KeyRef
@@ -250,12 +249,8 @@ class CurveView(QWidget):
     def _perform(self, stored: dict[str, Any], text: str, merge_key: Any = None) -> bool:
         if self.node is None or not stored:
             return False
-        try:
-            self.session.graph.perform(EditNode(self.node.uuid, stored, text=text, merge_key=merge_key))
-        except FilmStudioError as error:
-            self.session.report(f"{self.node.name}: {error}", "error")
-            return False
-        return True
+        command = EditNode(self.node.uuid, stored, text=text, merge_key=merge_key)
+        return self.session.attempt(self.node, lambda: self.session.graph.perform(command))
 
     # --- mouse and keys ----------------------------------------------------------------------------
 

@@ -165,12 +165,7 @@ class ParamBinding:
         self.node.graph.perform(command)
 
     def _guarded(self, edit: Any) -> bool:
-        try:
-            edit()
-        except FilmStudioError as error:
-            self.session.report(f"{self.node.name}: {error}", "error")
-            return False
-        return True
+        return self.session.attempt(self.node, edit)
 
 
 def key_frames(node: NodeInstance) -> list[float]:

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 )
 
 from filmstudio.core import takes
-from filmstudio.core.errors import FilmStudioError
 from filmstudio.core.graph import GraphEvent, GraphEventKind, NodeInstance
 from filmstudio.ui.session import EditorSession
 from filmstudio.ui.takes.hub import CONTACT_SHEET_SIZES, hub_of
@@ -281,12 +280,7 @@ class TakesSection(QWidget):
         self.dialog.show()
 
     def _do(self, edit: Callable[[], object]) -> bool:
-        try:
-            edit()
-        except FilmStudioError as error:
-            self.session.report(f"{self.node.name}: {error}", "error")
-            return False
-        return True
+        return self.session.attempt(self.node, edit)
 
 
 def takes_section_for(
