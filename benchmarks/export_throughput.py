@@ -25,6 +25,7 @@ import numpy as np
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `import filmstudio` does, before torch loads
 import torch
+from common import timed_render
 
 FPS = 24
 GAIN = (1.15, 1.0, 0.85)
@@ -58,13 +59,7 @@ def project_for(source: Path, frames: int, width: int, height: int):
 
 
 def render_with_filmstudio(source: Path, output: Path, frames: int, width: int, height: int) -> float:
-    from filmstudio.render.export import render
-
-    project = project_for(source, frames, width, height)
-    started = time.perf_counter()
-    result = render(project, output=output)
-    assert result.frames == frames, result
-    return time.perf_counter() - started
+    return timed_render(project_for(source, frames, width, height), output, frames)
 
 
 def render_bare(source: Path, output: Path, space: str) -> float:

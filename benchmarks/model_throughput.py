@@ -33,6 +33,7 @@ import numpy as np
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `import filmstudio` does, before torch loads
 import torch
+from common import timed_render
 
 FPS = 24
 
@@ -97,16 +98,6 @@ def build_project(source: Path, model: Path, frames: int, width: int, height: in
     return project
 
 
-def render_with_filmstudio(project, output: Path) -> float:
-    from filmstudio.render.export import render
-
-    started = time.perf_counter()
-    result = render(project, output=output)
-    elapsed = time.perf_counter() - started
-    assert result.frames == project.settings.frame_range.last, result
-    return elapsed
-
-
 def render_bare(source: Path, model_path: Path, output: Path, device: str, batch: int) -> float:
     """The same work without the engine and the node: decode, the same colour conversions (file
     -> working space -> the model's sRGB -> working space -> file), the spandrel model (loaded
@@ -161,7 +152,7 @@ def count_copies(project, output: Path, frames: int, frame_bytes: int) -> tuple[
     from torch.profiler import ProfilerActivity, profile
 
     with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as profiler:
-        render_with_filmstudio(project, output)
+        timed_render(project, output)
     trace = output.with_suffix(".json")
     profiler.export_chrome_trace(str(trace))
     events = [e for e in json.loads(trace.read_text())["traceEvents"] if e.get("cat") == "gpu_memcpy"]
@@ -186,13 +177,13 @@ def main() -> int:
         model, what = make_model(work, cuda)
         project = build_project(source, model, frames, width, height, chain=False)
         # First use (model load, kernels) on both sides, then interleaved, best of two each.
-        render_with_filmstudio(build_project(source, model, 2, width, height, False), work / "warm.mp4")
+        timed_render(build_project(source, model, 2, width, height, False), work / "warm.mp4")
         render_bare(
             make_source(work / "warm_source.mp4", width, height, batch), model, work / "w.mp4", device, batch
         )
         ours = bare = float("inf")
         for _ in range(3):
-            ours = min(ours, render_with_filmstudio(project, work / "ours.mp4"))
+            ours = min(ours, timed_render(project, work / "ours.mp4"))
             bare = min(bare, render_bare(source, model, work / "bare.mp4", device, batch))
         size = f"{width}x{height} -> {2 * width}x{2 * height}"
         print(f"{what} on {device}, {size}, {frames} frames, batch {batch}")

@@ -30,6 +30,7 @@ import numpy as np
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `import filmstudio` does, before torch loads
 import torch
+from common import timed_render
 
 FPS, WIDTH, HEIGHT, FRAMES, STYLE = 24, 640, 360, 24, 7
 
@@ -108,16 +109,6 @@ def build_project(source: Path, model: Path, frames: int):
     return project
 
 
-def render_with_filmstudio(project, output: Path) -> float:
-    from filmstudio.render.export import render
-
-    started = time.perf_counter()
-    result = render(project, output=output)
-    elapsed = time.perf_counter() - started
-    assert result.frames == project.settings.frame_range.last, result
-    return elapsed
-
-
 def render_bare(source: Path, model: Path, output: Path) -> float:
     """The same work without the engine and the node: decode, the same colour conversions,
     onnxruntime's own session (CPU provider), encode."""
@@ -159,11 +150,11 @@ def main() -> int:
         source = make_source(work / "source.mp4", FRAMES)
         project = build_project(source, model, FRAMES)
         # First use (session creation) on both sides, then interleaved, best of three each.
-        render_with_filmstudio(build_project(source, model, 2), work / "warm.mp4")
+        timed_render(build_project(source, model, 2), work / "warm.mp4")
         render_bare(source, model, work / "warm-bare.mp4")
         ours = bare = float("inf")
         for _ in range(3):
-            ours = min(ours, render_with_filmstudio(project, work / "ours.mp4"))
+            ours = min(ours, timed_render(project, work / "ours.mp4"))
             bare = min(bare, render_bare(source, model, work / "bare.mp4"))
         print(f"network: {what}")
         print(f"onnxruntime {onnxruntime.__version__}, providers {onnxruntime.get_available_providers()}")
