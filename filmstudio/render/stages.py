@@ -43,13 +43,15 @@ class ThreadPlan:
     def for_export(cls, cores: int, fused: bool) -> ThreadPlan:
         """A fused export decodes, converts and encodes: the encoder and the decoder get a
         thread per core (at most 4 for decoding, where H.264 stops scaling), torch one. An
-        evaluated one also runs nodes in torch, which then leaves one core to the encoder.
-        Measured on 2 cores (120 noisy 1080p frames, CPU time): 2 encoder + 2 decoder threads
-        spent 6.26 s, FFmpeg's own choice (3 + 3) 6.60 s, 2 + 1 6.40 s."""
+        evaluated one runs its nodes in torch on every core too: a model node is most of such a
+        render, and holding torch to one core made an Upscaler render 0.60x a bare loop of the
+        same model on 2 cores (1.06x with both). Measured on 2 cores (120 noisy 1080p frames,
+        CPU time): 2 encoder + 2 decoder threads spent 6.26 s, FFmpeg's own choice (3 + 3)
+        6.60 s, 2 + 1 6.40 s."""
         decoder = min(4, cores)
         if fused:
             return cls(encoder=cores, decoder=decoder, torch=1)
-        return cls(encoder=cores, decoder=decoder, torch=max(1, cores - 1))
+        return cls(encoder=cores, decoder=decoder, torch=cores)
 
 
 @dataclass

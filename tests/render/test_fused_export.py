@@ -147,7 +147,7 @@ def test_writers_the_fused_path_cannot_feed_are_rendered_node_by_node(registry, 
     assert result.fusion == "not fused: Write1 writes prores_aw yuv422p10le: not an 8-bit movie"
 
 
-def test_export_threads_share_the_cores():
+def test_evaluated_exports_give_torch_every_core_fused_ones_one():
     assert ThreadPlan.for_export(2, fused=True) == ThreadPlan(encoder=2, decoder=2, torch=1)
-    assert ThreadPlan.for_export(2, fused=False) == ThreadPlan(encoder=2, decoder=2, torch=1)
-    assert ThreadPlan.for_export(16, fused=False) == ThreadPlan(encoder=16, decoder=4, torch=15)
+    assert ThreadPlan.for_export(2, fused=False) == ThreadPlan(encoder=2, decoder=2, torch=2)
+    assert ThreadPlan.for_export(16, fused=False) == ThreadPlan(encoder=16, decoder=4, torch=16)
