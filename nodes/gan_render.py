@@ -91,11 +91,13 @@ def _seed_latent(seed: int, size: int, model: str) -> Any:
 
 
 def working_images(pictures: Any) -> Any:
-    """Model pictures (straight sRGB ``[N, C, h, w]``, C 1 or 3) -> opaque working-space RGBA
-    ``[N, 4, h, w]``, the batch converted in one call."""
+    """Model pictures (straight sRGB ``[N, C, h, w]``, C 1 or 3, handed over: converted in place)
+    -> opaque working-space RGBA ``[N, 4, h, w]``, the batch converted in one call."""
     from filmstudio.api import from_model_rgb
 
-    return from_model_rgb(pictures.expand(-1, 3, -1, -1) if pictures.shape[1] == 1 else pictures[:, :3])
+    if pictures.shape[1] == 1:
+        return from_model_rgb(pictures.expand(-1, 3, -1, -1))
+    return from_model_rgb(pictures[:, :3], owned=True)
 
 
 def place_images(images: Any, width: int, height: int, placement: str) -> Any:

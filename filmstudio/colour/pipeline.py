@@ -79,17 +79,26 @@ class Pipeline:
         out[3:] = image[3:]
         return out
 
-    def apply_rgb(self, rgb: Any, owned: bool = False) -> Any:
-        """Convert straight float32 RGB ``[3, ...]``; returns a new tensor on the same device.
+    def apply_rgb(self, rgb: Any, owned: bool = False, out: Any | None = None) -> Any:
+        """Convert straight float32 RGB ``[3, ...]``; returns a new tensor on the same device, or
+        ``out`` (same shape, any layout, not overlapping ``rgb``) with the result written into it.
         With ``owned`` the caller hands ``rgb`` over, and it may be converted in place."""
         if self.identity:
+            if out is not None:
+                return out.copy_(rgb)
             return rgb if owned else rgb.clone()
         if self.ops is not None and self.uses_torch(rgb.device):
-            out = rgb
-            for op in self.ops:
-                out = op(out)
-            return out if out is not rgb or owned else rgb.clone()
-        return apply_cpu_processor(self.cpu, rgb, in_place=owned)
+            result, mine = rgb, owned
+            *head, last = self.ops
+            for op in head:  # the intermediates are this call's own: converted in place
+                result = op.apply_(result) if mine else op(result)
+                mine = True
+            if out is not None:
+                return last.into(result, out, owned=mine)
+            result = last.apply_(result) if mine else last(result)
+            return result if result is not rgb or owned else rgb.clone()
+        result = apply_cpu_processor(self.cpu, rgb, in_place=owned)
+        return out.copy_(result) if out is not None else result
 
 
 def apply_cpu_processor(cpu: Any, rgb: Any, in_place: bool = False) -> Any:

@@ -32,20 +32,25 @@ def to_model_rgb(images: Any) -> tuple[Any, Any | None]:
     return straight.clamp(0.0, 1.0), alpha.clamp(0.0, 1.0)
 
 
-def from_model_rgb(rgb: Any, alpha: Any | None = None) -> Any:
-    """Straight sRGB ``[N, 3, H, W]`` (+ alpha) -> working-space premultiplied RGBA float32."""
+def from_model_rgb(rgb: Any, alpha: Any | None = None, owned: bool = False) -> Any:
+    """Straight sRGB ``[N, 3, H, W]`` (+ alpha) -> working-space premultiplied RGBA float32.
+    ``owned``: the caller hands ``rgb`` over (a model's fresh output), and it may be written to."""
     import torch
 
     from filmstudio.colour import to_working
 
     rgb = rgb.float()
     if alpha is None:
-        # Opaque (what generators make): convert the colour of the whole batch in one call, as
-        # one image [3, N, H, W]; there is nothing to un-premultiply.
+        # Opaque (what generators make): the whole batch in one call, as one image [3, N, H, W],
+        # written straight into the result; there is nothing to un-premultiply.
         from filmstudio.colour import conversion, working_space
 
-        linear = conversion(MODEL_SPACE, working_space()).apply_rgb(rgb.transpose(0, 1))
-        return torch.cat([linear.transpose(0, 1), torch.ones_like(rgb[:, :1])], dim=1)
+        n, _, height, width = rgb.shape
+        out = torch.empty((n, 4, height, width), dtype=torch.float32, device=rgb.device)
+        pipeline = conversion(MODEL_SPACE, working_space())
+        pipeline.apply_rgb(rgb.transpose(0, 1), owned=owned, out=out[:, :3].transpose(0, 1))
+        out[:, 3].fill_(1.0)
+        return out
     alpha = alpha.float()
     encoded = torch.cat([rgb * alpha, alpha], dim=1)
     return torch.stack([to_working(image, MODEL_SPACE) for image in encoded])

@@ -175,3 +175,27 @@ def test_the_cpu_processor_never_writes_into_its_input():
     before = image.clone()
     close(pipeline.apply_rgb(image), ocio_rgb(transform, image, RAW), abs_=1e-6)
     assert torch.equal(image, before)  # the input is never written to
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        ocio.ExponentWithLinearTransform([2.4] * 3 + [1.0], [0.055] * 3 + [0.0]),
+        inverse(ocio.ExponentWithLinearTransform([2.4] * 3 + [1.0], [0.055] * 3 + [0.0])),
+        ocio.MatrixTransform([0.6, 0.3, 0.1, 0, 0.07, 0.9, 0.03, 0, 0.02, 0.1, 0.88, 0, 0, 0, 0, 1]),
+    ],
+)
+def test_in_place_and_into_give_what_the_op_gives(transform):
+    """``apply_`` (converting a tensor handed over) and ``into`` (writing into a strided view of
+    a batch, as model outputs are converted) give the op's own result, and ``into`` leaves its
+    input alone unless told it may write there."""
+    (op,) = Pipeline.from_processor(RAW.getProcessor(transform)).ops
+    batch = WIDE.reshape(3, 4, 50, 100).transpose(0, 1).contiguous()  # [N, 3, H, W], as a model makes
+    rgb = batch.transpose(0, 1)  # the channel-first view the pipeline takes
+    expected = op(rgb.contiguous())
+    assert torch.equal(op.apply_(rgb.clone()), expected)
+    result = torch.zeros(4, 4, 50, 100)  # RGBA frames: the op writes into their colour planes
+    before = batch.clone()
+    op.into(rgb, result[:, :3].transpose(0, 1))
+    close(result[:, :3].transpose(0, 1), expected, rel=1e-6, abs_=1e-7)
+    assert torch.equal(batch, before) and bool((result[:, 3] == 0).all())
