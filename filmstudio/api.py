@@ -175,6 +175,7 @@ _LAZY = {
     "load_transformers": "filmstudio.models.loaders",
     "place": "filmstudio.models.device",
     "resident_models": "filmstudio.models.device",
+    "serial_when_small": "filmstudio.models.device",
     "upscale_images": "filmstudio.models.runtime",
     "with_cpu_fallback": "filmstudio.models.runtime",
     "to_model_rgb": "filmstudio.models.display",

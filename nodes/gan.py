@@ -105,7 +105,7 @@ class GANGenerator(Node):
         return (ctx.params.model,)
 
     def evaluate_batch(self, contexts: Sequence[EvalContext]) -> list[Any]:
-        from filmstudio.api import ModelStore, load_gan, render_latents
+        from filmstudio.api import ModelStore, load_gan, render_latents, serial_when_small
 
         results: list[Any] = [None] * len(contexts)
         for indices in _groups(contexts, ("truncation", "noise_seed")).values():
@@ -122,7 +122,8 @@ class GANGenerator(Node):
                 noise_seeds=[seed for _latent, seed in chosen],
             )
             width, height = first.size
-            images = place_images(working_images(pictures), width, height, first.params.placement)
+            with serial_when_small(pictures):
+                images = place_images(working_images(pictures), width, height, first.params.placement)
             for index, image, (latent, _seed) in zip(indices, images, chosen, strict=True):
                 results[index] = {"image": image, "latent_out": latent}
         return results

@@ -15,10 +15,12 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 _CPU_BUDGET = 4 << 30
+SMALL_CPU_WORK = 1 << 20  # elements: below this, one thread beats waking torch's other threads
 
 
 def is_cuda(device: str) -> bool:
@@ -56,6 +58,29 @@ def place(module: Any, device: str, dtype: Any) -> Any:
     if is_cuda(device) and is_convolutional(module):
         module = module.to(memory_format=torch.channels_last)
     return module.eval()
+
+
+@contextmanager
+def serial_when_small(tensor: Any) -> Iterator[None]:
+    """torch's CPU ops on the calling thread alone while ``tensor`` (what they work on) is small.
+
+    Around a model, finishing its output (scaling, colour conversion, placing) is a string of
+    element-wise ops. torch splits any of them over 2,048 elements (transcendentals) or 32,768
+    (arithmetic) across its threads, and waking them (``OMP_WAIT_POLICY=PASSIVE``) costs ~60 µs
+    an op: more than a 64x64 batch's arithmetic. The count is this thread's own (OpenMP's is
+    per thread) and is put back on exit; on other devices and for large tensors nothing changes."""
+    import torch
+
+    small = tensor.device.type == "cpu" and tensor.numel() < SMALL_CPU_WORK
+    before = torch.get_num_threads() if small else 1
+    if before == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def module_nbytes(value: Any) -> int:

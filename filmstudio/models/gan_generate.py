@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from filmstudio.models.device import serial_when_small
 from filmstudio.models.errors import ModelError
 from filmstudio.models.gan_latent import Latent, LatentKind
 from filmstudio.models.gan_load import DCGAN, GanInfo, GanModel
@@ -152,4 +153,5 @@ def render_latents(
             seeds = list(noise_seeds) or [0] * len(latents)
             out = model.net.synthesis(ws, noise_tensors(model, noise, seeds), half=model.half)
     # -1..1 -> 0..1, outside inference mode: a normal tensor, which later nodes may use anywhere
-    return out.float().add(1.0).mul_(0.5).clamp_(0.0, 1.0)
+    with serial_when_small(out):
+        return out.float().add(1.0).mul_(0.5).clamp_(0.0, 1.0)

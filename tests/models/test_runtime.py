@@ -135,3 +135,20 @@ def test_on_cuda_models_run_in_half_precision_and_frames_stay_on_the_gpu(compact
     assert out.device.type == "cuda" and out.dtype == torch.float32
     assert (out.cpu() - reference(compact, images)).abs().max() < 0.02  # half precision
     resident_models("cuda:0").clear()
+
+
+def test_small_cpu_work_runs_on_the_calling_thread_alone_and_the_count_comes_back():
+    from filmstudio.models.device import SMALL_CPU_WORK, serial_when_small
+
+    before = torch.get_num_threads()
+    with serial_when_small(torch.zeros(16, 3, 64, 64)):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with serial_when_small(torch.zeros(SMALL_CPU_WORK)):  # large: every thread, as before
+        assert torch.get_num_threads() == before
+    try:
+        with serial_when_small(torch.zeros(4)):
+            raise ValueError("a node failed")
+    except ValueError:
+        pass
+    assert torch.get_num_threads() == before
