@@ -19,6 +19,7 @@ evaluated, never while planning.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -162,25 +163,23 @@ def _source(state: Mapping[str, Any], entry: Mapping[str, Any], where: str) -> d
 
 
 def frame_recipe(state: Mapping[str, Any], frame: int, params: Mapping[str, Any], has_input: bool) -> dict:
-    """What the picture at ``frame`` is made of (see the module docstring)."""
+    """What the picture at ``frame`` is made of (see the module docstring). Its parts are shared
+    between frames and must not be changed."""
     recipe: dict[str, Any]
-    keys = keys_of(state)
+    frames, sources = _memo.get(state, "timeline", _timeline)
     if has_input:
         recipe = {"input": True}
-    elif keys:
-        before = [k for k in keys if k["frame"] <= frame]
-        after = [k for k in keys if k["frame"] > frame]
-        if not before or not after:
-            held = before[-1] if before else after[0]
-            recipe = {"a": _source(state, held, f"the latent key at frame {held['frame']}")}
+    elif frames:
+        after = bisect.bisect_right(frames, frame)  # keys[:after] are at or before the frame
+        if after == 0 or after == len(frames):
+            recipe = {"a": sources[after - 1 if after else 0]}
         else:
-            first, second = before[-1], after[0]
-            t = (frame - first["frame"]) / (second["frame"] - first["frame"])
-            recipe = {"a": _source(state, first, f"the latent key at frame {first['frame']}")}
+            t = (frame - frames[after - 1]) / (frames[after] - frames[after - 1])
+            recipe = {"a": sources[after - 1]}
             if t > 0:
-                recipe.update(b=_source(state, second, f"the latent key at frame {second['frame']}"), t=t)
+                recipe.update(b=sources[after], t=t)
     elif state.get("active_take"):
-        recipe = {"a": _source(state, {"take": state["active_take"]}, "the active take")}
+        recipe = {"a": _memo.get(state, "active", _active_source)}
     else:
         recipe = {"a": {"problem": "there is no take yet: make one (New character, or node.new_take())"}}
     if params.get("mix_take"):
@@ -188,3 +187,15 @@ def frame_recipe(state: Mapping[str, Any], frame: int, params: Mapping[str, Any]
     if params.get("noise") == "random":
         recipe["noise_frame"] = frame
     return recipe
+
+
+def _timeline(state: Mapping[str, Any]) -> tuple[list[int], list[dict[str, Any]]]:
+    """The latent keys' frames, in order, and what each stands for (worked out once per state)."""
+    keys = keys_of(state)
+    return [k["frame"] for k in keys], [
+        _source(state, k, f"the latent key at frame {k['frame']}") for k in keys
+    ]
+
+
+def _active_source(state: Mapping[str, Any]) -> dict[str, Any]:
+    return _source(state, {"take": state["active_take"]}, "the active take")

@@ -1,4 +1,5 @@
-"""Work remembered for particular objects: :class:`IdentityMemo`.
+"""Work remembered for particular objects (:class:`IdentityMemo`) and for one plan pass
+(:func:`pass_memo`, :func:`remembered`).
 
 Some values are worth computing once per *object* rather than per equal value: a take's immutable
 data (its digest, its parsed latent), a cached colour pipeline (its compiled decode). Hashing such
@@ -10,8 +11,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
+
+_pass: ContextVar[dict[Hashable, Any] | None] = ContextVar("filmstudio_pass_memo", default=None)
 
 
 class IdentityMemo:
@@ -36,4 +41,33 @@ class IdentityMemo:
             self._found[key] = (obj, value)
             while len(self._found) > self._size:
                 self._found.popitem(last=False)
+        return value
+
+
+@contextmanager
+def pass_memo() -> Iterator[None]:
+    """Within it, :func:`remembered` gives each key's first result again. The planner runs each
+    plan pass in one: what the pass's frames read from disk (where a model's file is, whether it
+    changed) is read once for all of them, and afresh by the next pass. Nested: the outer one
+    holds. Per thread (a context variable)."""
+    if _pass.get() is not None:
+        yield
+        return
+    token = _pass.set({})
+    try:
+        yield
+    finally:
+        _pass.reset(token)
+
+
+def remembered(key: Hashable, make: Callable[[], Any]) -> Any:
+    """``make()``, or within a :func:`pass_memo` the value it gave earlier in the pass for ``key``
+    (errors are not remembered: raised again for each caller)."""
+    memo = _pass.get()
+    if memo is None:
+        return make()
+    try:
+        return memo[key]
+    except KeyError:
+        value = memo[key] = make()
         return value

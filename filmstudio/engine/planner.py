@@ -29,6 +29,7 @@ from typing import Any
 from filmstudio.core import track_link
 from filmstudio.core.context import CancelToken, EvalContext
 from filmstudio.core.graph import NodeInstance, active_take, digest_json
+from filmstudio.core.memo import pass_memo
 from filmstudio.core.node import Device, Node
 from filmstudio.core.project import Project
 from filmstudio.engine.cache import MISSING
@@ -118,10 +119,11 @@ class Planner:
         port = request.output or instance.type.outputs[0].name
         memo: dict[tuple[str, int], Step] = {}
         standin = (cached or _never) if request.standin else None
-        targets = [
-            self._plan(instance.uuid, frame, request.scale, cancel, memo, standin=standin)
-            for frame in request.frames
-        ]
+        with pass_memo():  # what the frames look up on disk (model files), once for all of them
+            targets = [
+                self._plan(instance.uuid, frame, request.scale, cancel, memo, standin=standin)
+                for frame in request.frames
+            ]
         if not request.cache_frames:
             for step in memo.values():
                 step.store = not step.varies

@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from filmstudio.core.memo import remembered
 from filmstudio.core.version import APP_NAME
 from filmstudio.models.errors import ModelError, ModelFileError, ModelNotFoundError
 from filmstudio.models.manifest import KnownModel, checksum_matches, known_model, known_models
@@ -191,7 +192,11 @@ class ModelStore:
 
     def identity(self, ref: str) -> tuple[object, ...]:
         """What a node's cache key should hold for ``ref``: the file identity when the model is
-        usable, else a marker (never raises; errors are for evaluation to report)."""
+        usable, else a marker (never raises; errors are for evaluation to report). Looked up
+        once per plan pass (:func:`~filmstudio.core.memo.pass_memo`), not for every frame."""
+        return remembered(("model identity", self.project_dir, ref), lambda: self._identity(ref))
+
+    def _identity(self, ref: str) -> tuple[object, ...]:
         try:
             return self.find(ref).identity
         except ModelError as error:

@@ -44,3 +44,22 @@ def test_only_the_latest_are_kept():
     memo.get(objects[0], "x", lambda d: calls.append(d) or d[0])  # pushed out by the third: made again
     memo.get(objects[2], "x", lambda d: calls.append(d) or d[0])  # still there
     assert len(calls) == 4
+
+
+def test_a_plan_pass_looks_each_thing_up_once_and_the_next_pass_afresh():
+    from filmstudio.core.memo import pass_memo, remembered
+
+    calls = []
+
+    def look():
+        calls.append(1)
+        return len(calls)
+
+    assert remembered("model", look) == 1 and remembered("model", look) == 2  # no pass: every time
+    with pass_memo():
+        assert [remembered("model", look) for _ in range(5)] == [3] * 5
+        with pass_memo():  # nested: the outer pass holds
+            assert remembered("model", look) == 3
+        assert remembered("other", look) == 4
+    with pass_memo():
+        assert remembered("model", look) == 5

@@ -145,3 +145,17 @@ def test_prefix_checksums_as_torchvision_publishes_them():
     assert manifest.checksum_matches("cd0a2569", "cd0a2569" + "0" * 56)
     assert not manifest.checksum_matches("cd0a2569", "cd0a2560" + "0" * 56)
     assert manifest.checksum_matches(None, "anything")
+
+
+def test_a_plan_pass_stats_a_model_once_for_all_its_frames(isolated_models, known, tmp_path):
+    """Nodes put a model's identity in every frame's key: the engine's plan pass looks it up once
+    for all the frames it plans, and the next pass sees a replaced file."""
+    from filmstudio.core.memo import pass_memo
+
+    path = put(isolated_models, known.file)
+    store = ModelStore()
+    with pass_memo():
+        first = store.identity(known.name)
+        os.utime(path, ns=(1, 1))
+        assert store.identity(known.name) == first  # within the pass: as it was when planned
+    assert store.identity(known.name) != first
