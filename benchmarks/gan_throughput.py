@@ -4,11 +4,12 @@ calls the same generator on the same latents, with the same batch size and dtype
 * Model: the architecture of ``dcgan-faces`` (the DCGAN tutorial's nz=100, ngf=64: 64x64) with
   random weights in the benchmark's own folder (installed weights cannot change the figures).
 * The render side: a 64x64 project, a GAN Generator morphing between two keyed takes (a new
-  latent every frame, so nothing is served from the cache), all frames asked for at once with
-  ``cache_frames=False`` as ``filmstudio render`` does — the model worker gets them in batches of
-  ``GANGenerator.batch_size``. It adds the engine (planning, keys, batching) and the node's own
-  work around the generator: the frame's latent (slerp), checks, truncation, placing the picture,
-  the conversion to the working space.
+  latent every frame, so nothing is served from the cache), asked for as the render's frame loop
+  asks (:func:`filmstudio.render.streaming.stream_frames`): requests of ``GANGenerator.batch_size``
+  frames with ``cache_frames=False``, each planned while the earlier ones run, the model worker
+  getting each as one batch. It adds the engine (planning, keys, batching, requests) and the
+  node's own work around the generator: the frame's latent (slerp), checks, truncation, placing
+  the picture, the conversion to the working space.
 * The bare side: the same Z (the node's latent output, taken beforehand), the same network
   loaded with plain torch, ``net(z)`` in batches of the same size and dtype, outputs left on the
   device, on a thread of its own as the node's model worker is.
@@ -28,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -36,6 +38,7 @@ import torch
 
 FRAMES_CPU, FRAMES_CUDA = 160, 1024
 ROUNDS = 7  # interleaved node/bare rounds
+IN_FLIGHT = 2  # requests the render's frame loop runs ahead: export's look-ahead 6 // batch, at least 2
 
 
 def model_file(folder: Path) -> tuple[Path, str]:
@@ -96,14 +99,25 @@ def node_latents(project, gan, frames: int) -> torch.Tensor:
     return torch.stack([latent.values for latent in latents])
 
 
-def time_node(project, gan, frames: int, device: str) -> float:
+def time_node(project, gan, frames: int, device: str, batch: int) -> float:
+    """The render's frame loop (:func:`filmstudio.render.streaming.stream_frames`) without the
+    Write: a request of ``batch`` frames at a time, planned on this thread while up to
+    ``IN_FLIGHT`` earlier ones run, ``cache_frames=False``."""
     from filmstudio.engine.engine import Engine
 
     with Engine(project, cpu_workers=2, device=device) as engine:
         engine.evaluate(gan, 1)  # load the model (both sides load outside the clock)
         engine.cache.clear()
         started = time.perf_counter()
-        images = engine.evaluate_frames(gan, range(1, frames + 1), cache_frames=False)
+        running: deque = deque()
+        images = []
+        for first in range(1, frames + 1, batch):
+            chunk = list(range(first, min(first + batch, frames + 1)))
+            running.append(engine.submit_frames(gan, chunk, cache_frames=False))
+            if len(running) > IN_FLIGHT:
+                images.extend(running.popleft().result())
+        while running:
+            images.extend(running.popleft().result())
         if device.startswith("cuda"):
             torch.cuda.synchronize()
         elapsed = time.perf_counter() - started
@@ -161,7 +175,7 @@ def compare(model: Path, what: str, device: str, frames: int, size: int) -> tupl
     batch = GANGenerator.batch_size
     ours, bare = [], []
     for _ in range(ROUNDS):
-        ours.append(time_node(project, gan, frames, device))
+        ours.append(time_node(project, gan, frames, device, batch))
         # on a thread of its own, as the node's model worker: once an Engine has run in this
         # process, torch's CPU kernels run 2-5x slower on the main thread than on a new thread
         with ThreadPoolExecutor(1) as worker:
