@@ -63,16 +63,24 @@ def frame_latents(contexts: Sequence[EvalContext], model: Any) -> list[tuple[Any
 
 
 def _latent(ctx: EvalContext, source: dict[str, Any], model: Any) -> Any:
+    """The latent ``source`` (a part of a frame's recipe) stands for, checked against the model:
+    worked out once per source and model (the frames of one state share their sources)."""
+    info = model.info
+    return gan_takes.memo_by_identity(
+        source, ("checked latent", info.digest), lambda part: _checked_latent(ctx.state, part, info)
+    )
+
+
+def _checked_latent(state: Any, source: dict[str, Any], info: Any) -> Any:
     from filmstudio.api import Latent, check_latent
 
-    info = model.info
     if "problem" in source:
         raise ParameterError(source["problem"])
     if "seed" in source:
         latent = _seed_latent(int(source["seed"]), info.z_dim, info.digest)
         what = source.get("what", f"seed {source['seed']}")
     else:
-        found = gan_takes.find_take(ctx.state, source["take"])
+        found = gan_takes.find_take(state, source["take"])
         what = gan_takes.take_label(found) if found else f"take {source['take']}"
         try:  # a take's data never changes: parsed once, not for every frame that uses it
             latent = gan_takes.memo_by_identity(source.get("data"), "latent", Latent.from_json)

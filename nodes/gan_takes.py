@@ -183,7 +183,8 @@ def frame_recipe(state: Mapping[str, Any], frame: int, params: Mapping[str, Any]
     else:
         recipe = {"a": {"problem": "there is no take yet: make one (New character, or node.new_take())"}}
     if params.get("mix_take"):
-        recipe["mix"] = _source(state, {"take": params["mix_take"]}, "mix_take")
+        mix = str(params["mix_take"])
+        recipe["mix"] = _memo.get(state, ("mix", mix), lambda s: _source(s, {"take": mix}, "mix_take"))
     if params.get("noise") == "random":
         recipe["noise_frame"] = frame
     return recipe
