@@ -10,7 +10,8 @@ Generation runs on the calling thread — the device's model worker, which owns 
 token by token: each token's text goes to the streaming sink (:func:`filmstudio.llm.request.emit`)
 as it is decoded, and the cancel token is checked between tokens, so a Stop ends generation within
 one token. Sampling is seeded in a forked RNG (the process's random state is left as it was): the
-same seed, model and prompt give the same text on the CPU.
+same seed, model and prompt give the same text on the CPU. A request with a ``json_schema`` is
+decoded under that schema's grammar (:class:`JsonConstraint`): the answer is JSON that follows it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 from filmstudio.core.context import CancelToken
 from filmstudio.core.errors import Cancelled
-from filmstudio.llm.errors import LLMDependencyError
+from filmstudio.llm.errors import LLMDependencyError, LLMError
 from filmstudio.llm.request import GenerationRequest, GenerationResult, emit
 from filmstudio.models.errors import ModelFileError, ModelNotFoundError, UnsafeModelFileError
 from filmstudio.models.store import ModelLocation, ModelStore, sha256_of
@@ -46,6 +47,7 @@ class LocalModel:
     tokenizer: Any
     device: str
     made_by: dict[str, Any]
+    tokenizer_info: Any = None  # xgrammar's view of the vocabulary, made on the first JSON request
 
 
 def find_model(ref: str, project_dir: str | None) -> ModelLocation:
@@ -180,6 +182,8 @@ def generate(local: LocalModel, request: GenerationRequest, cancel: CancelToken)
         "streamer": streamer,
         "stopping_criteria": StoppingCriteriaList([CancelCriteria(cancel)]),
     }
+    if request.json_schema is not None:
+        options["logits_processor"] = [JsonConstraint(local, request.json_schema)]
     cuda = [torch.device(local.device).index or 0] if local.device.startswith("cuda") else []
     with torch.random.fork_rng(devices=cuda), torch.inference_mode():
         torch.manual_seed(request.seed)
@@ -191,6 +195,42 @@ def generate(local: LocalModel, request: GenerationRequest, cancel: CancelToken)
     eos = _eos_ids(model, tokenizer)
     finish = "stop" if new and new[-1] in eos else "length" if len(new) >= request.max_tokens else "stop"
     return GenerationResult(text, finish, len(new), dict(local.made_by))
+
+
+class JsonConstraint:
+    """A logits processor that lets the model write only JSON following ``schema``: xgrammar's
+    grammar-constrained decoding (as vLLM and SGLang use), the local counterpart of a server's
+    ``response_format``. The grammar ends the answer itself (only an end token is allowed once
+    the JSON is complete). A tokenizer that cannot spell what the schema needs next (a toy
+    vocabulary without ``{``) is reported, not sampled from an empty choice."""
+
+    def __init__(self, local: LocalModel, schema: Any) -> None:
+        import json
+
+        import xgrammar
+
+        info = local.tokenizer_info
+        if info is None:  # worked out once per loaded model (a pass over its vocabulary)
+            vocabulary = getattr(local.model.config, "vocab_size", None) or len(local.tokenizer)
+            info = local.tokenizer_info = xgrammar.TokenizerInfo.from_huggingface(
+                local.tokenizer, vocab_size=vocabulary
+            )
+        # compact JSON: free whitespace lets a small model spend its token budget on blank lines
+        grammar = xgrammar.GrammarCompiler(info).compile_json_schema(
+            json.dumps(schema), any_whitespace=False, separators=(", ", ": ")
+        )
+        self._inner = xgrammar.contrib.hf.LogitsProcessor(grammar)
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        scores = self._inner(input_ids, scores)
+        if bool(torch.isneginf(scores).all(dim=-1).any()):
+            raise LLMError(
+                "this model's tokenizer cannot write the JSON the request asks for (no token fits "
+                "what must come next): use a model with a full byte-level vocabulary, or a server"
+            )
+        return scores
 
 
 def _prompt_ids(tokenizer: Any, messages: list[dict[str, str]]) -> Any:

@@ -129,3 +129,62 @@ def test_a_file_that_is_not_a_language_model_is_refused_clearly(project, engine,
     with pytest.raises(ModelFileError) as caught:
         generate(engine, _node(project, "broken.gguf"))
     assert "cannot be loaded as a language model" in str(caught.value)
+
+
+SHOTS = {
+    "type": "object",
+    "properties": {
+        "scene": {"type": "string", "maxLength": 40},
+        "shots": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 3,
+            "items": {
+                "type": "object",
+                "properties": {"camera": {"enum": ["wide", "close"]}, "seconds": {"type": "number"}},
+                "required": ["camera", "seconds"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["scene", "shots"],
+    "additionalProperties": False,
+}
+
+
+def _ask_for_json(model_ref, **options):
+    from filmstudio.llm.local import find_model, load_model
+    from filmstudio.llm.local import generate as run
+    from filmstudio.llm.request import GenerationRequest
+
+    local = load_model(find_model(model_ref, None), "cpu")
+    messages = (("user", "The shots, as JSON."),)
+    request = GenerationRequest(messages, json_schema=SHOTS, max_tokens=400, **options)
+    return run(local, request, CancelToken())
+
+
+@pytest.mark.parametrize("options", [{"temperature": 0.0}, {"seed": 1}, {"seed": 2}, {"seed": 3}])
+def test_a_local_model_asked_for_json_writes_json_that_follows_the_schema(models, options):
+    """Random weights write nonsense; asked for JSON they still write JSON the schema accepts (and
+    the grammar ends the answer), as a server honouring ``response_format`` would."""
+    import json
+
+    from tests.llm.tiny import save_model_folder
+
+    save_model_folder(models / "tiny-json", json=True, ends=True)
+    result = _ask_for_json("tiny-json", **options)
+    answer = json.loads(result.text)
+    assert set(answer) == {"scene", "shots"}
+    assert isinstance(answer["scene"], str) and len(answer["scene"]) <= 40
+    assert 1 <= len(answer["shots"]) <= 3
+    for shot in answer["shots"]:
+        assert set(shot) == {"camera", "seconds"} and shot["camera"] in ("wide", "close")
+        assert isinstance(shot["seconds"], int | float)
+    assert result.finish == "stop"
+
+
+def test_a_vocabulary_that_cannot_spell_json_is_reported_not_sampled(models, tiny_folder):
+    from filmstudio.llm.errors import LLMError
+
+    with pytest.raises(LLMError, match="cannot write the JSON"):
+        _ask_for_json("tiny-llama")

@@ -28,7 +28,12 @@ _CORPUS = [
 ] * 10
 
 
-def make_tokenizer() -> Any:
+_JSON = ['{"scene": "INT. KITCHEN - NIGHT", "shots": [{"camera": "wide", "seconds": 2.5}, {"n": -1e3}]}\n']
+_JSON *= 10
+
+
+def make_tokenizer(json: bool = False) -> Any:
+    """``json``: the vocabulary can also spell JSON (braces, quotes, digits); without it, it cannot."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -36,7 +41,7 @@ def make_tokenizer() -> Any:
     backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     backend.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=300, special_tokens=list(SPECIAL), show_progress=False)
-    backend.train_from_iterator(_CORPUS, trainer)
+    backend.train_from_iterator(_CORPUS + (_JSON if json else []), trainer)
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=backend, bos_token="<|im_start|>", eos_token="<|im_end|>", pad_token="<|endoftext|>"
     )
@@ -70,13 +75,17 @@ def make_model(tokenizer: Any, seed: int = 0) -> Any:
     return model
 
 
-def save_model_folder(folder: Path, seed: int = 0) -> Path:
-    """A transformers model folder holding a tiny Llama and its tokenizer."""
+def save_model_folder(folder: Path, seed: int = 0, json: bool = False, ends: bool = False) -> Path:
+    """A transformers model folder holding a tiny Llama and its tokenizer (``json``: one whose
+    vocabulary can spell JSON; ``ends``: its end token is not silenced, so an answer may end)."""
     import transformers
 
     transformers.utils.logging.disable_progress_bar()  # its tqdm monitor thread would outlive the test
-    tokenizer = make_tokenizer()
+    tokenizer = make_tokenizer(json)
     model = make_model(tokenizer, seed)
+    if ends:
+        with torch.no_grad():
+            model.lm_head.weight[tokenizer.eos_token_id] = model.lm_head.weight[0]
     folder.mkdir(parents=True, exist_ok=True)
     tokenizer.save_pretrained(folder)
     model.save_pretrained(folder)
