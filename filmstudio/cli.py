@@ -466,6 +466,10 @@ def _info(path: str) -> int:
     for audio in info.audio:
         sound = f"{audio.codec}, {audio.sample_rate} Hz, {audio.channels} ch, {audio.duration_s:.3f} s"
         print(f"  audio #{audio.index}: {sound}")
+    for text in info.subtitles:
+        language = f", {text.language}" if text.language else ""
+        reader = f"a Subtitle File node's track {text.track}"
+        print(f"  subtitles #{text.index}: {text.codec}{language} ({reader})")
     if info.missing_frames:
         print(f"  missing frames: {', '.join(map(str, info.missing_frames[:20]))}")
     return EXIT_OK

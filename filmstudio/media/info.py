@@ -42,6 +42,18 @@ class AudioInfo:
 
 
 @dataclass(frozen=True)
+class SubtitleInfo:
+    """One subtitle stream of a file. ``track`` counts the file's subtitle streams from 0 (a
+    Subtitle File node's ``track``); ``index`` is the stream's index in the container;
+    ``language`` is the tag as written ("" when untagged)."""
+
+    track: int
+    index: int
+    codec: str
+    language: str
+
+
+@dataclass(frozen=True)
 class ColourTags:
     """Colour metadata as written in the file; 'unknown' where the file says nothing."""
 
@@ -100,6 +112,7 @@ class MediaInfo:
     colour_range: str = UNKNOWN
     colour_space: str = UNKNOWN
     audio: tuple[AudioInfo, ...] = ()
+    subtitles: tuple[SubtitleInfo, ...] = ()
     first_frame: int = 0
     missing_frames: tuple[int, ...] = ()
     container_format: str = ""

@@ -19,7 +19,7 @@ from filmstudio.core.errors import MediaError
 from filmstudio.media.convert import PixelLayout, layout_for
 from filmstudio.media.failures import check_readable_file, reading
 from filmstudio.media.index import FrameIndex, build_index
-from filmstudio.media.info import AudioInfo, ColourTags, MediaInfo, guess_colour_space
+from filmstudio.media.info import AudioInfo, ColourTags, MediaInfo, SubtitleInfo, guess_colour_space
 
 __all__ = ["Inspection", "inspect_video", "open_input", "probe_file"]
 
@@ -135,6 +135,7 @@ def inspect_video(container: av.container.InputContainer, file: Path, threads: i
         colour_range=tags.range,
         colour_space=colour_space,
         audio=_audio_streams(container),
+        subtitles=_subtitle_streams(container),
         container_format=container.format.name,
         min_fps=rates[0].limit_denominator(1_000_000) if rates else None,
         max_fps=rates[1].limit_denominator(1_000_000) if rates else None,
@@ -183,6 +184,13 @@ def _frame_rate(stream: av.VideoStream, index: FrameIndex, vfr: bool) -> Fractio
         if rate and rate > 0:
             return Fraction(rate)
     return counted.limit_denominator(1_000_000) if counted else None
+
+
+def _subtitle_streams(container: av.container.InputContainer) -> tuple[SubtitleInfo, ...]:
+    return tuple(
+        SubtitleInfo(track, stream.index, stream.codec_context.name, stream.metadata.get("language", ""))
+        for track, stream in enumerate(container.streams.subtitles)
+    )
 
 
 def _audio_streams(container: av.container.InputContainer) -> tuple[AudioInfo, ...]:

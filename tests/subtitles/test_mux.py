@@ -93,3 +93,12 @@ def test_what_cannot_be_written_fails_before_any_frame(tmp_path, output, write, 
     with pytest.raises(FilmStudioError, match=message):
         render(project_with_subtitles(tmp_path, output, **write))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cues.srt"]
+
+
+def test_filmstudio_info_lists_a_movies_subtitle_tracks(tmp_path, capsys):
+    from filmstudio.cli import main
+
+    result = render(project_with_subtitles(tmp_path, "film.mp4", subtitle_language="fra"))
+    assert main(["info", str(result.path)]) == 0
+    out = capsys.readouterr().out
+    assert "subtitles #1: mov_text, fra (a Subtitle File node's track 0)" in out, out
