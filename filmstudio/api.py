@@ -104,7 +104,7 @@ from filmstudio.core.params import (
     VectorParam,
     ViewParam,
 )
-from filmstudio.core.takes import TakeScripting
+from filmstudio.core.takes import TakeScripting, created_now
 from filmstudio.core.track import (
     Track,
     TrackError,
@@ -347,6 +347,7 @@ __all__ = [
     "Values",
     "VectorParam",
     "ViewParam",
+    "created_now",
     "digest_json",
     "rectangle",
     "reseed_frames",

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from filmstudio.api import IdentityMemo, ParameterError, digest_json
+from filmstudio.api import IdentityMemo, ParameterError, created_now, digest_json
 
 _TAKE_ID = re.compile(r"^take(\d+)$")
 
@@ -71,7 +71,7 @@ def check_name(node_name: str, state: Mapping[str, Any], name: str | None, keep:
 def with_take(state: Mapping[str, Any], data: dict[str, Any], name: str | None) -> tuple[dict[str, Any], str]:
     """``state`` plus a new take holding ``data`` (made active), and the take's id."""
     take_id = new_take_id(state)
-    entry: dict[str, Any] = {"id": take_id, "data": data}
+    entry: dict[str, Any] = {"id": take_id, "created": created_now(), "data": data}
     if name:
         entry["name"] = name.strip()
     return {**state, "takes": [*takes_of(state), entry], "active_take": take_id}, take_id

@@ -134,7 +134,8 @@ def add_take(
     """Store a new take holding ``data`` (made active unless ``activate`` is False), recording
     when it was made, as one undo step; its id."""
     take_id = next_take_id(node.state)
-    record = {"id": take_id, "name": _clean(name) if name else take_id, "created": _now(), "data": dict(data)}
+    name = _clean(name) if name else take_id
+    record = {"id": take_id, "name": name, "created": created_now(), "data": dict(data)}
     state = {**node.state, "takes": [*records(node.state), record]}
     if activate:
         state["active_take"] = take_id
@@ -216,7 +217,8 @@ def _clean(name: str) -> str:
     return " ".join(str(name).split())
 
 
-def _now() -> str:
+def created_now() -> str:
+    """A take's ``created`` stamp for now: ISO-8601 UTC to the second."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 

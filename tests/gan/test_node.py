@@ -259,3 +259,12 @@ def test_new_characters_never_reuse_an_id_a_take_holds(project, engine, dcgan):
     node.delete_take("take1")
     assert engine.generate_take(node, 1) == "take3" and node.takes == ["take2", "take3"]
     assert node.state["active_take"] == "take3"
+
+
+def test_a_take_made_from_a_script_records_when_it_was_made(project, dcgan):
+    from filmstudio.core.takes import list_takes
+
+    node = generator(project, dcgan)
+    node.new_take(seed=5, name="hero")
+    (take,) = [t for t in list_takes(node) if t.name == "hero"]
+    assert len(take.created) == 20 and take.created.endswith("Z")  # the Takes section shows it
