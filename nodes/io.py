@@ -49,9 +49,12 @@ class Read(Node):
 
     ``trim_in``/``trim_out`` choose the clip's frames (0 = its first; ``trim_out`` -1 = to its end).
     Outside them the Read holds the nearest frame, gives transparent black, or fails (``outside``).
-    Missing frames of a sequence follow ``missing``. A variable-frame-rate movie (a phone clip) is
-    placed by time: each timeline frame shows the clip's frame on screen at that moment, so its
-    pace and sound stay as recorded; constant-rate clips are placed frame for frame.
+    Missing frames of a sequence follow ``missing``. ``timing`` places a movie on the timeline:
+    "auto" places a variable-frame-rate movie (a phone clip) by time — each timeline frame shows
+    the clip's frame on screen at that moment, so its pace and sound stay as recorded — and a
+    constant-rate one frame for frame (a 24 fps clip in a 30 fps project plays 25% fast while its
+    sound keeps its own pace, so the two drift apart); "time" places any movie by time, in sync
+    with its sound; "frames" places every movie frame for frame.
     The ``audio`` output is the file's sound (stream ``audio_stream``) at the project's sample
     rate, starting with the first used frame and ending with the last (silence elsewhere, and
     for files without sound); it is the same value at every frame.
@@ -76,6 +79,12 @@ class Read(Node):
         IntParam("trim_in", 0, animatable=False, minimum=0),
         IntParam("trim_out", -1, animatable=False, minimum=-1),
         ChoiceParam("outside", ("hold", "black", "error")),
+        ChoiceParam(
+            "timing",
+            ("auto", "time", "frames"),
+            tooltip="auto: variable-rate clips by time, others frame for frame; "
+            "time: at the clip's own pace, in sync with its sound; frames: clip frame n at start_frame + n",
+        ),
         ChoiceParam("missing", ("error", "black", "hold"), tooltip="missing frames of an image sequence"),
         ChoiceParam("colorspace", COLOUR_CHOICES, tooltip="the file's colour space (auto: from its tags)"),
         ColourSpaceParam(

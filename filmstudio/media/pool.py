@@ -72,7 +72,8 @@ class Clip:
 
     ``stamp`` is what the pool compares to know the clip is still what is on disk. ``timing`` is
     the frame index of a variable-rate movie, which is placed on the timeline by time (None:
-    placed frame for frame, see :mod:`filmstudio.media.timing`).
+    placed frame for frame, see :mod:`filmstudio.media.timing`). A Read's ``timing`` parameter
+    may choose otherwise (:meth:`placed_by`).
     """
 
     path: str
@@ -83,21 +84,36 @@ class Clip:
     stamp: tuple[Any, ...] = ()
     timing: FrameIndex | None = None
 
+    def placed_by(self, placement: Any) -> FrameIndex | None:
+        """The frame index that places this clip on the timeline by time, or None: frame for frame.
+        A Read's ``timing`` (``placement.timing``, default "auto"): "auto" places a variable-rate
+        movie by time and anything else frame for frame; "time" places any movie by time (a
+        30 fps clip in a 24 fps project plays at its own pace, in sync with its sound); "frames"
+        places even a variable-rate movie frame for frame (its sound then drifts)."""
+        timing = getattr(placement, "timing", "auto")
+        if timing == "frames":
+            return None
+        if timing == "time" and self.timing is None and self.info.kind == "video":
+            return getattr(self.source, "index", None)
+        return self.timing
+
     def frame_at(self, placement: Any, frame: int, fps: Fraction) -> int | None:
         """The clip frame shown at timeline ``frame`` of a project at ``fps`` (None: black), for a
-        Read's ``placement`` (start_frame, trim_in, trim_out, outside)."""
-        if self.timing is None:
+        Read's ``placement`` (start_frame, trim_in, trim_out, outside, timing)."""
+        index = self.placed_by(placement)
+        if index is None:
             return clip_frame_number(self.first, self.last, placement, frame)
-        timed = clip_frame_at_time(self.first, self.timing, placement, frame, fps)
+        timed = clip_frame_at_time(self.first, index, placement, frame, fps)
         return None if timed is None else timed.number
 
     def seconds_at(self, placement: Any, frame: int, fps: Fraction) -> float | None:
         """Seconds after the clip's first frame that timeline ``frame`` shows (where its sound is);
         None where nothing is shown."""
-        if self.timing is None:
+        index = self.placed_by(placement)
+        if index is None:
             number = clip_frame_number(self.first, self.last, placement, frame)
             return None if number is None else self.seconds_of(number)
-        timed = clip_frame_at_time(self.first, self.timing, placement, frame, fps)
+        timed = clip_frame_at_time(self.first, index, placement, frame, fps)
         return None if timed is None else float(timed.seconds)
 
     def seconds_of(self, number: int) -> float:

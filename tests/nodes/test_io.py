@@ -257,6 +257,60 @@ def test_constant_rate_clips_stay_frame_for_frame_at_any_project_rate(registry, 
         assert [shown(engine.evaluate(read, f)) for f in (1, 2, 25, 48)] == [0, 1, 24, 47]
 
 
+# A 30 fps phone clip (constant rate, ticks of 1/240 s), 2.4 s, beeping as frames 30 and 60 appear.
+THIRTY = [8] * 72
+THIRTY_BEEPS = (30, 60)  # on screen at whole 24 fps frames (1 s, 2 s): by time, 24 and 48 are skipped
+
+
+@pytest.fixture(scope="module")
+def thirty_fps_clip(tmp_path_factory):
+    path = tmp_path_factory.mktemp("thirty") / "thirty.mp4"
+    starts = write_paced_clip(path, THIRTY, Fraction(1, 240), beeps=THIRTY_BEEPS)
+    return path, starts
+
+
+def test_timing_time_plays_a_constant_rate_clip_at_its_own_pace(registry, thirty_fps_clip):
+    path, starts = thirty_fps_clip
+    project = Project(fps=24, frame_range=(1, 57), width=160, height=96, registry=registry)
+    read = project.add_node("Read", file=str(path), colorspace="linear", timing="time")
+    with Engine(project) as engine:
+        shown_frames = [shown(engine.evaluate(read, f)) for f in range(1, 58)]
+        assert shown_frames == [on_screen(starts, Fraction(f - 1, 24)) for f in range(1, 58)]
+        assert shown_frames[24] == 30  # one second in: the clip's frame 30, not 24
+        read.set(timing="auto")  # the default keeps a constant-rate clip frame for frame
+        assert [shown(engine.evaluate(read, f)) for f in (1, 25, 57)] == [0, 24, 56]
+
+
+def test_timing_frames_places_even_a_variable_rate_clip_frame_for_frame(registry, phone_clip):
+    path, _starts = phone_clip
+    project = Project(fps=24, frame_range=(1, 68), width=160, height=96, registry=registry)
+    read = project.add_node("Read", file=str(path), colorspace="linear", timing="frames")
+    with Engine(project) as engine:
+        assert [shown(engine.evaluate(read, f)) for f in (1, 30, 45, 68)] == [0, 29, 44, 67]
+
+
+@pytest.mark.slow
+def test_an_export_of_a_clip_at_another_rate_placed_by_time_keeps_its_sound_in_sync(
+    registry, thirty_fps_clip, tmp_path
+):
+    from filmstudio.media import VideoReader
+    from filmstudio.render.export import render
+
+    path, starts = thirty_fps_clip
+    project = Project(fps=24, frame_range=(1, 57), width=160, height=96, registry=registry)
+    read = project.add_node("Read", file=str(path), colorspace="linear", timing="time")
+    project.connect(read, project.add_node("Write", file=str(tmp_path / "out.mp4"), speed="ultrafast"))
+    result = render(project)
+    with VideoReader(result.path) as export:
+        numbers = [frame_number(export.read(i)) for i in range(len(export))]
+        assert numbers == [on_screen(starts, Fraction(f - 1, 24)) for f in range(1, 58)]
+        pictures = [export.time_of(numbers.index(k)) for k in THIRTY_BEEPS]
+    sounds = beep_onsets(result.path)
+    assert len(sounds) == len(THIRTY_BEEPS)
+    for picture, sound in zip(pictures, sounds, strict=True):
+        assert -1024 / 48000 <= picture - sound <= 1 / 24 + 1024 / 48000
+
+
 @pytest.mark.slow
 def test_an_export_of_a_variable_rate_clip_keeps_its_sound_in_sync(registry, phone_clip, tmp_path):
     from filmstudio.core.timebase import FrameRange
