@@ -52,9 +52,10 @@ class Read(Node):
     Missing frames of a sequence follow ``missing``. ``timing`` places a movie on the timeline:
     "auto" places a variable-frame-rate movie (a phone clip) by time — each timeline frame shows
     the clip's frame on screen at that moment, so its pace and sound stay as recorded — and a
-    constant-rate one frame for frame (a 24 fps clip in a 30 fps project plays 25% fast while its
-    sound keeps its own pace, so the two drift apart); "time" places any movie by time, in sync
-    with its sound; "frames" places every movie frame for frame.
+    constant-rate one frame for frame; "time" places any movie by time; "frames" places every
+    movie frame for frame. Frame for frame, a clip at another rate plays at the project's pace
+    and its sound is conformed to it, pitch and all, as in a film conform: a 30 fps clip in a
+    24 fps project plays 4/5 as fast, its sound 4/5 as fast and lower (23.976 in 24: 0.1%).
     The ``audio`` output is the file's sound (stream ``audio_stream``) at the project's sample
     rate, starting with the first used frame and ending with the last (silence elsewhere, and
     for files without sound); it is the same value at every frame.
@@ -82,8 +83,8 @@ class Read(Node):
         ChoiceParam(
             "timing",
             ("auto", "time", "frames"),
-            tooltip="auto: variable-rate clips by time, others frame for frame; "
-            "time: at the clip's own pace, in sync with its sound; frames: clip frame n at start_frame + n",
+            tooltip="auto: variable-rate clips by time, others frame for frame; time: at the clip's "
+            "own pace, sound as recorded; frames: clip frame n at start_frame + n, sound conformed to match",
         ),
         ChoiceParam("missing", ("error", "black", "hold"), tooltip="missing frames of an image sequence"),
         ChoiceParam("colorspace", COLOUR_CHOICES, tooltip="the file's colour space (auto: from its tags)"),

@@ -29,6 +29,7 @@ from filmstudio.media.failures import reading
 __all__ = ["FileAudio", "UnavailableAudio", "read_audio"]
 
 _PAD = 64  # input samples decoded beyond a range on each side: more than the resampling filter reaches
+_MOST_TERMS = 2000  # the largest term of a conform's speed ratio (resample_poly's filter grows with it)
 _INTEGER_SCALE = {"u8": None, "s16": 32768.0, "s32": 2147483648.0, "s64": 9223372036854775808.0}
 
 
@@ -49,9 +50,10 @@ class UnavailableAudio(Audio):
 
 class FileAudio(Audio):
     """Audio stream ``stream`` (its index in the container) of the file at ``path``, played so
-    that file sample-time ``m / rate`` (from the container's start) sounds at project sample
-    ``m + shift``, heard only within project samples ``used``. ``identity`` (the file's identity
-    for cache keys) goes into the key, so a replaced file is decoded again."""
+    that file time ``m * speed / rate`` (from the container's start) sounds at project sample
+    ``m + shift``, heard only within project samples ``used``. ``speed`` (file seconds a project
+    second; 1: as recorded) conforms the sound to a picture placed frame for frame. ``identity``
+    (the file's identity for cache keys) goes into the key, so a replaced file is decoded again."""
 
     def __init__(
         self,
@@ -63,10 +65,12 @@ class FileAudio(Audio):
         shift: int,
         used: tuple[int, int],
         rate: int = PROJECT_RATE,
+        speed: Fraction = Fraction(1),
     ) -> None:
         self.path, self.stream, self.source_rate = path, stream, source_rate
-        self.shift, self.used = shift, used
-        key = f"file:{identity!r}:{stream}:{shift}:{used}:{min(channels, 2)}"
+        self.shift, self.used, self.speed = shift, used, speed
+        conformed = f":x{speed}" if speed != 1 else ""
+        key = f"file:{identity!r}:{stream}:{shift}:{used}:{min(channels, 2)}{conformed}"
         super().__init__(rate, min(channels, 2), key)
 
     def extent(self) -> tuple[int, int] | None:
@@ -74,16 +78,19 @@ class FileAudio(Audio):
 
     def render(self, start: int, stop: int) -> np.ndarray:
         first, last = start - self.shift, stop - self.shift  # file samples at the project rate
-        if self.source_rate == self.rate:
+        ratio = Fraction(self.rate) / (self.source_rate * self.speed)  # output samples an input sample
+        if self.speed != 1:  # a conform: small terms keep the filter small (see conform_speed)
+            ratio = ratio.limit_denominator(_MOST_TERMS)
+        if ratio == 1:
             return _decode(self, first, last)
         from scipy.signal import resample_poly
 
-        common = math.gcd(self.rate, self.source_rate)
-        up, down = self.rate // common, self.source_rate // common
+        up, down = ratio.numerator, ratio.denominator
         # input position of output sample m is m * down / up; starting at a multiple of `down`
         # keeps every range on one phase of the filter, so ranges agree sample for sample
-        begin = (math.floor(first * down / up) - _PAD) // down * down
-        end = math.ceil(last * down / up) + _PAD
+        pad = max(_PAD, math.ceil(10 * max(up, down) / up) + 1)  # the filter's reach, in input samples
+        begin = (math.floor(first * down / up) - pad) // down * down
+        end = math.ceil(last * down / up) + pad
         sound = resample_poly(_decode(self, begin, end), up, down, axis=1)
         offset = first - begin * up // down
         return np.ascontiguousarray(sound[:, offset : offset + (last - first)], dtype=np.float32)
@@ -103,20 +110,62 @@ def read_audio(path: str, identity: Any, clip: Any, placement: Any, fps: Fractio
             f"{path} has {len(streams)} audio stream(s): set the Read's audio_stream to 0..{len(streams) - 1}"
         )
     info = streams[chosen]
-    first_used, used_seconds = _used_span(clip, placement)
+    speed = conform_speed(clip, placement, fps)
+    if speed == 1:
+        first_used, used_seconds = _used_span(clip, placement)
+    else:  # frame for frame at the clip's own rate, which the speed came from
+        start, end = _used_frames(clip, placement)
+        rate = clip_rate(clip)
+        first_used, used_seconds = Fraction(start - clip.first) / rate, Fraction(end - start + 1) / rate
     appears = Fraction(placement.start_frame) / Fraction(fps)
-    shift = sample_at(appears - first_used, PROJECT_RATE)
+    shift = sample_at(appears - first_used / speed, PROJECT_RATE)
     begin = frame_sample(placement.start_frame, fps, PROJECT_RATE)
-    used = (begin, sample_at(appears + used_seconds, PROJECT_RATE))
-    return FileAudio(path, identity, info.index, info.channels, info.sample_rate, shift, used)
+    used = (begin, sample_at(appears + used_seconds / speed, PROJECT_RATE))
+    return FileAudio(path, identity, info.index, info.channels, info.sample_rate, shift, used, speed=speed)
 
 
-def _used_span(clip: Any, placement: Any) -> tuple[Fraction, Fraction]:
-    """(when the first used frame appears in the clip, how long the used frames last), seconds."""
+def conform_speed(clip: Any, placement: Any, fps: Fraction) -> Fraction:
+    """How many seconds of ``clip``'s sound play in a second of the timeline so that it keeps
+    pace with the picture: 1 where the picture is placed by time or the clip runs at the
+    project's rate (within 0.02%: timestamps are rounded); frame for frame at another rate, the
+    project's rate over the clip's (a 30 fps clip in a 24 fps project: 4/5, its sound slowed, and
+    its pitch with it, as film conforms do; 23.976 in 24: 1001/1000). Kept to a ratio with terms
+    under 2,000 (a resampler's size): a drift of well under a millisecond an hour."""
+    if clip.info.kind != "video" or clip.placed_by(placement) is not None:
+        return Fraction(1)
+    rate = clip_rate(clip)
+    if not rate:
+        return Fraction(1)
+    speed = Fraction(fps) / rate
+    if abs(speed - 1) < Fraction(1, 5000):
+        return Fraction(1)
+    return speed.limit_denominator(_MOST_TERMS)
+
+
+def clip_rate(clip: Any) -> Fraction | None:
+    """A movie's frames a second, from its timestamps where it has them (a container's average
+    rate can be off: 29.896 for a clip whose frames are exactly 1/30 s apart), snapped to the
+    nearest rate with a denominator up to 1001 (24000/1001 for 23.976)."""
+    index = clip.timing if clip.timing is not None else getattr(clip.source, "index", None)
+    rate = Fraction(clip.info.fps) if clip.info.fps else None
+    if index is not None and index.has_timestamps and len(index) > 1:
+        span = int(index.pts[-1]) - int(index.pts[0])  # first to last frame: no guessed last duration
+        if span > 0:
+            rate = Fraction(len(index) - 1) / (span * index.time_base)
+    return rate.limit_denominator(1001) if rate else None
+
+
+def _used_frames(clip: Any, placement: Any) -> tuple[int, int]:
     start = clip.first + placement.trim_in
     end = clip.last if placement.trim_out < 0 else min(clip.last, clip.first + placement.trim_out)
     if end < start:
         raise MediaError(clip.path, f"trim_in {placement.trim_in} is after trim_out {placement.trim_out}")
+    return start, end
+
+
+def _used_span(clip: Any, placement: Any) -> tuple[Fraction, Fraction]:
+    """(when the first used frame appears in the clip, how long the used frames last), seconds."""
+    start, end = _used_frames(clip, placement)
     index = clip.timing
     if index is None:
         rate = Fraction(clip.info.fps)

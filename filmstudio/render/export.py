@@ -141,7 +141,7 @@ def render(
         subtitles = (  # a track, a sidecar, or nothing
             SubtitleOutput() if video_only else subtitle_output(project, node, frames, engine, target)
         )
-        sound = None if video_only else audio_to_write(project, node, frames, engine)  # a linked mix
+        sound = None if video_only else audio_to_write(project, node, frames, engine)  # mixed, conformed
         writer = VideoWriter(
             target,
             settings,

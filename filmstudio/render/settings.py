@@ -7,6 +7,7 @@ Writers and readers are found by what their types declare (``Node.output_file``,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +51,38 @@ def audio_source(
     A writer that copies audio takes the first reader upstream (creation order: the first the
     artist added) whose file has sound, trimmed to the seconds of that clip the rendered frames
     show. Step renders get none, and so does a writer whose Audio input is linked (it writes
-    that sound instead: :func:`linked_audio`)."""
+    that sound instead: :func:`linked_audio`), and one whose reader conforms its sound to a
+    picture at another rate (it is encoded from the reader's Audio: :func:`audio_to_write`)."""
     if frames.step != 1 or not write.type.shared().copies_audio(write.values_at(frames.first)):
         return None
     if linked_audio(project, write) is not None:
         return None
+    found = _sounding_reader(project, write, frames)
+    if found is None or found.conformed:
+        return None
+    # Where the picture is at the first frame (by time for a variable-rate clip), so the sound
+    # starts with it.
+    start = found.node.type.shared().clip_seconds(
+        found.values, found.clip, frames.first, project.settings.fps
+    )
+    if start is None:
+        return None
+    duration = len(frames) / float(project.settings.fps)
+    return found.path, (start, start + duration)
+
+
+@dataclass(frozen=True)
+class _Reader:
+    node: NodeInstance
+    values: Values
+    path: str
+    clip: Any
+    conformed: bool  # its sound is played at the picture's pace, not as recorded
+
+
+def _sounding_reader(project: Project, write: NodeInstance, frames: FrameRange) -> _Reader | None:
+    """The first reader upstream of ``write`` (creation order) whose movie has sound."""
+    from filmstudio.media.audio_source import conform_speed
     from filmstudio.media.pool import shared_pool
 
     graph = project.graph
@@ -71,13 +99,8 @@ def audio_source(
             continue
         if not clip.info.audio or clip.info.kind != "video" or clip.info.fps is None:
             continue
-        # Where the picture is at the first frame (by time for a variable-rate clip), so the
-        # sound starts with it.
-        start = node.type.shared().clip_seconds(values, clip, frames.first, project.settings.fps)
-        if start is None:
-            continue
-        duration = len(frames) / float(project.settings.fps)
-        return path, (start, start + duration)
+        conformed = conform_speed(clip, values, project.settings.fps) != 1
+        return _Reader(node, values, path, clip, conformed)
     return None
 
 
@@ -93,13 +116,21 @@ def linked_audio(project: Project, write: NodeInstance) -> tuple[str, str] | Non
 
 def audio_to_write(project: Project, write: NodeInstance, frames: FrameRange, engine: Any) -> Any:
     """(:class:`~filmstudio.audio.clip.Audio`, project samples ``[start, stop)``) the writer's
-    file carries when its Audio input is linked and it writes sound: the linked value, evaluated
-    once (it is the same at every frame), over exactly the rendered frames. None otherwise."""
+    file carries when it writes sound that is not passed through: the value linked to its Audio
+    input, or else the Audio of a reader whose sound keeps pace with a picture at another rate;
+    evaluated once (it is the same at every frame), over exactly the rendered frames. None
+    otherwise."""
+    if frames.step != 1 or not write.type.shared().copies_audio(write.values_at(frames.first)):
+        return None
     linked = linked_audio(project, write)
-    if linked is None or frames.step != 1:
-        return None
-    if not write.type.shared().copies_audio(write.values_at(frames.first)):
-        return None
+    if linked is None:  # a reader whose sound keeps pace with a picture at another rate
+        found = _sounding_reader(project, write, frames)
+        if found is None or not found.conformed:
+            return None
+        port = next((o.name for o in found.node.type.outputs if o.type is PortType.AUDIO), None)
+        if port is None:
+            return None
+        linked = (found.node.name, port)
     from filmstudio.audio.clip import PROJECT_RATE, Audio, frames_samples
 
     audio = engine.evaluate(linked[0], frames.first, output=linked[1])

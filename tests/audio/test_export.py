@@ -54,7 +54,9 @@ def _project(
     movie = write_movie_with_sound(tmp_path / "sound.mov", sound, fps=Fraction(24), frames=24)
     project = fs.Project(fps=fps, frame_range=f"1-{last}", width=16, height=16)
     picture = project.add_node("Constant", "picture")
-    read = project.add_node("Read", "read", file=str(movie), start_frame=sound_at)
+    # by time: the 24 fps clip's sound as recorded (frame for frame it would be conformed to the
+    # project's rate, tests/nodes/test_io.py)
+    read = project.add_node("Read", "read", file=str(movie), start_frame=sound_at, timing="time")
     mix = project.connect(read, project.add_node("AudioMix", "mix"), "audio", "audio1")
     mix.set_keyframe("gain1", sound_at, -6.0)
     mix.set_keyframe("gain1", sound_at + 12, 0.0)

@@ -70,8 +70,11 @@ def test_keyframed_gain_and_pan_equal_the_maths(tmp_path: Path, fps: Fraction) -
     voice = noise(1, RATE, seed=5)
     movie = write_movie_with_sound(tmp_path / "a.mov", sound, frames=48, fps=Fraction(24))
     project = _project(fps)
-    read = project.add_node("Read", "read", file=str(movie), start_frame=0)
-    other = project.add_node("Read", "voice", file=str(write_movie_with_sound(tmp_path / "v.mov", voice)))
+    # by time: the 24 fps clips' sound as recorded, whatever the project's rate (frame for frame
+    # it would be conformed to it)
+    read = project.add_node("Read", "read", file=str(movie), start_frame=0, timing="time")
+    voice_file = str(write_movie_with_sound(tmp_path / "v.mov", voice))
+    other = project.add_node("Read", "voice", file=voice_file, timing="time")
     mix = project.add_node("AudioMix", "mix", pan2=-0.5)
     project.connect(read, mix, "audio", "audio1")
     project.connect(other, mix, "audio", "audio3")

@@ -344,3 +344,57 @@ def beep_onsets(path) -> list[float]:
     loud = np.flatnonzero(np.abs(samples) > 0.3)
     onsets = [int(loud[0]), *(int(b) for a, b in itertools.pairwise(loud) if b - a > 4800)]
     return [start + onset / 48000 for onset in onsets]
+
+
+@pytest.mark.slow
+def test_a_clip_at_another_rate_placed_frame_for_frame_has_its_sound_conformed(
+    registry, thirty_fps_clip, tmp_path
+):
+    """The default placement of a constant-rate clip is frame for frame: at 24 fps a 30 fps clip
+    plays 4/5 as fast, and so does its sound (lower, as in a film conform), so each beep is heard
+    as its frame is seen; the export encodes that sound (it cannot be copied from the file)."""
+    from filmstudio.media import VideoReader
+    from filmstudio.render.export import render
+
+    path, _starts = thirty_fps_clip
+    project = Project(fps=24, frame_range=(1, 72), width=160, height=96, registry=registry)
+    read = project.add_node("Read", file=str(path), colorspace="linear")
+    project.connect(read, project.add_node("Write", file=str(tmp_path / "out.mp4"), speed="ultrafast"))
+    result = render(project)
+    with VideoReader(result.path) as export:
+        numbers = [frame_number(export.read(i)) for i in range(len(export))]
+        assert numbers == list(range(72))
+        pictures = [export.time_of(numbers.index(k)) for k in THIRTY_BEEPS]  # 1.25 s and 2.5 s
+    sounds = beep_onsets(result.path)
+    assert len(sounds) == len(THIRTY_BEEPS)
+    for picture, sound in zip(pictures, sounds, strict=True):
+        assert abs(picture - sound) <= 1024 / 48000
+    with av.open(str(result.path)) as movie:
+        (sound,) = movie.streams.audio
+        frames = list(movie.decode(sound))
+        samples = np.concatenate([frame.to_ndarray()[0] for frame in frames])
+    assert abs(len(samples) / 48000 - 3.0) <= 2048 / 48000  # as long as the picture, not the clip's 2.4 s
+    beep = samples[int(sounds[0] * 48000) : int(sounds[0] * 48000) + 1500]
+    crossings = np.count_nonzero(np.diff(np.signbit(beep))) / 2 / (len(beep) / 48000)
+    assert 760 <= crossings <= 840  # the 1 kHz beep at 4/5 speed
+
+
+def test_the_conform_speed_is_the_rate_ratio_only_where_the_picture_is_frame_for_frame(
+    thirty_fps_clip, tmp_path
+):
+    from types import SimpleNamespace
+
+    from filmstudio.media.audio_source import conform_speed
+    from filmstudio.media.pool import shared_pool
+
+    def placement(timing="auto"):
+        return SimpleNamespace(start_frame=1, trim_in=0, trim_out=-1, outside="hold", timing=timing)
+
+    thirty = shared_pool.open(str(thirty_fps_clip[0]))
+    assert conform_speed(thirty, placement(), Fraction(24)) == Fraction(4, 5)
+    assert conform_speed(thirty, placement("time"), Fraction(24)) == 1
+    assert conform_speed(thirty, placement(), Fraction(30)) == 1
+    ntsc = tmp_path / "ntsc.mp4"
+    write_paced_clip(ntsc, [1001] * 24, Fraction(1, 24000), beeps=(12,))  # 23.976 fps
+    assert conform_speed(shared_pool.open(str(ntsc)), placement(), Fraction(24)) == Fraction(1001, 1000)
+    assert conform_speed(shared_pool.open(str(ntsc)), placement(), Fraction(24000, 1001)) == 1
