@@ -419,6 +419,37 @@ class ProgressLines:
             print(f"{done}/{total} frames", file=sys.stderr, flush=True)
 
 
+def _clip_lines(project: Project, node: NodeInstance) -> list[str]:
+    """``filmstudio info``'s line for a reader whose movie runs at another rate than the project:
+    how it is placed, and what that does to its pace and sound."""
+    import math
+    from fractions import Fraction
+
+    from filmstudio.media.audio_source import clip_rate, conform_speed
+    from filmstudio.media.pool import shared_pool
+
+    media_file = node.type.media_file
+    values = node.values_at(project.settings.frame_range.first)
+    if media_file is None or not values[media_file]:
+        return []
+    try:
+        clip = shared_pool.open(project.resolve_path(values[media_file]))
+    except FilmStudioError:
+        return []
+    fps, rate = project.settings.fps, clip_rate(clip) if clip.info.kind == "video" else None
+    if rate is None or abs(rate / fps - 1) < Fraction(1, 5000):
+        return []
+    clip_fps = f"a {float(rate):.3f} fps clip in a {float(fps):.3f} fps project"
+    if clip.placed_by(values) is not None:
+        return [f"      {clip_fps}, placed by time: its own pace, its sound as recorded"]
+    speed = conform_speed(clip, values, fps)
+    sound = (
+        f"its sound too ({12 * math.log2(speed):+.2f} semitones)" if clip.info.audio else "it has no sound"
+    )
+    pace = f"frame for frame: it plays at {float(speed):.4g}x, {sound}"
+    return [f"      {clip_fps}, {pace}; timing=time keeps its pace"]
+
+
 def _track_lines(node: NodeInstance) -> list[str]:
     """``filmstudio info``'s lines for a node's tracks (nodes with a Track output): each track's
     tracked ranges and how many frames are keyed or weak."""
@@ -487,7 +518,7 @@ def _project_info(path: str) -> int:
     for node in project.graph.nodes.values():
         flag = " (disabled)" if node.disabled else ""
         print(f"  {node.name:<16} {node.type.id}{flag}")
-        for line in _track_lines(node):
+        for line in [*_clip_lines(project, node), *_track_lines(node)]:
             print(line)
         for line in lint.get(node.uuid, ()):
             print(f"      {line}")

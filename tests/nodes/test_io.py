@@ -398,3 +398,20 @@ def test_the_conform_speed_is_the_rate_ratio_only_where_the_picture_is_frame_for
     write_paced_clip(ntsc, [1001] * 24, Fraction(1, 24000), beeps=(12,))  # 23.976 fps
     assert conform_speed(shared_pool.open(str(ntsc)), placement(), Fraction(24)) == Fraction(1001, 1000)
     assert conform_speed(shared_pool.open(str(ntsc)), placement(), Fraction(24000, 1001)) == 1
+
+
+def test_filmstudio_info_says_how_a_clip_at_another_rate_is_placed_and_heard(
+    thirty_fps_clip, tmp_path, capsys
+):
+    from filmstudio.cli import main
+
+    path, _starts = thirty_fps_clip
+    project = Project(fps=24, frame_range=(1, 72), width=160, height=96)
+    project.add_node("Read", "conformed", file=str(path))
+    project.add_node("Read", "timed", file=str(path), timing="time")
+    project.save(tmp_path / "shot.fsproj")
+    assert main(["info", str(tmp_path / "shot.fsproj")]) == 0
+    out = capsys.readouterr().out
+    clip = "a 30.000 fps clip in a 24.000 fps project"
+    assert f"{clip}, frame for frame: it plays at 0.8x, its sound too (-3.86 semitones)" in out, out
+    assert f"{clip}, placed by time: its own pace, its sound as recorded" in out, out
