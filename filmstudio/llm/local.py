@@ -207,6 +207,11 @@ class JsonConstraint:
     def __init__(self, local: LocalModel, schema: Any) -> None:
         import json
 
+        if importlib.util.find_spec("xgrammar") is None:
+            raise LLMDependencyError(
+                "a JSON answer from a local model needs the xgrammar package: `pip install xgrammar` "
+                f"(FilmStudio's own install brings it), {SERVER_HINT}"
+            )
         import xgrammar
 
         info = local.tokenizer_info

@@ -188,3 +188,18 @@ def test_a_vocabulary_that_cannot_spell_json_is_reported_not_sampled(models, tin
 
     with pytest.raises(LLMError, match="cannot write the JSON"):
         _ask_for_json("tiny-llama")
+
+
+def test_without_xgrammar_a_json_request_says_what_to_install(models, monkeypatch):
+    import importlib.util
+
+    from filmstudio.llm.errors import LLMDependencyError
+    from tests.llm.tiny import save_model_folder
+
+    save_model_folder(models / "tiny-json", json=True, ends=True)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "xgrammar" else real(name, *a)
+    )
+    with pytest.raises(LLMDependencyError, match="pip install xgrammar"):
+        _ask_for_json("tiny-json")
