@@ -60,32 +60,25 @@ def audio_source(
     found = _sounding_reader(project, write, frames)
     if found is None or found.conformed:
         return None
-    # Where the picture is at the first frame (by time for a variable-rate clip), so the sound
-    # starts with it.
-    start = found.node.type.shared().clip_seconds(
-        found.values, found.clip, frames.first, project.settings.fps
-    )
-    if start is None:
-        return None
     duration = len(frames) / float(project.settings.fps)
-    return found.path, (start, start + duration)
+    return found.path, (found.start, found.start + duration)
 
 
 @dataclass(frozen=True)
 class _Reader:
     node: NodeInstance
-    values: Values
     path: str
-    clip: Any
+    start: float  # where its picture is at the first rendered frame, seconds into the clip
     conformed: bool  # its sound is played at the picture's pace, not as recorded
 
 
 def _sounding_reader(project: Project, write: NodeInstance, frames: FrameRange) -> _Reader | None:
-    """The first reader upstream of ``write`` (creation order) whose movie has sound."""
+    """The first reader upstream of ``write`` (creation order) whose movie has sound and shows a
+    frame at the first rendered frame."""
     from filmstudio.media.audio_source import conform_speed
     from filmstudio.media.pool import shared_pool
 
-    graph = project.graph
+    graph, fps = project.graph, project.settings.fps
     upstream = graph.upstream(write.uuid)
     for node in graph.nodes.values():
         media_file = node.type.media_file
@@ -99,8 +92,12 @@ def _sounding_reader(project: Project, write: NodeInstance, frames: FrameRange) 
             continue
         if not clip.info.audio or clip.info.kind != "video" or clip.info.fps is None:
             continue
-        conformed = conform_speed(clip, values, project.settings.fps) != 1
-        return _Reader(node, values, path, clip, conformed)
+        # Where the picture is at the first frame (by time for a variable-rate clip), so the
+        # sound starts with it.
+        start = node.type.shared().clip_seconds(values, clip, frames.first, fps)
+        if start is None:
+            continue
+        return _Reader(node, path, start, conform_speed(clip, values, fps) != 1)
     return None
 
 

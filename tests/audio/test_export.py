@@ -125,3 +125,32 @@ def test_a_short_export_carries_the_mix_and_pcm_needs_mov_or_mkv(tmp_path: Path)
     with pytest.raises(fs.FilmStudioError, match="cannot hold PCM"):
         render(project)
     assert not (tmp_path / "out.mp4").exists()
+
+
+def test_the_sound_passed_through_is_the_first_reader_showing_a_frame_where_the_render_starts(tmp_path):
+    """A reader that shows nothing at the first rendered frame (placed later, black outside) is
+    passed over for the next reader upstream that has sound; a conformed one is encoded instead."""
+    from filmstudio.core.timebase import FrameRange
+    from filmstudio.render.settings import audio_source, audio_to_write
+
+    first = write_movie_with_sound(tmp_path / "later.mov", noise(2, RATE, seed=1))
+    second = write_movie_with_sound(tmp_path / "now.mov", noise(2, RATE, seed=2))
+
+    def project_at(fps):
+        project = fs.Project(fps=fps, frame_range="1-24", width=16, height=16)
+        later = project.add_node("Read", "later", file=str(first), start_frame=100, outside="black")
+        now = project.add_node("Read", "now", file=str(second))
+        merge = project.connect(later, project.add_node("Merge", "merge"), "image", "A")
+        project.connect(now, merge, "image", "B")
+        return project, project.connect(
+            merge, project.add_node("Write", "write", file=str(tmp_path / "o.mp4"))
+        )
+
+    frames = FrameRange(1, 24)
+    project, write = project_at(Fraction(24))
+    assert audio_source(project, write, frames) == (str(second), (0.0, 1.0))
+    project, write = project_at(Fraction(25))  # frame for frame at another rate: conformed, encoded
+    assert audio_source(project, write, frames) is None
+    with fs.Engine(project) as engine:
+        sound, span = audio_to_write(project, write, frames, engine)
+    assert sound.key.endswith(":x25/24") and span == (1920, 1920 * 25)
