@@ -423,9 +423,8 @@ def _clip_lines(project: Project, node: NodeInstance) -> list[str]:
     """``filmstudio info``'s line for a reader whose movie runs at another rate than the project:
     how it is placed, and what that does to its pace and sound."""
     import math
-    from fractions import Fraction
 
-    from filmstudio.media.audio_source import clip_rate, conform_speed
+    from filmstudio.media.audio_source import clip_rate, conform_speed, same_rate
     from filmstudio.media.pool import shared_pool
 
     media_file = node.type.media_file
@@ -437,7 +436,7 @@ def _clip_lines(project: Project, node: NodeInstance) -> list[str]:
     except FilmStudioError:
         return []
     fps, rate = project.settings.fps, clip_rate(clip) if clip.info.kind == "video" else None
-    if rate is None or abs(rate / fps - 1) < Fraction(1, 5000):
+    if rate is None or same_rate(rate, fps):
         return []
     clip_fps = f"a {float(rate):.3f} fps clip in a {float(fps):.3f} fps project"
     if clip.placed_by(values) is not None:

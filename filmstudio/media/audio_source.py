@@ -134,12 +134,15 @@ def conform_speed(clip: Any, placement: Any, fps: Fraction) -> Fraction:
     if clip.info.kind != "video" or clip.placed_by(placement) is not None:
         return Fraction(1)
     rate = clip_rate(clip)
-    if not rate:
+    if not rate or same_rate(rate, fps):
         return Fraction(1)
-    speed = Fraction(fps) / rate
-    if abs(speed - 1) < Fraction(1, 5000):
-        return Fraction(1)
-    return speed.limit_denominator(_MOST_TERMS)
+    return (Fraction(fps) / rate).limit_denominator(_MOST_TERMS)
+
+
+def same_rate(rate: Fraction, fps: Fraction) -> bool:
+    """Whether a clip running at ``rate`` runs at a project's ``fps`` (within 0.02%: timestamps
+    are rounded to their time base)."""
+    return abs(Fraction(fps) / rate - 1) < Fraction(1, 5000)
 
 
 def clip_rate(clip: Any) -> Fraction | None:

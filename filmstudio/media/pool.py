@@ -88,8 +88,9 @@ class Clip:
         """The frame index that places this clip on the timeline by time, or None: frame for frame.
         A Read's ``timing`` (``placement.timing``, default "auto"): "auto" places a variable-rate
         movie by time and anything else frame for frame; "time" places any movie by time (a
-        30 fps clip in a 24 fps project plays at its own pace, in sync with its sound); "frames"
-        places even a variable-rate movie frame for frame (its sound then drifts)."""
+        30 fps clip in a 24 fps project plays at its own pace, its sound as recorded); "frames"
+        places even a variable-rate movie frame for frame (its sound conformed to the average
+        pace, :func:`~filmstudio.media.audio_source.conform_speed`)."""
         timing = getattr(placement, "timing", "auto")
         if timing == "frames":
             return None
