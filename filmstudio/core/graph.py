@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import operator
 import uuid as uuid_module
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -89,6 +90,7 @@ class NodeInstance:
         self.position: tuple[float, float] = (0.0, 0.0)
         self.graph: Graph | None = None
         self._state_digest: str | None = None
+        self._constant: tuple[tuple[Any, ...], tuple[Values, str] | None] | None = None
 
     def __repr__(self) -> str:
         return f"<{self.type.id} node {self.name!r} {self.uuid[:8]}>"
@@ -107,6 +109,23 @@ class NodeInstance:
                 stored if not isinstance(stored, AnimCurve) else evaluate_value(param, stored, frame)
             )
         return values
+
+    def constant_values(self) -> tuple[Values, str] | None:
+        """(every parameter's value, their repr for a cache key) when no parameter is animated
+        — the same at every frame — else None. Remembered until a stored value is replaced
+        (stored values are immutable: constants and curves are replaced whole, never edited), so
+        planning a node that did not change costs a comparison, whatever else changed."""
+        stored = tuple(self.params.values())
+        remembered = self._constant
+        if remembered is not None and _same_objects(remembered[0], stored):
+            return remembered[1]
+        if any(isinstance(value, AnimCurve) for value in stored):
+            found = None
+        else:
+            values = self.values_at(0)
+            found = (values, repr(tuple(values.values())))
+        self._constant = (stored, found)
+        return found
 
     def __getitem__(self, name: str) -> Any:
         """The stored value: a constant, or the AnimCurve of an animated parameter."""
@@ -315,6 +334,9 @@ class Graph:
 
     def output_type(self, node: str, port: str) -> PortType:
         """The type an output carries; an Any output (Dot, Switch) carries its input's type."""
+        carried = self.nodes[node].type._output_types[port]
+        if carried is not PortType.ANY:
+            return carried
         walked: list[tuple[str, str]] = []
         while True:
             carried = self._carried.get(node, {}).get(port)
@@ -579,6 +601,12 @@ class Graph:
         self.revision += 1
         for listener in list(self._listeners):
             listener(event)
+
+
+def _same_objects(these: tuple[Any, ...], those: tuple[Any, ...]) -> bool:
+    """Whether two tuples hold the very same objects, in order (not merely equal ones: 1 == 1.0,
+    but their reprs, and so cache keys, differ)."""
+    return len(these) == len(those) and all(map(operator.is_, these, those))
 
 
 def dependency_order(links: Sequence[Link]) -> list[int]:

@@ -145,6 +145,8 @@ class Node:
     standin_device: ClassVar[Device] = Device.ANY
 
     _param_index: ClassVar[dict[str, Param]]
+    _input_types: ClassVar[dict[str, PortType]]  # by name, for the engine's hot paths
+    _output_types: ClassVar[dict[str, PortType]]
     track_links: ClassVar[tuple[track_link.TrackLink, ...]] = ()  # positions that follow tracks
     _instance: ClassVar[Node | None]
     _slices_state: ClassVar[bool]
@@ -166,6 +168,8 @@ class Node:
         cls.inputs, cls.outputs, cls.params = tuple(cls.inputs), tuple(cls.outputs), tuple(cls.params)
         cls.legacy_ids = tuple(cls.legacy_ids)
         cls._param_index = {p.name: p for p in cls.params}
+        cls._input_types = {i.name: i.type for i in cls.inputs}
+        cls._output_types = {o.name: o.type for o in cls.outputs}
         cls._slices_state = cls.state_for_frame is not Node.state_for_frame
         if cls.passthrough is None and cls.outputs:
             main = cls.outputs[0].type

@@ -30,6 +30,7 @@ class Batcher:
             s.node.uuid for s in order if batch_size_of(s.node.type) > 1 and not s.standin
         )
         self.held: dict[str, list[Any]] = {}
+        self.active = bool(self._pending)  # whether any step of the run batches at all
 
     def hold(self, step: Any) -> bool:
         """Keep ``step`` for a batch (True), or leave it to run on its own (False)."""

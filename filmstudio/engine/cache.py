@@ -47,14 +47,16 @@ class CacheStats:
         return self.hits / total if total else 0.0
 
 
-@dataclass
 class _Entry:
-    value: Any
-    nbytes: int
-    cost: float
-    priority: float
-    pool: str
-    serial: int
+    __slots__ = ("cost", "nbytes", "pool", "priority", "serial", "value")
+
+    def __init__(self, value: Any, nbytes: int, cost: float, pool: str) -> None:
+        self.value = value
+        self.nbytes = nbytes
+        self.cost = cost
+        self.pool = pool
+        self.priority = 0.0
+        self.serial = 0
 
 
 def value_nbytes(value: Any) -> int:
@@ -71,6 +73,8 @@ def value_nbytes(value: Any) -> int:
 
 def value_pool(value: Any) -> str:
     """VRAM if the result holds a GPU tensor, else RAM."""
+    if getattr(value, "is_cpu", False) is True:  # a torch tensor in host memory (the common case)
+        return RAM
     device = getattr(value, "device", None)
     if device is not None and getattr(device, "type", "cpu") != "cpu":
         return VRAM
@@ -165,7 +169,8 @@ class FrameCache:
             self._linked.setdefault(target[0], set()).add(key)
 
     def _put(self, key: Hashable, value: Any, cost: float, nbytes: int, pool: str) -> None:
-        self._unlink(key)
+        if self._links:
+            self._unlink(key)
         old = self._entries.pop(key, None)
         if old is not None:  # the same result again: keys linked to it stay
             self._bytes[old.pool] -= old.nbytes
@@ -173,7 +178,7 @@ class FrameCache:
             self._insert(key, value, nbytes, cost, pool)
         elif pool == VRAM:
             self._insert(key, self._demote(value), nbytes, cost, RAM)
-        if key not in self._entries:
+        if self._linked and key not in self._entries:
             self._forget_links_to(key)
 
     def _remove(self, key: Hashable) -> None:
@@ -200,11 +205,12 @@ class FrameCache:
     def _insert(self, key: Hashable, value: Any, nbytes: int, cost: float, pool: str) -> None:
         if nbytes > self._budgets[pool]:
             return
-        entry = _Entry(value, nbytes, max(cost, 1e-9), 0.0, pool, 0)
+        entry = _Entry(value, nbytes, max(cost, 1e-9), pool)
         self._entries[key] = entry
         self._bytes[pool] += nbytes
         self._touch(key, entry)
-        self._shrink(pool)
+        if self._bytes[pool] > self._budgets[pool]:
+            self._shrink(pool)
 
     def _touch(self, key: Hashable, entry: _Entry) -> None:
         entry.priority = self._clock + entry.cost / entry.nbytes

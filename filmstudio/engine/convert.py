@@ -33,6 +33,8 @@ _CONVERTERS: dict[tuple[PortType, PortType], Callable[[Any], Any]] = {
 def converter(carried: PortType, wanted: PortType) -> Callable[[Any], Any] | None:
     """The function that turns a ``carried`` value into a ``wanted`` one, or None if none is needed.
     An Any output (Dot, Switch) carries whatever reaches it, so its values are checked by shape."""
+    if carried is wanted:
+        return None
     if carried is PortType.ANY and wanted in (PortType.IMAGE, PortType.MASK):
         return mask_to_image if wanted is PortType.IMAGE else image_to_mask
     return _CONVERTERS.get((carried, wanted))

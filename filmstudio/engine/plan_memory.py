@@ -1,11 +1,9 @@
 """What a :class:`~filmstudio.engine.planner.Planner` remembers between plans, and when it forgets.
 
 Planning a frame reads the graph — links, parameter values, state — and most of what it finds holds
-until the graph changes. Three records, each dropped whole when what it was found from changes:
+until the graph changes. Two records, each dropped whole when what it was found from changes:
 
 * the type conversions the links into a node need (Image -> Mask, ...): until links change;
-* a node's parameter values and their repr (for its key) when no parameter is animated, the same
-  at every frame: until the graph changes;
 * per (node, frame, scale, forced): the step's make-up — its context as a template, what it asks
   its inputs for, its conversions — and the key it got from the input keys it had: until the
   graph (settings included) or the project's folder changes. A later plan copies the template
@@ -13,6 +11,10 @@ until the graph changes. Three records, each dropped whole when what it was foun
   the graph (``state_for_frame``: media and model files) are never recorded, so a file rewritten
   on disk changes their key and every key below them. At most :data:`STEPS_AT_MOST` records are
   kept (an export plans each frame once); none holds a frame.
+
+A node's parameter values and their repr (for its key), when no parameter is animated, are
+remembered by the node itself (:meth:`NodeInstance.constant_values`): an edit elsewhere does not
+make every node of the graph repr its values again.
 
 Used on the graph's thread, like the planner. A record's key is one attribute, replaced whole, so
 a plan on another thread (an analysis job's) never pairs one plan's inputs with another's key.
@@ -26,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 
 from filmstudio.core.context import EvalContext, Values
 from filmstudio.core.graph import Graph, Link, NodeInstance
-from filmstudio.core.params import AnimCurve
 from filmstudio.engine.cache import MISSING
 from filmstudio.engine.convert import converter
 
@@ -58,14 +59,12 @@ class StepRecord:
 
 
 class PlanMemory:
-    """The three records of one project's planner (see the module)."""
+    """The two records of one project's planner (see the module)."""
 
     def __init__(self, graph: Graph) -> None:
         self._graph = graph
         self._conversions: dict[str, dict[str, Callable[[Any], Any]] | None] = {}
         self._conversions_at = -1
-        self._constant: dict[str, tuple[Values, str] | None] = {}  # uuid -> values, or None: animated
-        self._constant_at = -1
         self._steps: dict[StepAt, StepRecord] = {}
         self._steps_for: tuple[int, str | None] = (-1, None)
 
@@ -77,28 +76,21 @@ class PlanMemory:
             self._conversions_at = graph.link_revision
         found = self._conversions.get(node.uuid, MISSING)
         if found is MISSING:
-            found = {}
-            wanted = {i.name: i.type for i in node.type.inputs}
+            found = None
+            wanted = node.type._input_types
             for port, link in links.items():
                 function = converter(graph.output_type(link.source, link.source_port), wanted[port])
                 if function is not None:
+                    found = found or {}
                     found[port] = function
-            self._conversions[node.uuid] = found = found or None
+            self._conversions[node.uuid] = found
         return found
 
-    def values(self, instance: NodeInstance, frame: int) -> tuple[Values, str]:
-        """``instance``'s parameter values at ``frame`` and their repr (for its key)."""
-        if self._constant_at != self._graph.revision:
-            self._constant.clear()
-            self._constant_at = self._graph.revision
-        found = self._constant.get(instance.uuid, MISSING)
-        if found is MISSING:
-            if any(isinstance(stored, AnimCurve) for stored in instance.params.values()):
-                found = None
-            else:
-                values = instance.values_at(frame)
-                found = (values, repr(tuple(values.values())))
-            self._constant[instance.uuid] = found
+    @staticmethod
+    def values(instance: NodeInstance, frame: int) -> tuple[Values, str]:
+        """``instance``'s parameter values at ``frame`` and their repr (for its key): remembered by
+        the node itself while none is animated (:meth:`NodeInstance.constant_values`)."""
+        found = instance.constant_values()
         if found is None:
             values = instance.values_at(frame)
             return values, repr(tuple(values.values()))

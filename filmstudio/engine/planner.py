@@ -183,24 +183,25 @@ class Planner:
         # frame made before Project Settings changed them is not that frame any more
         common = repr((scale, settings.format, settings.fps)).encode()
         self._memory.begin(self._project_dir)
+        nodes, new_step, key_of = graph.nodes, self._new_step, self._key
         stack = [(uuid, frame)]
         while stack:
             item = stack[-1]
             step = memo.get(item)
             if step is None:
-                step = memo[item] = self._new_step(graph.nodes[item[0]], item[1], scale, cancel, force)
-            if step.key is not None:
+                step = memo[item] = new_step(nodes[item[0]], item[1], scale, cancel, force)
+            elif step.key is not None:
                 stack.pop()
                 continue
-            todo = [
-                source
-                for _input, source, _port in step.wanted
-                if memo.get(source) is None or memo[source].key is None
-            ]
+            todo = False
+            for _input, source, _port in step.wanted:
+                planned = memo.get(source)
+                if planned is None or planned.key is None:
+                    stack.append(source)
+                    todo = True
             if todo:
-                stack.extend(todo)
                 continue
-            step.key = self._key(step, common, memo)
+            step.key = key_of(step, common, memo)
             if standin is not None:
                 self._choose_standin(step, memo, standin)
             stack.pop()
@@ -268,55 +269,63 @@ class Planner:
         if node_type.reads_curves:
             ctx.curves = dict(instance.params)  # a snapshot: curves are immutable, the dict is not
         step.ctx = ctx
-        step.convert = self._memory.conversions(instance, links) if links else None
-        for name, frames in node_type.shared().requests(ctx).items():
-            link = links.get(name)
-            if link is not None:
-                step.wanted.extend(((name, int(f)), (link.source, int(f)), link.source_port) for f in frames)
+        if links:
+            step.convert = self._memory.conversions(instance, links)
+            wanted = step.wanted
+            for name, frames in node_type.shared().requests(ctx).items():
+                link = links.get(name)
+                if link is not None:
+                    source, port = link.source, link.source_port
+                    for f in frames:
+                        f = int(f)
+                        wanted.append(((name, f), (source, f), port))
         return step
 
     def _key(self, step: Step, common: bytes, memo: dict[tuple[str, int], Step]) -> str:
         """``common``: the parts every key of this plan shares (scale, format, rate), as bytes."""
-        step.varies = step.node.type.time_dependent or any(memo[src].varies for _i, src, _p in step.wanted)
-        if step.alias is not None:
-            return "alias:" + self._output_key(memo[step.alias], step.alias_port, memo)
-        if step.ctx is None:
-            return "nothing"
-        # By input name (a stable sort keeps each input's frames in the order the node asked for
-        # them): a key must not depend on the order links were made or a set happened to iterate in.
-        inputs = tuple(
-            (name, self._output_key(memo[src], port, memo)) for (name, _f), src, port in step.wanted
-        )
-        if len(inputs) > 1:
-            inputs = tuple(sorted(inputs, key=_first))
-        remembered = step.remembered
-        keyed = remembered.keyed if remembered is not None else None
-        if keyed is not None and keyed[0] == inputs:
-            return keyed[1]  # the same node, settings and inputs as the last plan: its key
         node = step.node
         node_type = node.type
+        varies = node_type.time_dependent
+        # By input name (a stable sort keeps each input's frames in the order the node asked for
+        # them): a key must not depend on the order links were made or a set happened to iterate in.
+        inputs = []
+        for (name, _f), src, port in step.wanted:
+            source = memo[src]
+            varies = varies or source.varies
+            while source.alias is not None:
+                source, port = memo[source.alias], source.alias_port
+            inputs.append((name, f"{source.key}:{port}"))
+        step.varies = varies
+        if step.alias is not None:
+            return "alias:" + inputs[0][1]
+        ctx = step.ctx
+        if ctx is None:
+            return "nothing"
+        if len(inputs) > 1:
+            inputs.sort(key=_first)
+        keyed_inputs = tuple(inputs)
+        remembered = step.remembered
+        keyed = remembered.keyed if remembered is not None else None
+        if keyed is not None and keyed[0] == keyed_inputs:
+            return keyed[1]  # the same node, settings and inputs as the last plan: its key
         if node_type._slices_state:
-            state = digest_json(node_type.shared().state_for_frame(step.ctx))
+            state = digest_json(node_type.shared().state_for_frame(ctx))
         else:
             state = node.state_digest() if node.state else ""
         # a position following a track reads the track's sample at this very frame, even when the
         # Track input's value is one set for all frames
         links = node_type.track_links
-        follows = bool(links) and bool(track_link.active(links, step.ctx.params))
-        parts = (
-            node_type.id,
-            node_type.version,
-            # a node reading its parameters over time is keyed by their curves, the same at every frame
-            repr(tuple(step.ctx.curves.values())) if node_type.reads_curves else step.values,
-            state,
-            inputs,
-            step.frame if node_type.time_dependent or follows else None,
-        )
-        digest = hashlib.blake2b(repr(parts).encode(), digest_size=16)
+        follows = bool(links) and bool(track_link.active(links, ctx.params))
+        # a node reading its parameters over time is keyed by their curves, the same at every frame
+        values = repr(tuple(ctx.curves.values())) if node_type.reads_curves else step.values
+        frame = step.frame if node_type.time_dependent or follows else None
+        # The parts joined by a separator that no repr, digest or id contains (reprs escape it)
+        parts = f"{node_type.id}\x1f{node_type.version}\x1f{values}\x1f{state}\x1f{keyed_inputs!r}\x1f{frame}"
+        digest = hashlib.blake2b(parts.encode(), digest_size=16)
         digest.update(common)
         key = digest.hexdigest()
         if remembered is not None:
-            remembered.keyed = (inputs, key)
+            remembered.keyed = (keyed_inputs, key)
         return key
 
     @staticmethod
@@ -332,11 +341,6 @@ class Planner:
         if node_type.shared().offers_standin(step.ctx):
             step.standin = step.previewed = True
             step.key = "standin:" + step.key
-
-    def _output_key(self, step: Step, port: str, memo: dict[tuple[str, int], Step]) -> str:
-        while step.alias is not None:
-            step, port = memo[step.alias], step.alias_port
-        return f"{step.key}:{port}"
 
 
 def _first(item: tuple[str, str]) -> str:

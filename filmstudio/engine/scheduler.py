@@ -152,12 +152,24 @@ class Scheduler:
         value = step.value
         return value[port] if len(step.node.type.outputs) > 1 else value
 
-    def _inputs(self, step: Step, memo: dict[tuple[str, int], Step]) -> dict[tuple[str, int], Any]:
+    @staticmethod
+    def _inputs(step: Step, memo: dict[tuple[str, int], Step]) -> dict[tuple[str, int], Any]:
         """The values a step asked for, converted to its input types (Image -> Mask, ...)."""
-        inputs = {name: self._output(memo[src], port, memo) for name, src, port in step.wanted}
-        if step.convert:
+        inputs = {}
+        for name, src, port in step.wanted:  # :meth:`_output`, inline: this runs for every step
+            source = memo[src]
+            while source.alias is not None:
+                source, port = memo[source.alias], source.alias_port
+            if source.key == "nothing":
+                inputs[name] = None
+            elif len(source.node.type.outputs) > 1:
+                inputs[name] = source.value[port]
+            else:
+                inputs[name] = source.value
+        convert = step.convert
+        if convert:
             for name in inputs:
-                function = step.convert.get(name[0])
+                function = convert.get(name[0])
                 if function is not None:
                     inputs[name] = function(inputs[name])
         return inputs
@@ -166,39 +178,49 @@ class Scheduler:
         order = self._collect(targets, memo)
         if not order:
             return
-        waiting_on: dict[int, int] = {}
-        dependents: dict[int, list[Step]] = {}
-        scheduled = {id(s) for s in order}
-        reads: dict[int, list[Step]] = {}  # step -> the distinct steps it reads
+        # Per step of this run (steps hash by identity): how many of its sources are still to
+        # run, the steps that read it, and the distinct steps it reads.
+        waiting_on = dict.fromkeys(order, 0)
+        dependents: dict[Step, list[Step]] = {}
+        reads: dict[Step, list[Step]] = {}
         for step in order:
-            sources = {id(s): s for s in self._resolved_sources(step, memo)}
-            reads[id(step)] = list(sources.values())
-            waiting = [source_id for source_id in sources if source_id in scheduled]
-            waiting_on[id(step)] = len(waiting)
-            for source_id in waiting:
-                dependents.setdefault(source_id, []).append(step)
-        ready = [s for s in order if waiting_on[id(s)] == 0]
+            sources: list[Step] = []
+            for _input, src, _port in step.wanted:
+                source = memo[src]
+                while source.alias is not None:
+                    source = memo[source.alias]
+                if source in sources:
+                    continue
+                sources.append(source)
+                if source in waiting_on:
+                    waiting_on[step] += 1
+                    dependents.setdefault(source, []).append(step)
+            reads[step] = sources
+        ready = [s for s in order if waiting_on[s] == 0]
         # Steps of different frames can share a key (a still, a non-time-dependent chain), and so
         # one future: each future lists every step waiting on it.
         running: dict[Future[Any], list[Step]] = {}
         # Drop each intermediate frame as soon as its last reader has run: a long chain at 4K must
         # not hold every frame until the request ends (the cache keeps what its budget allows).
-        readers = {id(s): len(dependents.get(id(s), ())) for s in order}
-        kept = {id(resolve(target, memo)) for target in targets}
+        readers = {s: len(dependents.get(s, ())) for s in order}
+        for target in targets:
+            readers.pop(resolve(target, memo), None)  # what the request returns is kept
         batches = Batcher(order)
+        batching = batches.active
         inflight = self._inflight
         compute = partial(self._compute, memo=memo, cancel=cancel)
         compute_batch = partial(self._compute_batch, memo=memo, cancel=cancel)
 
         def finished(step: Step) -> None:
-            for source in reads[id(step)]:
-                if id(source) in readers and id(source) not in kept:
-                    readers[id(source)] -= 1
-                    if readers[id(source)] == 0:
+            for source in reads[step]:
+                left = readers.get(source)
+                if left is not None:
+                    readers[source] = left - 1
+                    if left == 1:
                         source.value = MISSING
-            for dependent in dependents.get(id(step), ()):
-                waiting_on[id(dependent)] -= 1
-                if waiting_on[id(dependent)] == 0:
+            for dependent in dependents.get(step, ()):
+                waiting_on[dependent] -= 1
+                if waiting_on[dependent] == 0:
                     ready.append(dependent)
 
         try:
@@ -206,7 +228,7 @@ class Scheduler:
                 cancel.raise_if_cancelled()
                 while ready:
                     step = ready.pop()
-                    if batches.hold(step):
+                    if batching and batches.hold(step):
                         continue
                     if not running and not ready and _runs_anywhere(step) and step.key not in inflight:
                         # Cheap tensor maths with nothing to overlap: run here, no thread hop.
@@ -214,14 +236,15 @@ class Scheduler:
                         finished(step)
                     else:
                         running.setdefault(inflight.start(step, compute), []).append(step)
-                for batch in batches.due(stalled=not running and not ready):
-                    # A batch of one goes through the node's plain ``evaluate``.
-                    if len(batch) == 1:
-                        futures = [inflight.start(batch[0], compute)]
-                    else:
-                        futures = inflight.start_batch(batch, compute_batch)
-                    for future, step in zip(futures, batch, strict=True):
-                        running.setdefault(future, []).append(step)
+                if batching:
+                    for batch in batches.due(stalled=not running and not ready):
+                        # A batch of one goes through the node's plain ``evaluate``.
+                        if len(batch) == 1:
+                            futures = [inflight.start(batch[0], compute)]
+                        else:
+                            futures = inflight.start_batch(batch, compute_batch)
+                        for future, step in zip(futures, batch, strict=True):
+                            running.setdefault(future, []).append(step)
                 if not running:
                     continue
                 for future in wait(running, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED).done:
@@ -241,33 +264,31 @@ class Scheduler:
                 future.cancel()
             raise
 
-    @staticmethod
-    def _resolved_sources(step: Step, memo: dict[tuple[str, int], Step]) -> list[Step]:
-        """The steps whose values ``step`` reads, looking through disabled (aliased) nodes."""
-        return [resolve(memo[source], memo) for _input, source, _port in step.wanted]
-
     def _collect(self, targets: list[Step], memo: dict[tuple[str, int], Step]) -> list[Step]:
         """The steps to compute, inputs first; cached steps get their value and stop the walk."""
         order: list[Step] = []
-        seen: set[int] = set()
+        seen: set[Step] = set()
+        lookup = self.cache.get
         stack: list[tuple[Step, bool]] = [(target, False) for target in reversed(targets)]
         while stack:
             step, expanded = stack.pop()
-            step = resolve(step, memo)
+            while step.alias is not None:
+                step = memo[step.alias]
             if expanded:
                 order.append(step)
                 continue
-            if id(step) in seen:
+            if step in seen:
                 continue
-            seen.add(id(step))
+            seen.add(step)
             if step.value is not MISSING or step.key == "nothing":
                 continue
-            cached = self.cache.get(step.key)
+            cached = lookup(step.key)
             if cached is not MISSING:
                 step.value = cached
                 continue
             stack.append((step, True))
-            stack.extend((memo[src], False) for _i, src, _p in step.wanted)
+            for _input, src, _port in step.wanted:
+                stack.append((memo[src], False))
         return order
 
     def _compute_batch(
@@ -323,6 +344,7 @@ class Scheduler:
         assert ctx is not None and step.key is not None
         inputs = ctx.inputs = self._inputs(step, memo)
         node = step.node
+        node_type = node.type
         observer = None if step.standin else self.observer  # previews are not the node's status
         if observer is not None:
             observer(node.uuid, step.frame, "start", "")
@@ -330,9 +352,9 @@ class Scheduler:
         key = step.key
         ctx.progress = partial(self._report, key)
         try:
-            if node.type.track_links:  # positions that follow tracks get this frame's value
-                track_link.apply(node.type.track_links, ctx)
-            shared = node.type.shared()
+            if node_type.track_links:  # positions that follow tracks get this frame's value
+                track_link.apply(node_type.track_links, ctx)
+            shared = node_type.shared()
             result = shared.standin(ctx) if step.standin else shared.evaluate(ctx)
         except Cancelled:
             if observer is not None:
@@ -346,7 +368,8 @@ class Scheduler:
         finally:
             ctx.inputs = {}  # do not keep upstream frames alive through the plan
             ctx.progress = None
-            self._progress.pop(key, None)
+            if self._progress:
+                self._progress.pop(key, None)
         if observer is not None:
             observer(node.uuid, step.frame, "done", "")
         self._keep(step, result, inputs, time.perf_counter() - started, memo)
@@ -371,13 +394,16 @@ class Scheduler:
             # A node that hands on one of its inputs unchanged (Dot, Switch, a faded-out Title) is
             # cached as a link to that input's entry: scrubbing back here is free, and the frame's
             # memory is counted once.
-            source = self._handed_on(step, result, inputs, memo)
+            source = None
+            if result is not None and any(value is result for value in inputs.values()):
+                source = self._handed_on(step, result, inputs, memo)
             if source is None:
                 self.cache.put(step.key, result, seconds)
             else:
                 self.cache.link(step.key, source[0], source[1], result, seconds)
+        counts = self.standins if step.standin else self.evaluations
         with self._lock:
-            (self.standins if step.standin else self.evaluations)[node.uuid] += 1
+            counts[node.uuid] = counts.get(node.uuid, 0) + 1  # (a Counter's += of a new key calls Python)
 
     def _report(self, key: str | None, done: int, total: int) -> None:
         self._progress[key or ""] = (int(done), int(total))  # a dict store: atomic, any thread

@@ -95,3 +95,29 @@ def test_the_planner_keeps_no_frames_and_a_bounded_record(monkeypatch):
         for frame in range(1, 41):
             engine.scheduler.key(grades[-1], frame)
             assert len(engine.scheduler.planner._memory) <= 50
+
+
+def test_a_nodes_remembered_values_follow_every_change_of_its_stored_values():
+    """Planning reads a node's constant values and their repr from the node (so an edit elsewhere
+    does not make every node repr its values again); they must be what values_at gives."""
+    project = fs.Project(width=16, height=16, frame_range=(1, 10))
+    grade = project.add_node("Grade", gain=(1.5, 1.5, 1.5, 1.0))
+
+    def expected(frame: int = 4) -> tuple:
+        values = grade.values_at(frame)
+        return values, repr(tuple(values.values()))
+
+    first = grade.constant_values()
+    assert first == expected() and grade.constant_values() is first  # remembered, not redone
+    project.add_node("Grade").set(gain=(3.0, 3.0, 3.0, 1.0))  # another node's edit
+    assert grade.constant_values() is first
+    grade.set(gain=(2.0, 2.0, 2.0, 1.0))
+    assert grade.constant_values() == expected() != first
+    grade.set_keyframe("mix", 1, 0.5)
+    grade.set_keyframe("mix", 9, 1.0)
+    assert grade.constant_values() is None  # animated: read per frame
+    project.undo()
+    project.undo()
+    assert grade.constant_values() == expected()
+    grade.params["gamma"] = 2.0  # a value replaced without a command (a project being loaded)
+    assert grade.constant_values() == expected() and "2.0" in grade.constant_values()[1]
