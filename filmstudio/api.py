@@ -27,6 +27,9 @@ What is here:
   :attr:`Node.standin_device`) that the viewer shows, marked preview, while the real frame
   computes (never cached as it, never exported), and :meth:`EvalContext.report_progress` for
   the tiles or steps done meanwhile;
+- model nodes that batch: ``evaluate_batch`` may return a :class:`FinishLater` so that the host
+  work after the model runs off the model worker, overlapping the next batch
+  (:func:`batch_results` turns either kind of return into the list of results);
 - what flows on a Track port: :class:`TrackSet` of named :class:`Track` s with per-frame
   :class:`TrackSample` s (see :mod:`filmstudio.core.track` for the contract); a position
   parameter follows a track live when declared with ``follows_track`` (:class:`FollowTrack`,
@@ -83,7 +86,7 @@ from filmstudio.core.errors import (
 from filmstudio.core.graph import digest_json
 from filmstudio.core.lazy import lazy_exports
 from filmstudio.core.memo import IdentityMemo
-from filmstudio.core.node import Device, Input, Node, Output
+from filmstudio.core.node import Device, FinishLater, Input, Node, Output, batch_results
 from filmstudio.core.overlay import FrameCurve, Handle, Outline, OverlayEdit, Polyline, rectangle
 from filmstudio.core.params import (
     BoolParam,
@@ -212,6 +215,8 @@ _LAZY = {
     "check_latent": "filmstudio.models.gan_generate",
     "mixed": "filmstudio.models.gan_generate",
     "render_latents": "filmstudio.models.gan_generate",
+    "generator_output": "filmstudio.models.gan_generate",
+    "pictures_of": "filmstudio.models.gan_generate",
     "to_w": "filmstudio.models.gan_generate",
     "contact_sheet": "filmstudio.models.gan_sheet",
     "seed_pictures": "filmstudio.models.gan_sheet",
@@ -313,6 +318,7 @@ __all__ = [
     "EvalContext",
     "FilmStudioError",
     "FilmStudioWarning",
+    "FinishLater",
     "FloatParam",
     "FollowTrack",
     "FrameCurve",
@@ -347,6 +353,7 @@ __all__ = [
     "Values",
     "VectorParam",
     "ViewParam",
+    "batch_results",
     "created_now",
     "digest_json",
     "rectangle",

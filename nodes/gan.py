@@ -23,12 +23,14 @@ exports, float16 on CUDA.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from filmstudio.api import (
     ChoiceParam,
     Device,
     EvalContext,
+    FinishLater,
     FloatParam,
     Input,
     IntParam,
@@ -104,29 +106,29 @@ class GANGenerator(Node):
     def required_models(self, ctx: EvalContext) -> tuple[str, ...]:
         return (ctx.params.model,)
 
-    def evaluate_batch(self, contexts: Sequence[EvalContext]) -> list[Any]:
-        from filmstudio.api import ModelStore, load_gan, render_latents, serial_when_small
+    def evaluate_batch(self, contexts: Sequence[EvalContext]) -> FinishLater:
+        """The generator on the model worker; the pictures made from its output (0..1, into the
+        working space, placed in the frame) are finished off it, while the next batch runs."""
+        from filmstudio.api import ModelStore, generator_output, load_gan
 
-        results: list[Any] = [None] * len(contexts)
+        groups = []
         for indices in _groups(contexts, ("truncation", "noise_seed")).values():
             first = contexts[indices[0]]
             first.check_cancelled()
             location = ModelStore(first.project_dir).find(first.params.model)
             model = load_gan(location, first.device, first.params.precision)
             chosen = frame_latents([contexts[i] for i in indices], model)
-            pictures = render_latents(
+            output = generator_output(
                 model,
                 [latent for latent, _seed in chosen],
                 [contexts[i].params.truncation for i in indices],
                 noise=first.params.noise,
                 noise_seeds=[seed for _latent, seed in chosen],
             )
-            width, height = first.size
-            with serial_when_small(pictures):
-                images = place_images(working_images(pictures), width, height, first.params.placement)
-            for index, image, (latent, _seed) in zip(indices, images, chosen, strict=True):
-                results[index] = {"image": image, "latent_out": latent}
-        return results
+            groups.append(
+                (indices, [latent for latent, _seed in chosen], output, first.size, first.params.placement)
+            )
+        return FinishLater(partial(_finished, len(contexts), groups))
 
     # --- takes: "New character" and scripting ------------------------------------------------------
 
@@ -236,6 +238,20 @@ class GANGenerator(Node):
         if path is not None:
             write_png(sheet, node.project.resolve_path(path) if node.project else path)
         return sheet, chosen
+
+
+def _finished(count: int, groups: list[tuple[list[int], list[Any], Any, tuple[int, int], str]]) -> list[Any]:
+    """The results of :meth:`GANGenerator.evaluate_batch` from its groups' generator outputs."""
+    from filmstudio.api import pictures_of, serial_when_small
+
+    results: list[Any] = [None] * count
+    for indices, latents, output, (width, height), placement in groups:
+        pictures = pictures_of(output)
+        with serial_when_small(pictures):
+            images = place_images(working_images(pictures), width, height, placement)
+        for index, image, latent in zip(indices, images, latents, strict=True):
+            results[index] = {"image": image, "latent_out": latent}
+    return results
 
 
 def _groups(contexts: Sequence[EvalContext], per_frame: tuple[str, ...]) -> dict[tuple[Any, ...], list[int]]:

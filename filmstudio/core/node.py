@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -64,6 +64,26 @@ class Output:
     name: str
     type: PortType
     label: str = ""
+
+
+class FinishLater:
+    """What :meth:`Node.evaluate_batch` may return instead of its results once the model's part
+    is done and only host work is left (colour conversion, placing the picture): ``finish()``
+    makes the results. The engine runs it off the model worker, so the model starts the next
+    batch at once — model and finishing overlap, as stages of a pipeline. ``finish`` must not
+    read the contexts' inputs (they are released when the model's part ends); called outside the
+    engine, :func:`batch_results` runs it on the spot."""
+
+    __slots__ = ("finish",)
+
+    def __init__(self, finish: Callable[[], Sequence[Any]]) -> None:
+        self.finish = finish
+
+
+def batch_results(results: Sequence[Any] | FinishLater) -> list[Any]:
+    """What :meth:`Node.evaluate_batch` returned, as the list of results (finished here if it
+    was a :class:`FinishLater`)."""
+    return list(results.finish() if isinstance(results, FinishLater) else results)
 
 
 class Node:
@@ -210,11 +230,13 @@ class Node:
         implements only :meth:`evaluate_batch` evaluates one frame as a batch of one."""
         if type(self).evaluate_batch is Node.evaluate_batch:
             raise NotImplementedError
-        return self.evaluate_batch([ctx])[0]
+        return batch_results(self.evaluate_batch([ctx]))[0]
 
-    def evaluate_batch(self, contexts: Sequence[EvalContext]) -> list[Any]:
+    def evaluate_batch(self, contexts: Sequence[EvalContext]) -> list[Any] | FinishLater:
         """Compute several frames in one call (at most :attr:`batch_size`), one result per context
-        in order. Runs on the model worker; results must equal :meth:`evaluate` frame by frame."""
+        in order. Runs on the model worker; results must equal :meth:`evaluate` frame by frame.
+        A model node may return a :class:`FinishLater` to have its host-side finishing run off
+        the model worker."""
         return [self.evaluate(ctx) for ctx in contexts]
 
     def standin(self, ctx: EvalContext) -> Any:

@@ -1,11 +1,12 @@
 """Work in flight: the computations running on the engine's threads, one future per cache key.
 
 The scheduler hands a step here when it must leave the request's thread: ``Device.CPU`` nodes go
-to the CPU pool, ``Device.GPU`` nodes (and batches of them) to the device's model worker. A
-request that needs a key another request is computing joins that future instead of computing it
-again (two viewers, playback + export). Whatever way a computation ends — a result, an error, a
-cancel, the engine closing before it ran — its futures are finished and forgotten, so no request
-waits forever.
+to the CPU pool, ``Device.GPU`` nodes (and batches of them) to the device's model worker; a
+batch whose node hands back a :class:`~filmstudio.core.node.FinishLater` is finished on the CPU
+pool while the model worker starts the next batch. A request that needs a key another request
+is computing joins that future instead of computing it again (two viewers, playback + export).
+Whatever way a computation ends — a result, an error, a cancel, the engine closing before it ran
+— its futures are finished and forgotten, so no request waits forever.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from filmstudio.core.errors import Cancelled
-from filmstudio.core.node import Device
+from filmstudio.core.node import Device, FinishLater
 from filmstudio.engine.executors import Executors
 from filmstudio.engine.planner import Step
 
@@ -54,7 +55,7 @@ class InFlight:
         return future
 
     def start_batch(
-        self, steps: list[Step], compute_batch: Callable[[list[Step]], list[Any]]
+        self, steps: list[Step], compute_batch: Callable[[list[Step]], list[Any] | FinishLater]
     ) -> list[Future[Any]]:
         """Run steps of one batchable node as one ``compute_batch(steps)`` call on the model worker;
         one future per step (a step whose key another request is computing joins that instead)."""
@@ -100,7 +101,9 @@ class InFlight:
             self._finish(step.key or "", future, result=result)
 
     def _compute_batch_into(
-        self, work: list[tuple[Step, Future[Any]]], compute_batch: Callable[[list[Step]], list[Any]]
+        self,
+        work: list[tuple[Step, Future[Any]]],
+        compute_batch: Callable[[list[Step]], list[Any] | FinishLater],
     ) -> None:
         live = []
         for step, future in work:
@@ -112,6 +115,30 @@ class InFlight:
             return
         try:
             results = compute_batch([step for step, _future in live])
+        except BaseException as error:
+            for step, future in live:
+                self._finish(step.key or "", future, error=error)
+            return
+        if isinstance(results, FinishLater) and not self._executors.finishes_off_worker:
+            self._finish_later_into(live, results)
+            return
+        if isinstance(results, FinishLater):
+            # the model's part is done: finishing goes to the CPU pool, the model worker goes on
+            keyed = [(step.key or "", future) for step, future in live]
+            try:
+                work = self._executors.cpu.submit(self._finish_later_into, live, results)
+            except RuntimeError as error:  # the engine is shutting down
+                for key, future in keyed:
+                    self._finish(key, future, error=Cancelled(str(error)))
+            else:
+                self._follow(work, keyed)
+            return
+        for (step, future), result in zip(live, results, strict=True):
+            self._finish(step.key or "", future, result=result)
+
+    def _finish_later_into(self, live: list[tuple[Step, Future[Any]]], later: FinishLater) -> None:
+        try:
+            results = later.finish()
         except BaseException as error:
             for step, future in live:
                 self._finish(step.key or "", future, error=error)

@@ -34,7 +34,7 @@ from filmstudio.core import track_link
 from filmstudio.core.context import CancelToken, EvalContext
 from filmstudio.core.errors import Cancelled, EvaluationError, FilmStudioError
 from filmstudio.core.graph import NodeInstance
-from filmstudio.core.node import Device
+from filmstudio.core.node import Device, FinishLater
 from filmstudio.core.project import Project
 from filmstudio.engine.batching import Batcher
 from filmstudio.engine.cache import MISSING, FrameCache
@@ -293,8 +293,10 @@ class Scheduler:
 
     def _compute_batch(
         self, steps: list[Step], memo: dict[tuple[str, int], Step], cancel: CancelToken
-    ) -> list[Any]:
-        """:meth:`_compute` for several steps of one node, in one ``evaluate_batch`` call."""
+    ) -> list[Any] | FinishLater:
+        """:meth:`_compute` for several steps of one node, in one ``evaluate_batch`` call. When the
+        node hands back a :class:`FinishLater`, so does this: its ``finish()`` (run anywhere)
+        finishes the node's results, checks, caches and counts them."""
         cancel.raise_if_cancelled()
         node = steps[0].node
         contexts = [step.ctx for step in steps if step.ctx is not None]
@@ -308,30 +310,56 @@ class Scheduler:
                 for step in steps:
                     self.observer(node.uuid, step.frame, event, detail)
 
+        def evaluate() -> Any:
+            if node.type.track_links:
+                for ctx in contexts:
+                    track_link.apply(node.type.track_links, ctx)
+            return node.type.shared().evaluate_batch(contexts)
+
         tell("start")
         started = time.perf_counter()
         for step, ctx in zip(steps, contexts, strict=True):
             ctx.progress = partial(self._report, step.key)
+        made = self._attempt_batch(steps, evaluate, tell)  # the steps' inputs are released after it
+        if isinstance(made, FinishLater):
+            return FinishLater(partial(self._finish_batch, steps, inputs, made.finish, started, tell, memo))
+        return self._finish_batch(steps, inputs, lambda: made, started, tell, memo)
+
+    def _attempt_batch(self, steps: list[Step], call: Callable[[], Any], tell: Callable[..., None]) -> Any:
+        """``call()`` for a batch of ``steps``, its failure told and raised as the node's."""
         try:
-            if node.type.track_links:
-                for ctx in contexts:
-                    track_link.apply(node.type.track_links, ctx)
-            results = list(node.type.shared().evaluate_batch(contexts))
+            return call()
         except Cancelled:
             tell("cancelled")
             raise
         except Exception as error:
             problem = str(error) if isinstance(error, FilmStudioError) else f"{type(error).__name__}: {error}"
             tell("error", problem)
-            raise EvaluationError(node.name, steps[0].frame, problem) from error
+            raise EvaluationError(steps[0].node.name, steps[0].frame, problem) from error
         finally:
-            for step, ctx in zip(steps, contexts, strict=True):
+            self._release(steps)
+
+    def _release(self, steps: list[Step]) -> None:
+        for step in steps:
+            ctx = step.ctx
+            if ctx is not None:
                 ctx.inputs = {}  # do not keep upstream frames alive through the plan
                 ctx.progress = None
-                self._progress.pop(step.key or "", None)
+            self._progress.pop(step.key or "", None)
+
+    def _finish_batch(
+        self,
+        steps: list[Step],
+        inputs: list[dict[tuple[str, int], Any]],
+        finish: Callable[[], Sequence[Any]],
+        started: float,
+        tell: Callable[..., None],
+        memo: dict[tuple[str, int], Step],
+    ) -> list[Any]:
+        results = list(self._attempt_batch(steps, finish, tell))
         if len(results) != len(steps):
             problem = f"evaluate_batch returned {len(results)} results for {len(steps)} frames"
-            raise EvaluationError(node.name, steps[0].frame, problem)
+            raise EvaluationError(steps[0].node.name, steps[0].frame, problem)
         tell("done")
         seconds = (time.perf_counter() - started) / len(steps)
         for step, result, step_inputs in zip(steps, results, inputs, strict=True):

@@ -139,6 +139,20 @@ def render_latents(
 ) -> Any:
     """Pictures of ``latents`` (checked with :func:`check_latent` by the caller): sRGB
     ``[N, C, H, W]`` in 0..1, float32, on the model's device."""
+    return pictures_of(generator_output(model, latents, truncations, noise=noise, noise_seeds=noise_seeds))
+
+
+def generator_output(
+    model: GanModel,
+    latents: Sequence[Latent],
+    truncations: Sequence[float],
+    *,
+    noise: str = "const",
+    noise_seeds: Sequence[int] = (),
+) -> Any:
+    """The network's output for ``latents``: ``[N, C, H, W]`` in about -1..1, in the model's
+    dtype (an inference tensor): the model's part of :func:`render_latents`, the rest
+    (:func:`pictures_of`) being host work that may run elsewhere."""
     import torch
 
     info = model.info
@@ -147,11 +161,14 @@ def render_latents(
             z = torch.stack([latent.values for latent in latents]).to(model.device)
             psi = torch.tensor([float(p) for p in truncations], device=model.device)[:, None]
             dtype = torch.float16 if model.half else torch.float32
-            out = model.net((z * psi).to(dtype))
-        else:
-            ws = ws_batch(model, latents, truncations)
-            seeds = list(noise_seeds) or [0] * len(latents)
-            out = model.net.synthesis(ws, noise_tensors(model, noise, seeds), half=model.half)
+            return model.net((z * psi).to(dtype))
+        ws = ws_batch(model, latents, truncations)
+        seeds = list(noise_seeds) or [0] * len(latents)
+        return model.net.synthesis(ws, noise_tensors(model, noise, seeds), half=model.half)
+
+
+def pictures_of(out: Any) -> Any:
+    """A generator's output (:func:`generator_output`) as pictures: sRGB float32 in 0..1."""
     # -1..1 -> 0..1, outside inference mode: a normal tensor, which later nodes may use anywhere
     with serial_when_small(out):
         return out.float().add(1.0).mul_(0.5).clamp_(0.0, 1.0)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any, ClassVar
 
 import pytest
 import torch
 
 from filmstudio.core.errors import EvaluationError
-from filmstudio.core.node import Device, Input, Node, Output
+from filmstudio.core.node import Device, FinishLater, Input, Node, Output
 from filmstudio.core.project import Project
 from filmstudio.core.registry import NodeRegistry
 from filmstudio.core.types import PortType
@@ -116,3 +117,90 @@ def test_exports_feed_model_nodes_batches_and_write_the_same_frames(project, tmp
         one = read_image_tensor(tmp_path / "batched" / f"f.{frame:04d}.exr")
         other = read_image_tensor(tmp_path / "single" / f"f.{frame:04d}.exr")
         assert torch.equal(one, other)
+
+
+class FinishingProbe(Node):
+    """Halves its input like BatchProbe, but hands its finishing back as a FinishLater; the
+    finishing of the first batch waits (a little) for the second batch's model part to start."""
+
+    id = "test.FinishingProbe"
+    category = "Test"
+    device = Device.GPU
+    batch_size = 2
+    inputs = (Input("source", PortType.IMAGE),)
+    outputs = (Output("image", PortType.IMAGE),)
+    model_calls: ClassVar[list[tuple[list[int], str]]] = []
+    finish_calls: ClassVar[list[tuple[list[int], str, bool]]] = []
+    second_started: ClassVar[threading.Event] = threading.Event()
+    fail = False
+
+    patience = 2.0  # seconds the first batch's finishing waits for the second batch to start
+
+    def evaluate_batch(self, contexts: list[Any]) -> FinishLater:
+        frames = [ctx.frame for ctx in contexts]
+        calls = type(self).model_calls
+        calls.append((frames, threading.current_thread().name))
+        first = len(calls) == 1
+        if len(calls) == 2:
+            type(self).second_started.set()
+        halves = [ctx.input("source") * 0.5 for ctx in contexts]  # the "model's" part
+
+        def finish() -> list[Any]:
+            overlapped = not first or type(self).second_started.wait(type(self).patience)
+            type(self).finish_calls.append((frames, threading.current_thread().name, overlapped))
+            if type(self).fail:
+                raise RuntimeError("the finishing broke")
+            return [half + 1.0 for half in halves]
+
+        return FinishLater(finish)
+
+
+@pytest.fixture
+def finishing_project():
+    probe = FinishingProbe
+    probe.model_calls, probe.finish_calls, probe.fail = [], [], False
+    probe.second_started = threading.Event()
+    registry = NodeRegistry([*NODES, *TEST_NODES, FinishingProbe])
+    project = Project(fps=24, frame_range=(1, 4), width=8, height=8, registry=registry)
+    source = project.add_node("test.FrameNumber")
+    return project, project.connect(source, project.add_node("test.FinishingProbe", name="Model"))
+
+
+@pytest.mark.parametrize("off_worker", [True, False])
+def test_a_batchs_host_finishing_overlaps_the_next_batch_where_the_models_have_a_device_of_their_own(
+    finishing_project, off_worker
+):
+    project, probe = finishing_project
+    FinishingProbe.patience = 2.0 if off_worker else 0.3  # on the worker, the wait cannot end early
+    with Engine(project, cpu_workers=2) as engine:
+        engine.executors.finish_off_worker = off_worker
+        values = engine.evaluate_frames(probe, [1, 2, 3, 4], cache_frames=False)
+        assert engine.evaluations(probe) == 4
+        single = engine.evaluate(probe, 3)  # one frame: evaluate, finished on the spot
+    assert [v[0, 0, 0].item() for v in values] == [f * 0.5 + 1.0 for f in (1, 2, 3, 4)]
+    assert single[0, 0, 0].item() == 2.5
+    model_threads = {name for _frames, name in FinishingProbe.model_calls}
+    assert all(name.startswith("filmstudio-model") for name in model_threads)
+    # batches form as frames become ready: the request's four frames went in two or more calls
+    calls = FinishingProbe.finish_calls[: len(FinishingProbe.model_calls) - 1]
+    assert sorted(f for frames, _name, _overlap in calls for f in frames) == [1, 2, 3, 4]
+    batched = [call for call in calls if len(call[0]) > 1]  # (a batch of one is plain evaluate)
+    assert batched and len(calls) >= 2
+    if off_worker:  # a GPU's case: the first batch finished on the CPU pool once the second began
+        assert all(name.startswith("filmstudio-cpu") for _f, name, _o in batched)
+        assert all(overlapped for _f, _n, overlapped in calls)
+    else:  # the CPU's case: finished on the model worker, after which the second batch began
+        assert all(name.startswith("filmstudio-model") for _f, name, _o in batched)
+        assert not calls[0][2]
+
+
+@pytest.mark.parametrize("off_worker", [True, False])
+def test_a_failing_finish_names_the_node_and_nothing_is_cached(finishing_project, off_worker):
+    project, probe = finishing_project
+    FinishingProbe.fail = True
+    FinishingProbe.second_started.set()  # nothing to wait for
+    with Engine(project, cpu_workers=2) as engine:
+        engine.executors.finish_off_worker = off_worker
+        with pytest.raises(EvaluationError, match="Model at frame .*the finishing broke"):
+            engine.evaluate_frames(probe, [1, 2, 3, 4])
+        assert not any(engine.is_cached(probe, frame) for frame in (1, 2, 3, 4))
