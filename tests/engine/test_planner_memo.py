@@ -121,3 +121,20 @@ def test_a_nodes_remembered_values_follow_every_change_of_its_stored_values():
     assert grade.constant_values() == expected()
     grade.params["gamma"] = 2.0  # a value replaced without a command (a project being loaded)
     assert grade.constant_values() == expected() and "2.0" in grade.constant_values()[1]
+
+
+def test_a_frame_is_recorded_the_second_time_it_is_planned_not_the_first():
+    """An export plans each frame once: it must not fill the record; a frame planned again (a
+    redraw, the cache bar) is recorded, and planning it a third time reuses the record."""
+    project = fs.Project(width=16, height=16, frame_range=(1, 30))
+    grades = chain(project, project.add_node("Ramp"), 4)
+    with Engine(project) as engine:
+        planner = engine.scheduler.planner
+        for frame in range(1, 31):  # an export's pass: each frame once
+            planner.key(grades[-1], frame)
+        assert len(planner._memory) == 0
+        keys = [planner.key(node, 7) for node in grades]  # frame 7 again
+        assert len(planner._memory) == len(grades) + 1  # the Ramp and the grades at frame 7
+        records = {id(planner._memory.step((node.uuid, 7, 1.0, False))) for node in grades}
+        assert [planner.key(node, 7) for node in grades] == keys == fresh_keys(project, engine, grades, 7)
+        assert {id(planner._memory.step((node.uuid, 7, 1.0, False))) for node in grades} == records
