@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from functools import partial
+from types import MappingProxyType
 from typing import Any
 
 from filmstudio.core import track_link
@@ -46,6 +47,8 @@ from filmstudio.engine.request import FrameRequest
 __all__ = ["FrameRequest", "Plan", "Scheduler"]
 
 _POLL_SECONDS = 0.01  # how often a waiting request looks at its cancel token
+# A context's inputs once its step has run: read-only, so one empty mapping serves every context
+_RELEASED: Any = MappingProxyType({})
 
 
 class Scheduler:
@@ -343,7 +346,7 @@ class Scheduler:
         for step in steps:
             ctx = step.ctx
             if ctx is not None:
-                ctx.inputs = {}  # do not keep upstream frames alive through the plan
+                ctx.inputs = _RELEASED  # do not keep upstream frames alive through the plan
                 ctx.progress = None
             self._progress.pop(step.key or "", None)
 
@@ -394,7 +397,7 @@ class Scheduler:
                 observer(node.uuid, step.frame, "error", problem)
             raise EvaluationError(node.name, step.frame, problem) from error
         finally:
-            ctx.inputs = {}  # do not keep upstream frames alive through the plan
+            ctx.inputs = _RELEASED  # do not keep upstream frames alive through the plan
             ctx.progress = None
             if self._progress:
                 self._progress.pop(key, None)
