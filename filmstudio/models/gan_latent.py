@@ -162,24 +162,32 @@ def slerp(a: Any, b: Any, t: float) -> Any:
 
 def slerp_path(a: Any, b: Any, ts: Sequence[float]) -> Any:
     """:func:`slerp` of two 1-D latents at each of ``ts`` (the frames of a morph between two keys),
-    ``[len(ts), size]``: the angle between them is worked out once, the points in one go."""
+    ``[len(ts), size]``: the angle between them is worked out once, the points in one go.
+
+    In float64 with numpy for host tensors: a handful of array calls instead of a dozen torch
+    ops, which matters on the model worker, where every small op right after the network runs
+    several times slower than on its own (0.5 against 0.08 ms for a batch of 16)."""
+    import numpy as np
     import torch
 
-    a64, b64 = a.double(), b.double()
-    norms = float(a64.norm()) * float(b64.norm())
-    cos = float(a64.dot(b64)) / norms if norms > 0.0 else 1.0
+    if a.device.type != "cpu" or b.device.type != "cpu":  # latents are small: blended on the host
+        return slerp_path(a.cpu(), b.cpu(), ts).to(a.device)
+    x = a.detach().numpy().astype(np.float64)
+    y = b.detach().numpy().astype(np.float64)
+    norms = math.sqrt(float(x @ x) * float(y @ y))
+    cos = float(x @ y) / norms if norms > 0.0 else 1.0
     omega = math.acos(max(-1.0, min(1.0, cos)))
     sin = math.sin(omega)
-    t = torch.tensor([min(1.0, max(0.0, float(x))) for x in ts], dtype=torch.float64)[:, None]
+    t = np.clip(np.asarray(ts, dtype=np.float64), 0.0, 1.0)
     if abs(sin) < 1e-6:  # (anti)parallel: the straight line
-        out = a64 + (b64 - a64) * t
+        points = np.outer(1.0 - t, x) + np.outer(t, y)
     else:
-        out = (torch.sin((1.0 - t) * omega) * a64 + torch.sin(t * omega) * b64) / sin
-    out = out.to(a.dtype)
-    for row, x in enumerate(ts):  # the ends exactly
-        if x <= 0.0:
+        points = np.outer(np.sin((1.0 - t) * omega) / sin, x) + np.outer(np.sin(t * omega) / sin, y)
+    out = torch.from_numpy(points).to(a.dtype)
+    for row, at in enumerate(ts):  # the ends exactly
+        if at <= 0.0:
             out[row] = a
-        elif x >= 1.0:
+        elif at >= 1.0:
             out[row] = b
     return out
 
