@@ -130,16 +130,12 @@ def noise_tensors(model: GanModel, mode: str, seeds: Sequence[int]) -> Any:
 
 
 def render_latents(
-    model: GanModel,
-    latents: Sequence[Latent],
-    truncations: Sequence[float],
-    *,
-    noise: str = "const",
-    noise_seeds: Sequence[int] = (),
+    model: GanModel, latents: Sequence[Latent], truncations: Sequence[float], **noise: Any
 ) -> Any:
     """Pictures of ``latents`` (checked with :func:`check_latent` by the caller): sRGB
-    ``[N, C, H, W]`` in 0..1, float32, on the model's device."""
-    return pictures_of(generator_output(model, latents, truncations, noise=noise, noise_seeds=noise_seeds))
+    ``[N, C, H, W]`` in 0..1, float32, on the model's device. ``noise``: ``noise`` and
+    ``noise_seeds`` as for :func:`generator_output`."""
+    return pictures_of(generator_output(model, latents, truncations, **noise))
 
 
 def generator_output(
