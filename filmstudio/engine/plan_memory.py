@@ -3,7 +3,8 @@
 Planning a frame reads the graph — links, parameter values, state — and most of what it finds holds
 until the graph changes. Two records, each dropped whole when what it was found from changes:
 
-* the type conversions the links into a node need (Image -> Mask, ...): until links change;
+* the links into a node and the type conversions they need (Image -> Mask, ...): until links
+  change;
 * per (node, frame, scale, forced): the step's make-up — its context as a template, what it asks
   its inputs for, its conversions — and the key it got from the input keys it had: until the
   graph (settings included) or the project's folder changes. A later plan copies the template
@@ -30,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 
 from filmstudio.core.context import EvalContext, Values
 from filmstudio.core.graph import Graph, Link, NodeInstance
-from filmstudio.engine.cache import MISSING
 from filmstudio.engine.convert import converter
 
 if TYPE_CHECKING:
@@ -65,28 +65,31 @@ class PlanMemory:
 
     def __init__(self, graph: Graph) -> None:
         self._graph = graph
-        self._conversions: dict[str, dict[str, Callable[[Any], Any]] | None] = {}
+        self._conversions: dict[str, tuple[frozenset[str], dict[str, Callable[[Any], Any]] | None]] = {}
         self._conversions_at = -1
         self._steps: dict[StepAt, StepRecord] = {}
         self._seen: set[StepAt] = set()  # planned once since the records were last dropped
         self._steps_for: tuple[int, str | None] = (-1, None)
 
-    def conversions(self, node: NodeInstance, links: Mapping[str, Link]) -> dict[str, Any] | None:
-        """The conversions the links into ``node`` need, by input name (None: none)."""
+    def links_into(
+        self, node: NodeInstance, links: Mapping[str, Link]
+    ) -> tuple[frozenset[str], dict[str, Any] | None]:
+        """The names of ``node``'s linked inputs (its context's ``connected``) and the conversions
+        those links need, by input name (None: none)."""
         graph = self._graph
         if self._conversions_at != graph.link_revision:
             self._conversions.clear()
             self._conversions_at = graph.link_revision
-        found = self._conversions.get(node.uuid, MISSING)
-        if found is MISSING:
-            found = None
+        found = self._conversions.get(node.uuid)
+        if found is None:
+            conversions = None
             wanted = node.type._input_types
             for port, link in links.items():
                 function = converter(graph.output_type(link.source, link.source_port), wanted[port])
                 if function is not None:
-                    found = found or {}
-                    found[port] = function
-            self._conversions[node.uuid] = found
+                    conversions = conversions or {}
+                    conversions[port] = function
+            self._conversions[node.uuid] = found = (frozenset(links), conversions)
         return found
 
     @staticmethod

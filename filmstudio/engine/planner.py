@@ -252,6 +252,7 @@ class Planner:
         settings = self.project.settings
         state = instance.state
         params, step.values = self._memory.values(instance, frame)
+        connected, step.convert = self._memory.links_into(instance, links) if links else (_NONE, None)
         ctx = EvalContext(
             node_name=instance.name,
             frame=frame,
@@ -259,7 +260,7 @@ class Planner:
             scale=scale,
             format=settings.format,
             fps=settings.fps,
-            connected=frozenset(links),
+            connected=connected,
             state=state,
             take=active_take(state) if state else None,
             device=self._executors.compute_device if node_type.device is Device.GPU else "cpu",
@@ -270,7 +271,6 @@ class Planner:
             ctx.curves = dict(instance.params)  # a snapshot: curves are immutable, the dict is not
         step.ctx = ctx
         if links:
-            step.convert = self._memory.conversions(instance, links)
             wanted = step.wanted
             for name, frames in node_type.shared().requests(ctx).items():
                 link = links.get(name)
@@ -321,9 +321,7 @@ class Planner:
         frame = step.frame if node_type.time_dependent or follows else None
         # The parts joined by a separator that no repr, digest or id contains (reprs escape it)
         parts = f"{node_type.id}\x1f{node_type.version}\x1f{values}\x1f{state}\x1f{keyed_inputs!r}\x1f{frame}"
-        digest = hashlib.blake2b(parts.encode(), digest_size=16)
-        digest.update(common)
-        key = digest.hexdigest()
+        key = hashlib.blake2b(parts.encode() + common, digest_size=16).hexdigest()
         if remembered is not None:
             remembered.keyed = (keyed_inputs, key)
         return key
@@ -341,6 +339,9 @@ class Planner:
         if node_type.shared().offers_standin(step.ctx):
             step.standin = step.previewed = True
             step.key = "standin:" + step.key
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _first(item: tuple[str, str]) -> str:
