@@ -13,6 +13,9 @@
 #   4. an NVENC export                    the export benchmark's job written by h264_nvenc, timed
 #                                         against x264 in the same run
 #   5. benchmarks/export_vs_ffmpeg.py     the export benchmark (skips without the ffmpeg program)
+#   6. benchmarks/gan_throughput.py       GAN Generator in a render against the bare network (fp16),
+#                                         images/s at batch 16 for DCGAN and a 256x256 StyleGAN2; the
+#                                         node's finishing runs off the model worker here (FinishLater)
 # At the end every RESULT line is printed again, under "== RESULT lines". Logs: $GPU_CHECK_LOGS
 # (default: a new temporary folder). Exit status: the number of steps that failed.
 set -u
@@ -69,7 +72,8 @@ with tempfile.TemporaryDirectory() as folder:
         print(f"{encoder}: {time.perf_counter() - started:.2f} s, {result.fusion}, {probe(result.path).codec}")
     print(f"RESULT nvenc_fps={120 / times['nvenc']:.1f} x264_fps={120 / times['software']:.1f}")
 EOF
-step export 140 "$PYTHON" benchmarks/export_vs_ffmpeg.py
+step export 120 "$PYTHON" benchmarks/export_vs_ffmpeg.py
+step gan 60 "$PYTHON" benchmarks/gan_throughput.py
 
 echo "== RESULT lines ($(($(date +%s) - started)) s in all, logs in $LOGS)"
 grep -h "^RESULT" "$LOGS"/*.log
