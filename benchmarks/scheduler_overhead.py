@@ -9,7 +9,10 @@ Measures, in one run:
   * warm: evaluating it again (every node a cache hit; time per node of planning + lookup);
   * rerun: after changing node 100's gain, how many nodes run again (must be exactly 100);
   * pure per-node overhead: the same chain on 8x8 frames, where the work is nothing:
-    ``overhead_us_cold`` = (cold - the keeping loop) per node, ``overhead_us_warm`` = warm per node.
+    ``overhead_us_cold`` = (cold - the keeping loop) per node, ``overhead_us_warm`` = warm per node;
+  * a diagnostic line (not in RESULT): the scheduler's own Python per node, planning and running,
+    with every Grade returning a ready tensor — what is left of ``overhead_us_cold`` is what that
+    Python between torch ops does to them (cache pollution: see issue 19's notes).
 
 Targets: keep_ratio <= 1.3, warm_us_per_node <= 20, rerun_nodes == 100, overhead_us_cold <= 10,
 overhead_us_warm <= 5 (cold_ratio, the old target, <= 1.5).
@@ -31,6 +34,7 @@ from filmstudio.core.context import EvalContext
 from filmstudio.core.project import Project
 from filmstudio.engine.engine import Engine
 from filmstudio.engine.memory import tune_allocator
+from filmstudio.engine.request import FrameRequest
 
 CHAIN = 200
 SIZE = 256
@@ -106,6 +110,33 @@ def measure(size: int) -> tuple[float, float, float, float]:
     return median(cold), median(direct), median(kept), median(warm)
 
 
+def scheduler_python(rounds: int = 40) -> tuple[float, float]:
+    """Medians of (planning, running) seconds per node of a cold 8x8 chain whose Grades return a
+    ready tensor: the scheduler's own Python, without the torch work it runs between (a
+    diagnostic for issue 19's cold target: the rest of ``overhead_us_cold`` is what that Python
+    does to the torch ops around it)."""
+    project, grades = build(8)
+    ready = [torch.zeros(4, 8, 8) for _ in range(CHAIN)]  # distinct results: nothing is handed on
+    grade_type = grades[0].type
+    counter = iter(range(1 << 62))
+    plans, runs = [], []
+    original = grade_type.evaluate
+    grade_type.evaluate = lambda _self, _ctx: ready[next(counter) % CHAIN]  # type: ignore[method-assign]
+    try:
+        for _ in range(rounds):
+            with Engine(project) as engine:
+                started = time.perf_counter()
+                planned = engine.plan(FrameRequest.at(grades[-1], 1))
+                between = time.perf_counter()
+                engine.execute_frames(planned)
+                plans.append(between - started)
+                runs.append(time.perf_counter() - between)
+    finally:
+        grade_type.evaluate = original  # type: ignore[method-assign]
+    per_node = CHAIN + 1
+    return statistics.median(plans) / per_node, statistics.median(runs) / per_node
+
+
 def main() -> int:
     torch.set_num_threads(max(1, torch.get_num_threads()))
     tune_allocator()  # what Engine does; applied here so both sides run with it
@@ -136,6 +167,11 @@ def main() -> int:
     )
     print(f"warm (all hits) {warm_s * 1e3:8.2f} ms  ({warm_us:.1f} us per node)")
     print(f"after editing node 100: {rerun_nodes} nodes re-ran")
+    plan_s, run_s = scheduler_python()
+    print(
+        f"the scheduler's own Python (8x8, evaluate returning a ready tensor): planning "
+        f"{plan_s * 1e6:.1f} us + running {run_s * 1e6:.1f} us per node"
+    )
     overhead_cold = (tiny_cold - tiny_kept) / CHAIN * 1e6
     overhead_warm = tiny_warm / (CHAIN + 1) * 1e6
     print(
