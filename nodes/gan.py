@@ -118,16 +118,15 @@ class GANGenerator(Node):
             location = ModelStore(first.project_dir).find(first.params.model)
             model = load_gan(location, first.device, first.params.precision)
             chosen = frame_latents([contexts[i] for i in indices], model)
+            latents = [latent for latent, _seed in chosen]
             output = generator_output(
                 model,
-                [latent for latent, _seed in chosen],
+                latents,
                 [contexts[i].params.truncation for i in indices],
                 noise=first.params.noise,
                 noise_seeds=[seed for _latent, seed in chosen],
             )
-            groups.append(
-                (indices, [latent for latent, _seed in chosen], output, first.size, first.params.placement)
-            )
+            groups.append((indices, latents, output, first.size, first.params.placement))
         return FinishLater(partial(_finished, len(contexts), groups))
 
     # --- takes: "New character" and scripting ------------------------------------------------------

@@ -119,10 +119,10 @@ class InFlight:
             for step, future in live:
                 self._finish(step.key or "", future, error=error)
             return
-        if isinstance(results, FinishLater) and not self._executors.finishes_off_worker:
-            self._finish_later_into(live, results)
-            return
         if isinstance(results, FinishLater):
+            if not self._executors.finishes_off_worker:
+                self._finish_later_into(live, results)
+                return
             # the model's part is done: finishing goes to the CPU pool, the model worker goes on
             keyed = [(step.key or "", future) for step, future in live]
             try:

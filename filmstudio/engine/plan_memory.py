@@ -65,8 +65,8 @@ class PlanMemory:
 
     def __init__(self, graph: Graph) -> None:
         self._graph = graph
-        self._conversions: dict[str, tuple[frozenset[str], dict[str, Callable[[Any], Any]] | None]] = {}
-        self._conversions_at = -1
+        self._links_into: dict[str, tuple[frozenset[str], dict[str, Callable[[Any], Any]] | None]] = {}
+        self._links_at = -1
         self._steps: dict[StepAt, StepRecord] = {}
         self._seen: set[StepAt] = set()  # planned once since the records were last dropped
         self._steps_for: tuple[int, str | None] = (-1, None)
@@ -77,10 +77,10 @@ class PlanMemory:
         """The names of ``node``'s linked inputs (its context's ``connected``) and the conversions
         those links need, by input name (None: none)."""
         graph = self._graph
-        if self._conversions_at != graph.link_revision:
-            self._conversions.clear()
-            self._conversions_at = graph.link_revision
-        found = self._conversions.get(node.uuid)
+        if self._links_at != graph.link_revision:
+            self._links_into.clear()
+            self._links_at = graph.link_revision
+        found = self._links_into.get(node.uuid)
         if found is None:
             conversions = None
             wanted = node.type._input_types
@@ -89,7 +89,7 @@ class PlanMemory:
                 if function is not None:
                     conversions = conversions or {}
                     conversions[port] = function
-            self._conversions[node.uuid] = found = (frozenset(links), conversions)
+            self._links_into[node.uuid] = found = (frozenset(links), conversions)
         return found
 
     @staticmethod

@@ -155,20 +155,9 @@ class Scheduler:
         value = step.value
         return value[port] if len(step.node.type.outputs) > 1 else value
 
-    @staticmethod
-    def _inputs(step: Step, memo: dict[tuple[str, int], Step]) -> dict[tuple[str, int], Any]:
+    def _inputs(self, step: Step, memo: dict[tuple[str, int], Step]) -> dict[tuple[str, int], Any]:
         """The values a step asked for, converted to its input types (Image -> Mask, ...)."""
-        inputs = {}
-        for name, src, port in step.wanted:  # :meth:`_output`, inline: this runs for every step
-            source = memo[src]
-            while source.alias is not None:
-                source, port = memo[source.alias], source.alias_port
-            if source.key == "nothing":
-                inputs[name] = None
-            elif len(source.node.type.outputs) > 1:
-                inputs[name] = source.value[port]
-            else:
-                inputs[name] = source.value
+        inputs = {name: self._output(memo[src], port, memo) for name, src, port in step.wanted}
         convert = step.convert
         if convert:
             for name in inputs:
@@ -323,10 +312,13 @@ class Scheduler:
         started = time.perf_counter()
         for step, ctx in zip(steps, contexts, strict=True):
             ctx.progress = partial(self._report, step.key)
-        made = self._attempt_batch(steps, evaluate, tell)  # the steps' inputs are released after it
+        try:
+            made = self._attempt_batch(steps, evaluate, tell)
+        finally:
+            self._release(steps)  # a FinishLater's finish must not read them (see there)
         if isinstance(made, FinishLater):
-            return FinishLater(partial(self._finish_batch, steps, inputs, made.finish, started, tell, memo))
-        return self._finish_batch(steps, inputs, lambda: made, started, tell, memo)
+            return FinishLater(partial(self._finish_batch, steps, inputs, made, started, tell, memo))
+        return self._finish_batch(steps, inputs, made, started, tell, memo)
 
     def _attempt_batch(self, steps: list[Step], call: Callable[[], Any], tell: Callable[..., None]) -> Any:
         """``call()`` for a batch of ``steps``, its failure told and raised as the node's."""
@@ -339,8 +331,6 @@ class Scheduler:
             problem = str(error) if isinstance(error, FilmStudioError) else f"{type(error).__name__}: {error}"
             tell("error", problem)
             raise EvaluationError(steps[0].node.name, steps[0].frame, problem) from error
-        finally:
-            self._release(steps)
 
     def _release(self, steps: list[Step]) -> None:
         for step in steps:
@@ -354,12 +344,16 @@ class Scheduler:
         self,
         steps: list[Step],
         inputs: list[dict[tuple[str, int], Any]],
-        finish: Callable[[], Sequence[Any]],
+        made: Sequence[Any] | FinishLater,
         started: float,
         tell: Callable[..., None],
         memo: dict[tuple[str, int], Step],
     ) -> list[Any]:
-        results = list(self._attempt_batch(steps, finish, tell))
+        """The batch's results (finished here if ``made`` is a FinishLater), checked, cached and
+        counted."""
+        results = list(
+            self._attempt_batch(steps, made.finish, tell) if isinstance(made, FinishLater) else made
+        )
         if len(results) != len(steps):
             problem = f"evaluate_batch returned {len(results)} results for {len(steps)} frames"
             raise EvaluationError(steps[0].node.name, steps[0].frame, problem)
@@ -399,8 +393,7 @@ class Scheduler:
         finally:
             ctx.inputs = _RELEASED  # do not keep upstream frames alive through the plan
             ctx.progress = None
-            if self._progress:
-                self._progress.pop(key, None)
+            self._progress.pop(key, None)
         if observer is not None:
             observer(node.uuid, step.frame, "done", "")
         self._keep(step, result, inputs, time.perf_counter() - started, memo)
@@ -425,9 +418,7 @@ class Scheduler:
             # A node that hands on one of its inputs unchanged (Dot, Switch, a faded-out Title) is
             # cached as a link to that input's entry: scrubbing back here is free, and the frame's
             # memory is counted once.
-            source = None
-            if result is not None and any(value is result for value in inputs.values()):
-                source = self._handed_on(step, result, inputs, memo)
+            source = self._handed_on(step, result, inputs, memo)
             if source is None:
                 self.cache.put(step.key, result, seconds)
             else:
