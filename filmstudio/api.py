@@ -253,6 +253,7 @@ _LAZY = {
     "write_fountain": "filmstudio.script.fountain",
     "SHOT_LIST_SCHEMA": "filmstudio.script.shot_list",
     "parse_shot_list": "filmstudio.script.shot_list",
+    "shot_list_schema": "filmstudio.script.shot_list",
     # language models (LLM Script): presets and back ends, generating a Script take, rendering one
     "LLM_PRESETS": "filmstudio.llm.prompts",
     "LLM_BACKENDS": "filmstudio.llm.script_take",

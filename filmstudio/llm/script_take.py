@@ -62,7 +62,7 @@ def generate_script_take(ctx: EvalContext) -> dict[str, Any]:
         top_p=float(p.top_p),
         max_tokens=int(p.max_tokens),
         seed=seed,
-        shot_list_schema=_schema(),
+        shot_list_schema=_schema(upstream),
     )
     if p.backend == "server":
         settings = server.ServerSettings.from_environment(p.base_url, p.model)
@@ -153,7 +153,9 @@ def script_hash(script: Script | None) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _schema() -> Any:
-    from filmstudio.script import SHOT_LIST_SCHEMA
+def _schema(upstream: Script | None) -> Any:
+    """The shot list's JSON schema, fitted to the screenplay it breaks down (its scenes,
+    characters and lines are the only choices a constrained model has)."""
+    from filmstudio.script import shot_list_schema
 
-    return SHOT_LIST_SCHEMA
+    return shot_list_schema(upstream.screenplay if upstream is not None else None)

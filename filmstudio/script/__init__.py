@@ -10,7 +10,8 @@ Pure Python on top of :mod:`filmstudio.core` (no Qt, no torch). The scripting AP
 - :class:`Element`, :class:`ElementKind`, :class:`Screenplay`: Fountain elements with stable ids;
 - :class:`Shot` and :class:`Script` (screenplay + shot list + timing model, the Script port value);
 - :func:`parse` / :func:`write`: Fountain (``lenient=True`` for model output);
-- :data:`SHOT_LIST_SCHEMA` and :func:`parse_shot_list` for shot lists a model writes as JSON.
+- :data:`SHOT_LIST_SCHEMA` (:func:`shot_list_schema` fits it to a screenplay) and
+  :func:`parse_shot_list` for shot lists a model writes as JSON.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _LAZY = {
     "write": "filmstudio.script.fountain",
     "SHOT_LIST_SCHEMA": "filmstudio.script.shot_list",
     "parse_shot_list": "filmstudio.script.shot_list",
+    "shot_list_schema": "filmstudio.script.shot_list",
 }
 
 __all__ = [

@@ -9,33 +9,55 @@ OpenAI ``response_format``, vLLM ``guided_json``, llama.cpp grammars from schema
 
 :func:`parse_shot_list` reads what a model actually returns, constrained or not: the JSON may sit
 in prose or a code fence, have trailing commas, be a bare list, or leave out optional fields
-(they get their defaults). What cannot be meant any other way is an error that names the shot and
-the field (``shots[2].duration must be a number of seconds, not "long"``).
+(they get their defaults), or be cut short by the token limit (the complete shots before the cut
+are kept). What cannot be meant any other way is an error that names the shot and the field
+(``shots[2].duration must be a number of seconds, not "long"``).
+
+:func:`shot_list_schema` fits the schema to one screenplay: scene numbers it has, its speaking
+characters and its dialogue lines as the only choices, and a bound on the number of shots. A
+constrained decoder then cannot name a character or a line the script does not have, and ends a
+list that a small model would otherwise repeat until the token limit.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from filmstudio.script.elements import Screenplay
+from filmstudio.script.elements import ElementKind, Screenplay
 from filmstudio.script.errors import ShotListError
 from filmstudio.script.shots import Shot
+
+SHOT_SIZES = ("EWS", "WS", "FS", "MS", "MCU", "CU", "ECU", "INSERT")
+"""The shot sizes a model chooses from (extreme wide to extreme close-up, and inserts)."""
+
+SHOTS_PER_BEAT = 2
+"""At most this many shots per beat of a screenplay (an action paragraph or a dialogue line) in
+:func:`shot_list_schema`: room for coverage, and an end to a list that repeats."""
 
 _STRING = {"type": "string"}
 SHOT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "scene": {"type": "integer", "minimum": 1, "description": "the scene, counting from 1"},
-        "shot": {"type": "string", "description": "shot number within the script, e.g. 1, 2, 2A"},
-        "size": {"type": "string", "description": "shot size: EWS, WS, FS, MS, MCU, CU, ECU, INSERT"},
-        "camera": {"type": "string", "description": "angle and movement, e.g. low angle, dolly in"},
-        "description": {"type": "string", "description": "what we see"},
+        "shot": {
+            "type": "string",
+            "maxLength": 8,
+            "description": "shot number within the script, e.g. 1, 2, 2A",
+        },
+        "size": {"type": "string", "enum": list(SHOT_SIZES), "description": "shot size"},
+        "camera": {
+            "type": "string",
+            "maxLength": 80,
+            "description": "angle and movement, e.g. low angle, dolly in",
+        },
+        "description": {"type": "string", "maxLength": 400, "description": "what we see"},
         "characters": {"type": "array", "items": _STRING, "description": "names of the characters seen"},
-        "dialogue": {"type": "array", "items": _STRING, "description": "ids of the dialogue lines spoken"},
+        "dialogue": {"type": "array", "items": _STRING, "description": "the dialogue lines spoken"},
         "duration": {"type": "number", "exclusiveMinimum": 0, "description": "length in seconds"},
     },
     "required": ["scene", "shot", "size", "camera", "description", "characters", "dialogue", "duration"],
@@ -44,13 +66,42 @@ SHOT_SCHEMA: dict[str, Any] = {
 SHOT_LIST_SCHEMA: dict[str, Any] = {
     "title": "shot_list",
     "type": "object",
-    "properties": {"shots": {"type": "array", "items": SHOT_SCHEMA}},
+    "properties": {"shots": {"type": "array", "items": SHOT_SCHEMA, "minItems": 1}},
     "required": ["shots"],
     "additionalProperties": False,
 }
 
+
+def shot_list_schema(screenplay: Screenplay | None) -> dict[str, Any]:
+    """:data:`SHOT_LIST_SCHEMA` fitted to ``screenplay`` (as it is without one): ``scene`` up to
+    its number of scenes with a heading, ``characters`` among its speaking characters,
+    ``dialogue`` among its lines (their exact text, which :func:`parse_shot_list` turns into
+    ids), and at most :data:`SHOTS_PER_BEAT` shots per action paragraph or line."""
+    schema = copy.deepcopy(SHOT_LIST_SCHEMA)
+    if screenplay is None:
+        return schema
+    shots = schema["properties"]["shots"]
+    fields = shots["items"]["properties"]
+    scenes = sum(1 for scene in screenplay.scenes() if scene.heading is not None)
+    if scenes:
+        fields["scene"]["maximum"] = scenes
+    speakers = list(screenplay.characters())
+    if speakers:
+        fields["characters"].update(items={"type": "string", "enum": speakers}, maxItems=len(speakers))
+    lines = list(dict.fromkeys(line.text for line in screenplay.dialogue()))
+    if lines:
+        fields["dialogue"].update(items={"type": "string", "enum": lines}, maxItems=len(lines))
+    else:
+        fields["dialogue"]["maxItems"] = 0
+    beats = sum(1 for e in screenplay.elements if e.kind is ElementKind.ACTION) + len(screenplay.dialogue())
+    shots["maxItems"] = max(1, SHOTS_PER_BEAT * beats)
+    return schema
+
+
 _FENCE = re.compile(r"```(?:json)?\s*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+_LIST_OPENING = re.compile(r'(?:\{\s*"(?:shots|shot_list|shotlist)"\s*:\s*)?\[')
+_BETWEEN_ITEMS = re.compile(r"[\s,]*")
 _ALIASES = {"number": "shot", "shot_number": "shot", "shot_size": "size", "dialog": "dialogue"}
 
 
@@ -85,10 +136,44 @@ def _json(text: str) -> Any:
             return json.loads(attempt)
         except json.JSONDecodeError as error:
             problem = error
+    complete = _complete_shots(body[start:])
+    if complete:
+        return {"shots": complete}
+    if complete is not None:
+        raise ShotListError(
+            "the shot list ends before its first shot is complete (the answer was cut short): "
+            "raise the node's max_tokens and generate again"
+        )
     raise ShotListError(
         f"the shot list is not valid JSON ({problem.msg} at line {problem.lineno} column "
         f"{problem.colno}): ask again, or use a back end with constrained output"
     )
+
+
+def _complete_shots(text: str) -> list[Any] | None:
+    """The complete items of a list of shots that stops before its end (an answer cut by the token
+    limit): ``{"shots": [{...}, {...}, {"sce`` gives the first two. None when ``text`` is no
+    such list: it does not open one, or its JSON is wrong rather than short."""
+    opening = _LIST_OPENING.match(text)
+    if opening is None:
+        return None
+    decoder = json.JSONDecoder()
+    items: list[Any] = []
+    at = opening.end()
+    while True:
+        at = _BETWEEN_ITEMS.match(text, at).end()
+        if at == len(text):
+            return items
+        if text[at] == "]":
+            return None
+        try:
+            item, at = decoder.raw_decode(text, at)
+        except json.JSONDecodeError as error:
+            # cut: the text ends inside the item (a string never closed, or a value or a comma
+            # due where it stops); anything else is JSON that is wrong, not short
+            cut = error.msg.startswith("Unterminated string") or error.pos >= len(text.rstrip())
+            return items if cut else None
+        items.append(item)
 
 
 def _shot(item: Any, index: int, screenplay: Screenplay | None) -> Shot:
@@ -109,7 +194,7 @@ def _shot(item: Any, index: int, screenplay: Screenplay | None) -> Shot:
         size=_text(fields, "size", where),
         camera=_text(fields, "camera", where),
         description=_text(fields, "description", where),
-        characters=tuple(name.upper() for name in _texts(fields, "characters", where)),
+        characters=tuple(dict.fromkeys(name.upper() for name in _texts(fields, "characters", where))),
         dialogue=tuple(
             _line_id(line, f"{where}.dialogue", screenplay) for line in _texts(fields, "dialogue", where)
         ),
@@ -192,4 +277,11 @@ def _kind(value: Any) -> str:
     )
 
 
-__all__: Sequence[str] = ("SHOT_LIST_SCHEMA", "SHOT_SCHEMA", "parse_shot_list")
+__all__: Sequence[str] = (
+    "SHOTS_PER_BEAT",
+    "SHOT_LIST_SCHEMA",
+    "SHOT_SCHEMA",
+    "SHOT_SIZES",
+    "parse_shot_list",
+    "shot_list_schema",
+)

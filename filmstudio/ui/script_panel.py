@@ -342,5 +342,7 @@ def _made(take: takes.Take) -> str:
     elif made:
         model = made.get("served_model") or made.get("model") or ""
         tokens = f", {made['tokens']} tokens" if "tokens" in made else ""
+        if made.get("finish") == "length":
+            tokens += " (cut at max_tokens)"
         how = f", {made.get('backend', '')} {model}{tokens}".rstrip()
     return f"{take.name} ({take.id}) renders{how}"

@@ -183,6 +183,35 @@ def test_a_local_model_asked_for_json_writes_json_that_follows_the_schema(models
     assert result.finish == "stop"
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_shot_list_fitted_to_the_screenplay_names_only_its_characters_and_lines(models, seed):
+    """Asked with the schema fitted to the screenplay, even random weights can only name its
+    characters, its lines and its scenes, in a size the animatic knows, and the list ends."""
+    from filmstudio.llm.local import find_model, load_model
+    from filmstudio.llm.local import generate as run
+    from filmstudio.llm.prompts import build_request
+    from filmstudio.script import parse, parse_shot_list, shot_list_schema
+    from filmstudio.script.shot_list import SHOT_SIZES
+    from tests.llm.tiny import save_model_folder
+
+    save_model_folder(models / "tiny-shots", json=True, ends=True, shot_lists=True)
+    text = "INT. KITCHEN - NIGHT\n\nADA\nWe have to go.\n\nTOM\nNot without you.\n"
+    screenplay = parse(text)
+    schema = shot_list_schema(screenplay)
+    request = build_request(
+        "shots", "", "", text, temperature=1.0, top_p=1.0, max_tokens=3000, seed=seed, shot_list_schema=schema
+    )
+    result = run(load_model(find_model("tiny-shots", None), "cpu"), request, CancelToken())
+    shots = parse_shot_list(result.text, screenplay)
+    assert 1 <= len(shots) <= schema["properties"]["shots"]["maxItems"]
+    lines = {line.id for line in screenplay.dialogue()}
+    (kitchen,) = (scene.id for scene in screenplay.scenes())
+    for shot in shots:
+        assert shot.scene == kitchen and shot.size in SHOT_SIZES
+        assert set(shot.characters) <= {"ADA", "TOM"} and set(shot.dialogue) <= lines
+    assert result.finish == "stop"
+
+
 def test_a_vocabulary_that_cannot_spell_json_is_reported_not_sampled(models, tiny_folder):
     from filmstudio.llm.errors import LLMError
 

@@ -21,7 +21,7 @@ from filmstudio.llm import (
     generate,
     list_takes,
 )
-from filmstudio.script import SHOT_LIST_SCHEMA
+from filmstudio.script import SHOT_LIST_SCHEMA, shot_list_schema
 from tests.llm.fake_server import FINGERPRINT, SERVED_MODEL, server_node
 
 
@@ -173,7 +173,9 @@ def test_shots_ask_for_the_schema_and_fall_back_when_the_server_refuses_it(proje
     fake_server.mode = "no-schema"
     generate(engine, shots)
     constrained, plain = fake_server.requests[-2]["body"], fake_server.requests[-1]["body"]
-    assert constrained["response_format"]["json_schema"]["schema"] == SHOT_LIST_SCHEMA
+    sent = constrained["response_format"]["json_schema"]["schema"]  # fitted to the upstream screenplay
+    assert sent == shot_list_schema(engine.evaluate(source, 1).screenplay) != SHOT_LIST_SCHEMA
+    assert sent["properties"]["shots"]["items"]["properties"]["characters"]["items"]["enum"] == ["ADA"]
     assert "response_format" not in plain
     script = engine.evaluate(shots, 1)
     (shot,) = script.shots

@@ -30,10 +30,16 @@ _CORPUS = [
 
 _JSON = ['{"scene": "INT. KITCHEN - NIGHT", "shots": [{"camera": "wide", "seconds": 2.5}, {"n": -1e3}]}\n']
 _JSON *= 10
+# a shot list: filmstudio.script.SHOT_LIST_SCHEMA's field names and shot sizes
+_SHOT_LIST = [
+    '{"shots": [{"scene": 1, "shot": "1A", "size": "MCU", "camera": "dolly in", "description": "Ada",'
+    ' "characters": ["ADA"], "dialogue": ["We have to go."], "duration": 4.5}]} EWS WS FS MS CU ECU INSERT\n'
+] * 10
 
 
-def make_tokenizer(json: bool = False) -> Any:
-    """``json``: the vocabulary can also spell JSON (braces, quotes, digits); without it, it cannot."""
+def make_tokenizer(json: bool = False, shot_lists: bool = False) -> Any:
+    """``json``: the vocabulary can also spell JSON (braces, quotes, digits); without it, it cannot.
+    ``shot_lists``: and the field names and sizes of a shot list."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -41,7 +47,9 @@ def make_tokenizer(json: bool = False) -> Any:
     backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     backend.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=300, special_tokens=list(SPECIAL), show_progress=False)
-    backend.train_from_iterator(_CORPUS + (_JSON if json else []), trainer)
+    backend.train_from_iterator(
+        _CORPUS + (_JSON if json else []) + (_SHOT_LIST if shot_lists else []), trainer
+    )
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=backend, bos_token="<|im_start|>", eos_token="<|im_end|>", pad_token="<|endoftext|>"
     )
@@ -75,13 +83,16 @@ def make_model(tokenizer: Any, seed: int = 0) -> Any:
     return model
 
 
-def save_model_folder(folder: Path, seed: int = 0, json: bool = False, ends: bool = False) -> Path:
+def save_model_folder(
+    folder: Path, seed: int = 0, json: bool = False, ends: bool = False, shot_lists: bool = False
+) -> Path:
     """A transformers model folder holding a tiny Llama and its tokenizer (``json``: one whose
-    vocabulary can spell JSON; ``ends``: its end token is not silenced, so an answer may end)."""
+    vocabulary can spell JSON, ``shot_lists``: and shot lists; ``ends``: its end token is not
+    silenced, so an answer may end)."""
     import transformers
 
     transformers.utils.logging.disable_progress_bar()  # its tqdm monitor thread would outlive the test
-    tokenizer = make_tokenizer(json)
+    tokenizer = make_tokenizer(json, shot_lists)
     model = make_model(tokenizer, seed)
     if ends:
         with torch.no_grad():

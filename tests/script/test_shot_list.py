@@ -8,7 +8,8 @@ from fractions import Fraction
 
 import pytest
 
-from filmstudio.script import SHOT_LIST_SCHEMA, ShotListError, parse, parse_shot_list
+from filmstudio.script import SHOT_LIST_SCHEMA, ShotListError, parse, parse_shot_list, shot_list_schema
+from filmstudio.script.shot_list import SHOT_SIZES, SHOTS_PER_BEAT
 
 SCRIPT = parse(
     "INT. LIGHTHOUSE - NIGHT #1#\n\nADA\nForty years.\n\nTOM\nNobody sails here.\n\n"
@@ -88,3 +89,52 @@ def test_no_json_at_all_says_to_ask_again():
 def test_without_a_screenplay_references_are_kept_as_written():
     (shot,) = parse_shot_list('[{"scene": 3, "dialogue": ["x"]}]')
     assert (shot.scene, shot.dialogue) == ("3", ("x",))
+
+
+def test_the_schema_fitted_to_a_screenplay_offers_only_what_it_has():
+    schema = shot_list_schema(SCRIPT)
+    shots = schema["properties"]["shots"]
+    fields = shots["items"]["properties"]
+    assert fields["scene"] == {
+        **SHOT_LIST_SCHEMA["properties"]["shots"]["items"]["properties"]["scene"],
+        "maximum": 2,
+    }
+    assert fields["characters"]["items"]["enum"] == ["ADA", "TOM"] and fields["characters"]["maxItems"] == 2
+    assert fields["dialogue"]["items"]["enum"] == ["Forty years.", "Nobody sails here."]
+    assert fields["size"]["enum"] == list(SHOT_SIZES)
+    assert shots["maxItems"] == SHOTS_PER_BEAT * 3  # two lines and one action paragraph ("Boats.")
+    # the shared schema is left as it was, and a list that follows the fitted one parses
+    assert "maximum" not in SHOT_LIST_SCHEMA["properties"]["shots"]["items"]["properties"]["scene"]
+    assert shot_list_schema(None) == SHOT_LIST_SCHEMA
+    shot = {"scene": 2, "shot": "1", "size": "MCU", "camera": "static", "description": "Ada",
+            "characters": ["ADA"], "dialogue": ["Nobody sails here."], "duration": 2}  # fmt: skip
+    answer = {"shots": [shot]}
+    (shot,) = parse_shot_list(json.dumps(answer), SCRIPT)
+    assert (shot.scene, shot.dialogue) == (HARBOUR, (TOM_LINE,))
+
+
+def test_a_screenplay_without_dialogue_allows_no_lines():
+    fields = shot_list_schema(parse("EXT. FIELD - DAY\n\nWind.\n"))["properties"]["shots"]["items"][
+        "properties"
+    ]
+    assert fields["dialogue"]["maxItems"] == 0 and "enum" not in fields["characters"]["items"]
+
+
+def test_an_answer_cut_by_the_token_limit_keeps_its_complete_shots():
+    whole = json.dumps(
+        {
+            "shots": [
+                {"scene": 1, "shot": str(n), "size": "WS", "characters": ["Ada", "ADA"]} for n in (1, 2, 3)
+            ]
+        }
+    )
+    cut_at = whole.index('"shot": "3"') + 4  # inside the third shot's "shot" key
+    first, second = parse_shot_list(whole[:cut_at], SCRIPT)
+    assert (first.number, second.number) == ("1", "2")
+    assert first.characters == ("ADA",)  # a name given twice is one character
+    for end in ('{"shots": [{"scene": 1, "size": "W', '[{"scene": 1, "shot": ', '{"shots": [{"scene": 1,'):
+        with pytest.raises(ShotListError, match="before its first shot is complete.*max_tokens"):
+            parse_shot_list(end, SCRIPT)
+    # wrong JSON is not mistaken for a short answer
+    with pytest.raises(ShotListError, match="not valid JSON"):
+        parse_shot_list('{"shots": [{"scene": 1}, {"scene": 1 "shot": 2}, {"scene": 2}]}', SCRIPT)

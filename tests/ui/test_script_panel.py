@@ -215,3 +215,13 @@ def test_screenshots_of_the_panel_and_the_takes_section(session, panel, fake_ser
     section.show()
     section.grab().save("/tmp/takes_section.png")
     assert panel.take_picker.count() == 2
+
+
+def test_the_status_says_when_a_take_was_cut_at_max_tokens():
+    from filmstudio.ui.script_panel import _made
+
+    made = {"backend": "local", "model": "smollm2", "tokens": 256}
+    whole = takes.Take("take1", "take1", {"made_by": {**made, "finish": "stop"}}, True)
+    cut = takes.Take("take2", "take2", {"made_by": {**made, "finish": "length"}}, True)
+    assert _made(whole) == "take1 (take1) renders, local smollm2, 256 tokens"
+    assert _made(cut) == "take2 (take2) renders, local smollm2, 256 tokens (cut at max_tokens)"
