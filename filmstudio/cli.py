@@ -442,9 +442,12 @@ def _clip_lines(project: Project, node: NodeInstance) -> list[str]:
     if clip.placed_by(values) is not None:
         return [f"      {clip_fps}, placed by time: its own pace, its sound as recorded"]
     speed = conform_speed(clip, values, fps)
-    sound = (
-        f"its sound too ({12 * math.log2(speed):+.2f} semitones)" if clip.info.audio else "it has no sound"
-    )
+    if not clip.info.audio:
+        sound = "it has no sound"
+    elif values["keep_pitch"]:
+        sound = "its sound too, its pitch kept (keep_pitch)"
+    else:
+        sound = f"its sound too ({12 * math.log2(speed):+.2f} semitones; keep_pitch keeps its pitch)"
     pace = f"frame for frame: it plays at {float(speed):.4g}x, {sound}"
     return [f"      {clip_fps}, {pace}; timing=time keeps its pace"]
 

@@ -55,7 +55,9 @@ class Read(Node):
     constant-rate one frame for frame; "time" places any movie by time; "frames" places every
     movie frame for frame. Frame for frame, a clip at another rate plays at the project's pace
     and its sound is conformed to it, pitch and all, as in a film conform: a 30 fps clip in a
-    24 fps project plays 4/5 as fast, its sound 4/5 as fast and lower (23.976 in 24: 0.1%).
+    24 fps project plays 4/5 as fast, its sound 4/5 as fast and lower (23.976 in 24: 0.1%);
+    ``keep_pitch`` conforms its pace and keeps its pitch (a time-stretch, FFmpeg's atempo), as
+    an editor's "maintain audio pitch" does.
     The ``audio`` output is the file's sound (stream ``audio_stream``) at the project's sample
     rate, starting with the first used frame and ending with the last (silence elsewhere, and
     for files without sound); it is the same value at every frame.
@@ -85,6 +87,13 @@ class Read(Node):
             ("auto", "time", "frames"),
             tooltip="auto: variable-rate clips by time, others frame for frame; time: at the clip's "
             "own pace, sound as recorded; frames: clip frame n at start_frame + n, sound conformed to match",
+        ),
+        BoolParam(
+            "keep_pitch",
+            False,
+            animatable=False,
+            tooltip="a clip conformed to the project's rate (frame for frame at another rate): its sound "
+            "keeps its pitch (time-stretched) instead of rising or falling with the speed",
         ),
         ChoiceParam("missing", ("error", "black", "hold"), tooltip="missing frames of an image sequence"),
         ChoiceParam("colorspace", COLOUR_CHOICES, tooltip="the file's colour space (auto: from its tags)"),

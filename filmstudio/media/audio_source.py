@@ -8,14 +8,19 @@ lies on the project's sample grid (:mod:`filmstudio.audio.clip`) with no drift. 
 are counted from the container's start, as :mod:`filmstudio.media.audio` counts them.
 
 Other sample rates are brought to the project's by polyphase filtering aligned to absolute sample
-positions in the file, so any range decodes to the same samples however it is split. Mono stays
-mono; more than two channels are mixed down to stereo by FFmpeg's resampler. Each render opens the
-file itself: renders run on any thread.
+positions in the file, so any range decodes to the same samples however it is split. A conform that
+keeps the pitch (a Read's ``keep_pitch``) time-stretches the sound in blocks laid on a fixed grid of
+project samples, each rendered with a lead-in and spliced onto the last in phase (:func:`_spliced`),
+so it too gives the same samples however a range is split. Mono stays mono; more than two channels
+are mixed down to stereo by FFmpeg's resampler. Each render opens the file itself: renders run on
+any thread.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from fractions import Fraction
 from typing import Any
 
@@ -31,6 +36,14 @@ __all__ = ["FileAudio", "UnavailableAudio", "read_audio"]
 _PAD = 64  # input samples decoded beyond a range on each side: more than the resampling filter reaches
 _MOST_TERMS = 2000  # the largest term of a conform's speed ratio (resample_poly's filter grows with it)
 _INTEGER_SCALE = {"u8": None, "s16": 32768.0, "s32": 2147483648.0, "s64": 9223372036854775808.0}
+# A pitch-kept conform's blocks: project samples a block, the lead-in rendered before it and dropped
+# (the stretch settles), the splice's cross-fade and how far it may slide to stay in phase, and how
+# many blocks are kept for the next renders.
+_BLOCK = 4 * PROJECT_RATE
+_LEAD_IN = PROJECT_RATE // 4
+_FADE = 1024
+_SLIP = 1024  # a period of 47 Hz
+_KEPT_BLOCKS = 16
 
 
 class UnavailableAudio(Audio):
@@ -52,8 +65,9 @@ class FileAudio(Audio):
     """Audio stream ``stream`` (its index in the container) of the file at ``path``, played so
     that file time ``m * speed / rate`` (from the container's start) sounds at project sample
     ``m + shift``, heard only within project samples ``used``. ``speed`` (file seconds a project
-    second; 1: as recorded) conforms the sound to a picture placed frame for frame. ``identity``
-    (the file's identity for cache keys) goes into the key, so a replaced file is decoded again."""
+    second; 1: as recorded) conforms the sound to a picture placed frame for frame, its pitch
+    with it, or kept with ``keep_pitch`` (a time-stretch). ``identity`` (the file's identity for
+    cache keys) goes into the key, so a replaced file is decoded again."""
 
     def __init__(
         self,
@@ -66,10 +80,12 @@ class FileAudio(Audio):
         used: tuple[int, int],
         rate: int = PROJECT_RATE,
         speed: Fraction = Fraction(1),
+        keep_pitch: bool = False,
     ) -> None:
         self.path, self.stream, self.source_rate = path, stream, source_rate
         self.shift, self.used, self.speed = shift, used, speed
-        conformed = f":x{speed}" if speed != 1 else ""
+        self.keep_pitch = keep_pitch and speed != 1
+        conformed = (f":x{speed}" if speed != 1 else "") + (":pitch kept" if self.keep_pitch else "")
         key = f"file:{identity!r}:{stream}:{shift}:{used}:{min(channels, 2)}{conformed}"
         super().__init__(rate, min(channels, 2), key)
 
@@ -78,8 +94,15 @@ class FileAudio(Audio):
 
     def render(self, start: int, stop: int) -> np.ndarray:
         first, last = start - self.shift, stop - self.shift  # file samples at the project rate
-        ratio = Fraction(self.rate) / (self.source_rate * self.speed)  # output samples an input sample
-        if self.speed != 1:  # a conform: small terms keep the filter small (see conform_speed)
+        if self.keep_pitch:
+            return self._stretched(first, last)
+        return self._resampled(first, last, self.speed)
+
+    def _resampled(self, first: int, last: int, speed: Fraction) -> np.ndarray:
+        """Project samples ``[first, last)`` of the file's sound played at ``speed``, counted
+        from the file's start."""
+        ratio = Fraction(self.rate) / (self.source_rate * speed)  # output samples an input sample
+        if speed != 1:  # a conform: small terms keep the filter small (see conform_speed)
             ratio = ratio.limit_denominator(_MOST_TERMS)
         if ratio == 1:
             return _decode(self, first, last)
@@ -94,6 +117,44 @@ class FileAudio(Audio):
         sound = resample_poly(_decode(self, begin, end), up, down, axis=1)
         offset = first - begin * up // down
         return np.ascontiguousarray(sound[:, offset : offset + (last - first)], dtype=np.float32)
+
+    def _stretched(self, first: int, last: int) -> np.ndarray:
+        """``[first, last)`` of the pitch-kept conform, from the blocks it falls in."""
+        out = np.zeros((self.channels, max(0, last - first)), np.float32)
+        for index in range(first // _BLOCK, (last - 1) // _BLOCK + 1):
+            origin = index * _BLOCK
+            lo, hi = max(first, origin), min(last, origin + _BLOCK)
+            out[:, lo - first : hi - first] = self._heard(index)[:, lo - origin : hi - origin]
+        return out
+
+    def _heard(self, index: int) -> np.ndarray:
+        """Block ``index`` as it is heard, ``[channels, _BLOCK]``: its stretch, spliced onto the
+        last block's (see :func:`_spliced`)."""
+        return _remembered(
+            (self.key, index, "heard"), lambda: _spliced(self._block(index - 1), self._block(index))
+        )
+
+    def _block(self, index: int) -> np.ndarray:
+        """Block ``index``'s own stretch: project samples from ``index * _BLOCK - _SLIP`` to
+        ``(index + 1) * _BLOCK + _FADE``, rendered from :data:`_LEAD_IN` samples before (dropped:
+        the stretch settles there)."""
+        return _remembered((self.key, index, "stretch"), lambda: self._stretch(index))
+
+    def _stretch(self, index: int) -> np.ndarray:
+        from filmstudio.audio.tempo import change_tempo
+
+        begin = index * _BLOCK - _SLIP - _LEAD_IN
+        kept = _SLIP + _BLOCK + _FADE
+        # the sound at its own pace (project rate), from where the block's lead-in begins (and a
+        # lead-out as long as the lead-in: the stretch's last moments come out short)
+        start = math.floor(begin * self.speed)
+        end = math.ceil((begin + _LEAD_IN + kept + _LEAD_IN) * self.speed)
+        stretched = change_tempo(self._resampled(start, end, Fraction(1)), self.rate, float(self.speed))
+        skip = _LEAD_IN + round(begin - start / self.speed)  # output sample 0 is input `start`
+        block = np.zeros((self.channels, kept), np.float32)
+        usable = stretched[:, skip : skip + kept]
+        block[:, : usable.shape[1]] = usable
+        return block
 
 
 def read_audio(path: str, identity: Any, clip: Any, placement: Any, fps: Fraction) -> Audio:
@@ -121,7 +182,68 @@ def read_audio(path: str, identity: Any, clip: Any, placement: Any, fps: Fractio
     shift = sample_at(appears - first_used / speed, PROJECT_RATE)
     begin = frame_sample(placement.start_frame, fps, PROJECT_RATE)
     used = (begin, sample_at(appears + used_seconds / speed, PROJECT_RATE))
-    return FileAudio(path, identity, info.index, info.channels, info.sample_rate, shift, used, speed=speed)
+    keep_pitch = bool(getattr(placement, "keep_pitch", False))
+    return FileAudio(
+        path,
+        identity,
+        info.index,
+        info.channels,
+        info.sample_rate,
+        shift,
+        used,
+        speed=speed,
+        keep_pitch=keep_pitch,
+    )
+
+
+_blocks: OrderedDict[tuple[str, int, str], np.ndarray] = OrderedDict()  # pitch-kept conform blocks
+_blocks_lock = threading.Lock()
+
+
+def _remembered(key: tuple[str, int, str], make: Any) -> np.ndarray:
+    """``make()``, kept for the next renders (the last :data:`_KEPT_BLOCKS` made or used)."""
+    with _blocks_lock:
+        found = _blocks.get(key)
+        if found is not None:
+            _blocks.move_to_end(key)
+            return found
+    made = make()
+    with _blocks_lock:
+        _blocks[key] = made
+        while len(_blocks) > _KEPT_BLOCKS:
+            _blocks.popitem(last=False)
+    return made
+
+
+def _spliced(before: np.ndarray, block: np.ndarray) -> np.ndarray:
+    """``block``'s stretch as heard after ``before``'s (both as :meth:`FileAudio._block` makes
+    them), ``[channels, _BLOCK]``.
+
+    Two stretches started at different places agree in time but may disagree in phase by up to
+    half a period: cross-faded as they are, a steady tone would dip where they cancel. So, as the
+    stretch itself splices its grains, the block is read ``lag`` samples off where it best
+    continues the last one (cross-correlation within :data:`_SLIP`; of matches within 10% of the
+    best, the nearest, as a steady sound matches as well a period further on), cross-faded over
+    :data:`_FADE` samples, then slid back onto its own place over the next ``_BLOCK // 8``: for
+    a steady sound a glide of at most half a period (under 1% of the pitch, for a moment, for
+    voices in a 4 s block), for any sound at most :data:`_SLIP` samples (4%)."""
+    channels = len(block)
+    heard = block[:, _SLIP : _SLIP + _BLOCK].copy()
+    tail = before[:, _SLIP + _BLOCK : _SLIP + _BLOCK + _FADE]  # the last block over the fade
+    if not tail.any() or not block.any():
+        return heard
+    scores = sum(np.correlate(block[c, : 2 * _SLIP + _FADE], tail[c], "valid") for c in range(channels))
+    best = np.arange(-_SLIP, _SLIP + 1)[scores >= 0.9 * scores.max()]
+    lag = int(best[np.argmin(np.abs(best))])
+    fade_in = (np.arange(_FADE, dtype=np.float32) + 0.5) / _FADE
+    shifted = block[:, _SLIP + lag : _SLIP + lag + _FADE]
+    heard[:, :_FADE] = tail * (1.0 - fade_in) + shifted * fade_in
+    glide = _BLOCK // 8
+    where = np.arange(_FADE, _FADE + glide, dtype=np.float64)
+    reading = _SLIP + where + lag * (1.0 - (where - _FADE) / glide)  # from `lag` off back to 0
+    for c in range(channels):
+        heard[c, _FADE : _FADE + glide] = np.interp(reading, np.arange(block.shape[1]), block[c])
+    return heard
 
 
 def conform_speed(clip: Any, placement: Any, fps: Fraction) -> Fraction:

@@ -379,6 +379,33 @@ def test_a_clip_at_another_rate_placed_frame_for_frame_has_its_sound_conformed(
     assert 760 <= crossings <= 840  # the 1 kHz beep at 4/5 speed
 
 
+def test_keep_pitch_conforms_a_clips_sound_to_the_picture_at_its_own_pitch(registry, thirty_fps_clip):
+    """With ``keep_pitch`` the 30 fps clip's sound still keeps pace with its picture at 24 fps
+    (each beep heard as its frame is seen, within the stretch's grain) but at its own 1 kHz."""
+    from filmstudio.audio import frame_sample
+
+    path, _starts = thirty_fps_clip
+    project = Project(fps=24, frame_range=(1, 72), width=160, height=96, registry=registry)
+    read = project.add_node("Read", file=str(path), colorspace="linear", keep_pitch=True)
+    with Engine(project) as engine:
+        audio = engine.evaluate(read, 1, output="audio")
+    assert audio.extent() == (frame_sample(1, Fraction(24), 48000), frame_sample(73, Fraction(24), 48000))
+    samples = audio.samples(0, 4 * 48000)[0]
+    loud = np.flatnonzero(np.abs(samples) > 0.3)
+    onsets = [int(loud[0]), *(int(b) for a, b in itertools.pairwise(loud) if b - a > 4800)]
+    seen = [frame_sample(1 + k, Fraction(24), 48000) for k in THIRTY_BEEPS]  # frames 31 and 61
+    assert len(onsets) == 2
+    for onset, at in zip(onsets, seen, strict=True):
+        # the 40 ms beep lasts 50 ms at 0.8x: its centre of energy where it belongs, its start a
+        # stretch grain early at most
+        middle = at + 1200
+        energy = samples[middle - 4800 : middle + 4800] ** 2
+        centre = middle - 4800 + (np.arange(len(energy)) * energy).sum() / energy.sum()
+        assert abs(centre - middle) <= 0.003 * 48000 and abs(onset - at) <= 0.025 * 48000
+    beep = samples[onsets[0] : onsets[0] + 1500]
+    assert 960 <= np.count_nonzero(np.diff(np.signbit(beep))) / 2 / (len(beep) / 48000) <= 1040
+
+
 def test_the_conform_speed_is_the_rate_ratio_only_where_the_picture_is_frame_for_frame(
     thirty_fps_clip, tmp_path
 ):
@@ -409,9 +436,15 @@ def test_filmstudio_info_says_how_a_clip_at_another_rate_is_placed_and_heard(
     project = Project(fps=24, frame_range=(1, 72), width=160, height=96)
     project.add_node("Read", "conformed", file=str(path))
     project.add_node("Read", "timed", file=str(path), timing="time")
+    project.add_node("Read", "kept", file=str(path), keep_pitch=True)
     project.save(tmp_path / "shot.fsproj")
     assert main(["info", str(tmp_path / "shot.fsproj")]) == 0
     out = capsys.readouterr().out
     clip = "a 30.000 fps clip in a 24.000 fps project"
-    assert f"{clip}, frame for frame: it plays at 0.8x, its sound too (-3.86 semitones)" in out, out
+    assert f"{clip}, frame for frame: it plays at 0.8x, its sound too (-3.86 semitones; keep_pitch" in out, (
+        out
+    )
+    assert f"{clip}, frame for frame: it plays at 0.8x, its sound too, its pitch kept (keep_pitch)" in out, (
+        out
+    )
     assert f"{clip}, placed by time: its own pace, its sound as recorded" in out, out
