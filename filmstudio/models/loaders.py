@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pickle
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,11 @@ def load_spandrel(path: Path) -> Any:
 
     state = spandrel.canonicalize_state_dict(read_state_dict(path))
     try:
-        descriptor = spandrel.MAIN_REGISTRY.load(state)
+        with warnings.catch_warnings():
+            # DAT's and other transformers' window indices call torch.meshgrid without `indexing`:
+            # torch's notice about its future default is for their authors, not for our users
+            warnings.filterwarnings("ignore", message=r"torch\.meshgrid", category=UserWarning)
+            descriptor = spandrel.MAIN_REGISTRY.load(state)
     except spandrel.UnsupportedModelError:
         raise ModelFileError(
             path,
