@@ -13,8 +13,6 @@ written to. Pipelines are immutable and thread-safe; the cache is guarded by a l
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +21,7 @@ from filmstudio.colour.compiler import compile_ops
 from filmstudio.colour.config import active_config, ocio
 from filmstudio.colour.ops import MatrixOp, TorchOp
 from filmstudio.core.errors import ColourError
+from filmstudio.core.memo import KeyedMemo
 
 _CACHE_SIZE = 64
 
@@ -124,8 +123,7 @@ def _torch() -> Any:
 
 # --- the cache --------------------------------------------------------------------------------------
 
-_lock = threading.Lock()
-_pipelines: OrderedDict[tuple[Hashable, ...], Pipeline] = OrderedDict()
+_pipelines = KeyedMemo(_CACHE_SIZE)
 
 
 def cached_pipeline(
@@ -138,26 +136,18 @@ def cached_pipeline(
     (an OCIO transform) on first use. OCIO's errors become ``error(message)`` (default: a
     :class:`ColourError` naming ``what``)."""
     active = active_config()
-    full_key = (active.source, id(active.config), key)
-    with _lock:
-        found = _pipelines.get(full_key)
-        if found is not None:
-            _pipelines.move_to_end(full_key)
-            return found
-    module = ocio()
-    try:
-        processor = active.config.getProcessor(make_transform(active.config))
-        pipeline = Pipeline.from_processor(processor)
-    except (module.Exception, module.ExceptionMissingFile) as failure:
-        message = ocio_message(failure)
-        if error is not None:
-            raise error(message) from None
-        raise ColourError(f"{what or 'colour conversion'} failed in OCIO: {message}") from None
-    with _lock:
-        _pipelines[full_key] = pipeline
-        while len(_pipelines) > _CACHE_SIZE:
-            _pipelines.popitem(last=False)
-    return pipeline
+
+    def build() -> Pipeline:
+        module = ocio()
+        try:
+            return Pipeline.from_processor(active.config.getProcessor(make_transform(active.config)))
+        except (module.Exception, module.ExceptionMissingFile) as failure:
+            message = ocio_message(failure)
+            if error is not None:
+                raise error(message) from None
+            raise ColourError(f"{what or 'colour conversion'} failed in OCIO: {message}") from None
+
+    return _pipelines.get((active.source, id(active.config), key), build)
 
 
 def ocio_message(error: BaseException, limit: int = 400) -> str:
@@ -172,5 +162,4 @@ def ocio_message(error: BaseException, limit: int = 400) -> str:
 
 def clear_cache() -> None:
     """Forget every built pipeline (after a LUT file or the config changed on disk)."""
-    with _lock:
-        _pipelines.clear()
+    _pipelines.clear()

@@ -1,5 +1,5 @@
-"""Work remembered for particular objects (:class:`IdentityMemo`) and for one plan pass
-(:func:`pass_memo`, :func:`remembered`).
+"""Work remembered by key (:class:`KeyedMemo`), for particular objects (:class:`IdentityMemo`) and
+for one plan pass (:func:`pass_memo`, :func:`remembered`).
 
 Some values are worth computing once per *object* rather than per equal value: a take's immutable
 data (its digest, its parsed latent), a cached colour pipeline (its compiled decode). Hashing such
@@ -17,6 +17,33 @@ from contextvars import ContextVar
 from typing import Any
 
 _pass: ContextVar[dict[Hashable, Any] | None] = ContextVar("filmstudio_pass_memo", default=None)
+
+
+class KeyedMemo:
+    """``make()`` remembered under a hashable key, for the ``size`` keys made or used latest.
+    Thread-safe; two threads asking at once for a new key may both make it (the later result is
+    kept). Errors are not remembered."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._found: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._found:
+                self._found.move_to_end(key)
+                return self._found[key]
+        value = make()
+        with self._lock:
+            self._found[key] = value
+            while len(self._found) > self._size:
+                self._found.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._found.clear()
 
 
 class IdentityMemo:

@@ -19,8 +19,6 @@ any thread.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from fractions import Fraction
 from typing import Any
 
@@ -29,6 +27,7 @@ import numpy as np
 
 from filmstudio.audio.clip import PROJECT_RATE, Audio, AudioError, frame_sample, sample_at
 from filmstudio.core.errors import MediaError
+from filmstudio.core.memo import KeyedMemo
 from filmstudio.media.failures import reading
 
 __all__ = ["FileAudio", "UnavailableAudio", "read_audio"]
@@ -130,7 +129,7 @@ class FileAudio(Audio):
     def _heard(self, index: int) -> np.ndarray:
         """Block ``index`` as it is heard, ``[channels, _BLOCK]``: its stretch, spliced onto the
         last block's (see :func:`_spliced`)."""
-        return _remembered(
+        return _blocks.get(
             (self.key, index, "heard"), lambda: _spliced(self._block(index - 1), self._block(index))
         )
 
@@ -138,7 +137,7 @@ class FileAudio(Audio):
         """Block ``index``'s own stretch: project samples from ``index * _BLOCK - _SLIP`` to
         ``(index + 1) * _BLOCK + _FADE``, rendered from :data:`_LEAD_IN` samples before (dropped:
         the stretch settles there)."""
-        return _remembered((self.key, index, "stretch"), lambda: self._stretch(index))
+        return _blocks.get((self.key, index, "stretch"), lambda: self._stretch(index))
 
     def _stretch(self, index: int) -> np.ndarray:
         from filmstudio.audio.tempo import change_tempo
@@ -196,23 +195,7 @@ def read_audio(path: str, identity: Any, clip: Any, placement: Any, fps: Fractio
     )
 
 
-_blocks: OrderedDict[tuple[str, int, str], np.ndarray] = OrderedDict()  # pitch-kept conform blocks
-_blocks_lock = threading.Lock()
-
-
-def _remembered(key: tuple[str, int, str], make: Any) -> np.ndarray:
-    """``make()``, kept for the next renders (the last :data:`_KEPT_BLOCKS` made or used)."""
-    with _blocks_lock:
-        found = _blocks.get(key)
-        if found is not None:
-            _blocks.move_to_end(key)
-            return found
-    made = make()
-    with _blocks_lock:
-        _blocks[key] = made
-        while len(_blocks) > _KEPT_BLOCKS:
-            _blocks.popitem(last=False)
-    return made
+_blocks = KeyedMemo(_KEPT_BLOCKS)  # a pitch-kept conform's stretches and what is heard of them
 
 
 def _spliced(before: np.ndarray, block: np.ndarray) -> np.ndarray:

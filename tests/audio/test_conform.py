@@ -4,7 +4,6 @@ split, and no seam where the stretch's blocks meet."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 import filmstudio as fs
 from filmstudio.audio import PROJECT_RATE, Audio, frame_sample
+from filmstudio.core.memo import KeyedMemo
 from filmstudio.engine.engine import Engine
 from filmstudio.media import audio_source
 from tests.audio.sound_clips import write_movie_with_sound
@@ -26,7 +26,7 @@ CLIP_SECONDS, CLIP_FPS = 2.4, 30  # 72 frames: 3 s frame for frame at 24 fps
 def tone_movie(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # quarter-second blocks, so three seconds cross a dozen seams; a cache of this test's own
     monkeypatch.setattr(audio_source, "_BLOCK", RATE // 4)
-    monkeypatch.setattr(audio_source, "_blocks", OrderedDict())
+    monkeypatch.setattr(audio_source, "_blocks", KeyedMemo(16))
     t = np.arange(int(CLIP_SECONDS * RATE)) / RATE
     tone = (LEVEL * np.sin(2 * np.pi * TONE * t)).astype(np.float32)
     frames = round(CLIP_SECONDS * CLIP_FPS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gc
 
+import pytest
+
 from filmstudio.core.memo import IdentityMemo
 
 
@@ -63,3 +65,27 @@ def test_a_plan_pass_looks_each_thing_up_once_and_the_next_pass_afresh():
         assert remembered("other", look) == 4
     with pass_memo():
         assert remembered("model", look) == 5
+
+
+def test_a_keyed_memo_makes_each_key_once_keeps_the_latest_and_not_errors():
+    from filmstudio.core.memo import KeyedMemo
+
+    memo, calls = KeyedMemo(2), []
+
+    def make(key):
+        def made():
+            calls.append(key)
+            if key == "bad":
+                raise ValueError("no")
+            return key.upper()
+
+        return made
+
+    assert [memo.get(k, make(k)) for k in ("a", "a", "b", "a", "c", "b")] == ["A", "A", "B", "A", "C", "B"]
+    assert calls == ["a", "b", "c", "b"]  # "a" was used after "b", so "b" went when "c" came
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            memo.get("bad", make("bad"))
+    assert calls.count("bad") == 2  # an error is raised again, not remembered
+    memo.clear()
+    assert memo.get("a", make("a")) == "A" and calls[-1] == "a"
