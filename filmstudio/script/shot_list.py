@@ -35,6 +35,11 @@ from filmstudio.script.shots import Shot
 SHOT_SIZES = ("EWS", "WS", "FS", "MS", "MCU", "CU", "ECU", "INSERT")
 """The shot sizes a model chooses from (extreme wide to extreme close-up, and inserts)."""
 
+ENUM_MOST, ENUM_CHARACTERS = 250, 7500
+"""The most dialogue lines :func:`shot_list_schema` lists as the only choices, and their most text
+(OpenAI's strict schemas refuse longer enums; a longer script's lines stay free text, which
+:func:`parse_shot_list` still matches to the script's lines)."""
+
 SHOTS_PER_BEAT = 2
 """At most this many shots per beat of a screenplay (an action paragraph or a dialogue line) in
 :func:`shot_list_schema`: room for coverage, and an end to a list that repeats."""
@@ -76,7 +81,8 @@ def shot_list_schema(screenplay: Screenplay | None) -> dict[str, Any]:
     """:data:`SHOT_LIST_SCHEMA` fitted to ``screenplay`` (as it is without one): ``scene`` up to
     its number of scenes with a heading, ``characters`` among its speaking characters,
     ``dialogue`` among its lines (their exact text, which :func:`parse_shot_list` turns into
-    ids), and at most :data:`SHOTS_PER_BEAT` shots per action paragraph or line."""
+    ids; up to :data:`ENUM_MOST` lines), and at most :data:`SHOTS_PER_BEAT` shots per action
+    paragraph or line."""
     schema = copy.deepcopy(SHOT_LIST_SCHEMA)
     if screenplay is None:
         return schema
@@ -89,10 +95,10 @@ def shot_list_schema(screenplay: Screenplay | None) -> dict[str, Any]:
     if speakers:
         fields["characters"].update(items={"type": "string", "enum": speakers}, maxItems=len(speakers))
     lines = list(dict.fromkeys(line.text for line in screenplay.dialogue()))
-    if lines:
-        fields["dialogue"].update(items={"type": "string", "enum": lines}, maxItems=len(lines))
-    else:
+    if not lines:
         fields["dialogue"]["maxItems"] = 0
+    elif len(lines) <= ENUM_MOST and sum(map(len, lines)) <= ENUM_CHARACTERS:
+        fields["dialogue"].update(items={"type": "string", "enum": lines}, maxItems=len(lines))
     beats = sum(1 for e in screenplay.elements if e.kind is ElementKind.ACTION) + len(screenplay.dialogue())
     shots["maxItems"] = max(1, SHOTS_PER_BEAT * beats)
     return schema
@@ -278,6 +284,8 @@ def _kind(value: Any) -> str:
 
 
 __all__: Sequence[str] = (
+    "ENUM_CHARACTERS",
+    "ENUM_MOST",
     "SHOTS_PER_BEAT",
     "SHOT_LIST_SCHEMA",
     "SHOT_SCHEMA",

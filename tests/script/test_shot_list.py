@@ -138,3 +138,14 @@ def test_an_answer_cut_by_the_token_limit_keeps_its_complete_shots():
     # wrong JSON is not mistaken for a short answer
     with pytest.raises(ShotListError, match="not valid JSON"):
         parse_shot_list('{"shots": [{"scene": 1}, {"scene": 1 "shot": 2}, {"scene": 2}]}', SCRIPT)
+
+
+def test_a_long_script_leaves_its_lines_free_text():
+    from filmstudio.script.shot_list import ENUM_MOST
+
+    lines = "".join(f"ADA\nLine number {n}.\n\n" for n in range(ENUM_MOST + 1))
+    fields = shot_list_schema(parse("INT. HALL - DAY\n\n" + lines))["properties"]["shots"]["items"][
+        "properties"
+    ]
+    assert fields["dialogue"]["items"] == {"type": "string"} and "maxItems" not in fields["dialogue"]
+    assert fields["characters"]["items"]["enum"] == ["ADA"]
