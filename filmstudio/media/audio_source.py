@@ -216,8 +216,11 @@ def _spliced(before: np.ndarray, block: np.ndarray) -> np.ndarray:
     if not tail.any() or not block.any():
         return heard
     scores = sum(np.correlate(block[c, : 2 * _SLIP + _FADE], tail[c], "valid") for c in range(channels))
-    best = np.arange(-_SLIP, _SLIP + 1)[scores >= 0.9 * scores.max()]
-    lag = int(best[np.argmin(np.abs(best))])
+    if scores.max() <= 0:  # nothing alike within reach (a click, a cut): fade them as they lie
+        lag = 0
+    else:
+        best = np.arange(-_SLIP, _SLIP + 1)[scores >= 0.9 * scores.max()]
+        lag = int(best[np.argmin(np.abs(best))])
     fade_in = (np.arange(_FADE, dtype=np.float32) + 0.5) / _FADE
     shifted = block[:, _SLIP + lag : _SLIP + lag + _FADE]
     heard[:, :_FADE] = tail * (1.0 - fade_in) + shifted * fade_in

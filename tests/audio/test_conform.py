@@ -99,3 +99,14 @@ def test_change_tempo_keeps_the_pitch_and_the_timing(tempo: float) -> None:
     assert abs(_pitch(heard) - TONE) < 0.02 * TONE
     with pytest.raises(ValueError, match="more than 0"):
         change_tempo(sound, RATE, 0.0)
+
+
+def test_a_seam_between_sounds_that_match_nowhere_is_faded_where_it_lies() -> None:
+    """The splice looks for the best match; where every match is negative (one block's end all
+    positive, the next's start all negative) it fades them in place instead of failing."""
+    block = np.zeros((1, audio_source._SLIP + audio_source._BLOCK + audio_source._FADE), np.float32)
+    before, after = block + 0.5, block - 0.5
+    heard = audio_source._spliced(before, after)
+    assert heard.shape == (1, audio_source._BLOCK)
+    assert heard[0, 0] == pytest.approx(0.5, abs=0.01) and heard[0, -1] == -0.5  # from one into the other
+    assert np.all(np.diff(heard[0, : audio_source._FADE]) <= 0)  # a plain cross-fade, no jump
