@@ -178,9 +178,7 @@ class Scheduler:
         for step in order:
             sources: list[Step] = []
             for _input, src, _port in step.wanted:
-                source = memo[src]
-                while source.alias is not None:
-                    source = memo[source.alias]
+                source = resolve(memo[src], memo)
                 if source in sources:
                     continue
                 sources.append(source)
@@ -264,8 +262,7 @@ class Scheduler:
         stack: list[tuple[Step, bool]] = [(target, False) for target in reversed(targets)]
         while stack:
             step, expanded = stack.pop()
-            while step.alias is not None:
-                step = memo[step.alias]
+            step = resolve(step, memo)
             if expanded:
                 order.append(step)
                 continue

@@ -33,10 +33,7 @@ class BatchProbe(Node):
     calls: ClassVar[list[list[int]]] = []
     fail = False
 
-    def evaluate(self, ctx: Any) -> Any:
-        return self.evaluate_batch([ctx])[0]
-
-    def evaluate_batch(self, contexts: list[Any]) -> list[Any]:
+    def evaluate_batch(self, contexts: list[Any]) -> list[Any]:  # a single frame too, via Node.evaluate
         type(self).calls.append([ctx.frame for ctx in contexts])
         if type(self).fail:
             raise RuntimeError("the model broke")
@@ -119,16 +116,12 @@ def test_exports_feed_model_nodes_batches_and_write_the_same_frames(project, tmp
         assert torch.equal(one, other)
 
 
-class FinishingProbe(Node):
+class FinishingProbe(BatchProbe):
     """Halves its input like BatchProbe, but hands its finishing back as a FinishLater; the
     finishing of the first batch waits (a little) for the second batch's model part to start."""
 
     id = "test.FinishingProbe"
-    category = "Test"
-    device = Device.GPU
     batch_size = 2
-    inputs = (Input("source", PortType.IMAGE),)
-    outputs = (Output("image", PortType.IMAGE),)
     model_calls: ClassVar[list[tuple[list[int], str]]] = []
     finish_calls: ClassVar[list[tuple[list[int], str, bool]]] = []
     second_started: ClassVar[threading.Event] = threading.Event()
